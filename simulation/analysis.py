@@ -1,0 +1,104 @@
+"""Summaries of per-replication records: per strategy, exceedance, and paired (CRN) differences.
+
+All outcomes are "lower is better" (time, blood, units, days, complications). Monte Carlo
+standard errors are for the simulation estimate, not for the clinical parameters: with more
+replications they shrink; the predictive interval (5th-95th percentile) does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .outcomes import RESULT_FIELDS
+
+Z = 1.959963984540054
+
+CONTINUOUS = (
+    "operative_time_min", "anaesthesia_time_min", "or_time_min", "blood_loss_ml", "blood_loss_bv",
+    "rbc_units", "rbc_ml_per_kg", "lowest_hb_g_dl", "icu_days", "los_days", "anaesthetics",
+)
+BINARY = ("any_complication", "any_major_complication", "massive_transfusion", "death", "converted_to_staged")
+
+
+def label(column: str) -> str:
+    """Display label with unit for a record column (event and complication columns included)."""
+    if column in RESULT_FIELDS:
+        name, unit = RESULT_FIELDS[column]
+        return f"{name} ({unit})" if unit not in ("yes/no", "count") else name
+    for prefix, word in (("event_", "Intra-operative events: "), ("complication_", "Complication: ")):
+        if column.startswith(prefix):
+            return word + column.removeprefix(prefix).replace("_", " ")
+    return column
+
+
+def complication_columns(records: pd.DataFrame) -> list[str]:
+    return [c for c in records.columns if c.startswith("complication_")]
+
+
+def event_columns(records: pd.DataFrame) -> list[str]:
+    return [c for c in records.columns if c.startswith("event_")]
+
+
+def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Per (strategy, outcome): n, mean with 95% CI, median, 5th and 95th percentiles.
+
+    For yes/no and complication columns the mean is a probability (complications count any
+    severity) and ``mcse`` its Monte Carlo standard error.
+    """
+    outcomes = outcomes or [*CONTINUOUS, *BINARY, *complication_columns(records), *event_columns(records)]
+    rows = []
+    for strategy, g in records.groupby("strategy", sort=False):
+        n = len(g)
+        for col in outcomes:
+            x = g[col].to_numpy()
+            x = (x > 0).astype(float) if col.startswith("complication_") else x.astype(float)
+            mean = x.mean()
+            se = x.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            p5, median, p95 = np.percentile(x, [5, 50, 95])
+            rows.append(
+                dict(strategy=strategy, outcome=col, label=label(col), n=n, mean=mean, mcse=se,
+                     ci_low=mean - Z * se, ci_high=mean + Z * se, median=median, p5=p5, p95=p95)
+            )
+    return pd.DataFrame(rows)
+
+
+def exceedance(records: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
+    """P(column > threshold) per strategy with its Monte Carlo standard error."""
+    rows = []
+    for strategy, g in records.groupby("strategy", sort=False):
+        hit = (g[column].to_numpy() > threshold).astype(float)
+        p, n = hit.mean(), len(hit)
+        rows.append(dict(strategy=strategy, outcome=column, threshold=threshold, p=p, mcse=np.sqrt(p * (1 - p) / n), n=n))
+    return pd.DataFrame(rows)
+
+
+def paired(records: pd.DataFrame, a: str, b: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``column`` for strategies ``a`` and ``b``, aligned by replication."""
+    wide = records[records.strategy.isin([a, b])].pivot(index="replication", columns="strategy", values=column)
+    if a not in wide or b not in wide:
+        raise KeyError(f"strategies {a!r} and {b!r} must both be in the records")
+    wide = wide.dropna()
+    return wide[a].to_numpy(dtype=float), wide[b].to_numpy(dtype=float)
+
+
+def paired_differences(records: pd.DataFrame, a: str, b: str, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Mean of (a - b) per replication with 95% CI, and P(a better than b) = P(a < b).
+
+    Replications of both strategies share their random numbers (common random numbers), so
+    the paired CI is much narrower than comparing two independent means.
+    """
+    outcomes = outcomes or [*CONTINUOUS, *BINARY]
+    rows = []
+    for col in outcomes:
+        xa, xb = paired(records, a, b, col)
+        d = xa - xb
+        n = len(d)
+        mean, se = d.mean(), d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+        better, worse = (d < 0).mean(), (d > 0).mean()
+        rows.append(
+            dict(a=a, b=b, outcome=col, label=label(col), n=n, mean_difference=mean, ci_low=mean - Z * se,
+                 ci_high=mean + Z * se, p_a_better=better, p_a_worse=worse, p_tie=1 - better - worse,
+                 mcse_p_a_better=np.sqrt(better * (1 - better) / n))
+        )
+    return pd.DataFrame(rows)

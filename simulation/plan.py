@@ -1,0 +1,127 @@
+"""Compile (scenario, strategy) into a flat operative plan with the patient's modifiers applied.
+
+This is pure and deterministic: the multipliers and event rates a patient's revision status,
+scarring, vessel adhesion, psoas extension, levels and implants imply, computed once per
+strategy, so the replication loop only has to draw and simulate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .scenario import Modifier, Phase, Scenario, Strategy
+
+
+@dataclass(frozen=True)
+class PlannedPhase:
+    """A phase as this patient will meet it."""
+
+    stage: int  # planned stage index, 0-based
+    exposure: str  # exposure label
+    label: str
+    phase: Phase
+    duration_multiplier: float
+    bleeding_multiplier: float
+    event_rates: tuple[tuple[str, float], ...]  # (event key, expected count per phase)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one strategy's simulation needs, already adjusted for the patient."""
+
+    strategy: str
+    phases: tuple[PlannedPhase, ...]
+    restage_phases: tuple[PlannedPhase, ...]
+    n_planned_stages: int
+    max_stages: int  # planned stages plus one if a stop-and-stage rule may add one
+    event_names: tuple[str, ...]
+    scenario: Scenario
+    interval_days: object  # Distribution of days between stages
+    rule_max_blood_volumes: float  # inf when no rule
+    rule_max_minutes: float  # inf when no rule
+
+    @property
+    def has_rule(self) -> bool:
+        return math.isfinite(self.rule_max_blood_volumes) or math.isfinite(self.rule_max_minutes)
+
+    @property
+    def event_slots(self) -> tuple[tuple[int, int, float], ...]:
+        """(phase index, event index, expected count) over planned then restage phases."""
+        slots = []
+        for j, p in enumerate(self.phases + self.restage_phases):
+            for name, rate in p.event_rates:
+                slots.append((j, self.event_names.index(name), rate))
+        return tuple(slots)
+
+
+def modifier_exposures(scenario: Scenario) -> dict[str, tuple[Modifier, float]]:
+    """For each modifier family, the modifier and how many times it applies to this patient."""
+    pt, mods = scenario.patient, scenario.parameters.modifiers
+    found = {
+        "revision": (mods.revision, float(pt.revision)),
+        "vessel_adhesion": (mods.vessel_adhesion, float(pt.great_vessel_adhesion)),
+        "psoas_extension": (mods.psoas_extension, float(pt.psoas_extension)),
+        "levels": (mods.per_extra_level, len(pt.level_list) - mods.reference_levels.value),
+        "implants": (mods.per_implant_level, len(pt.implant_levels) - mods.reference_levels.value),
+    }
+    if pt.scar_severity != "none":
+        found["scar"] = (mods.scar[pt.scar_severity], 1.0)
+    return found
+
+
+def _with_odds(p: float, odds_ratio: float) -> float:
+    odds = odds_ratio * p / (1.0 - p) if p < 1 else math.inf
+    return odds / (1.0 + odds) if math.isfinite(odds) else 1.0
+
+
+def plan_phase(phase: Phase, stage: int, exposure: str, scenario: Scenario) -> PlannedPhase:
+    exposures = modifier_exposures(scenario)
+    dur = bleed = 1.0
+    odds: dict[str, float] = {}
+    for family in phase.scales_with:
+        if family not in exposures:
+            continue
+        mod, times = exposures[family]
+        dur *= mod.duration.value ** times if mod.duration else 1.0
+        bleed *= mod.bleeding.value ** times if mod.bleeding else 1.0
+        for ev, ratio in mod.event_odds.items():
+            odds[ev] = odds.get(ev, 1.0) * ratio.value**times
+    rates = []
+    for risk in phase.events:
+        p = min(_with_odds(risk.probability.value, odds.get(risk.event, 1.0)), 1 - 1e-12)
+        rates.append((risk.event, -math.log1p(-p)))  # Poisson mean with P(at least one) = p
+    return PlannedPhase(stage, exposure, phase.label, phase, dur, bleed, tuple(rates))
+
+
+def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
+    """The plan of ``strategy`` for the scenario's patient."""
+    if isinstance(strategy, str):
+        strategy = scenario.strategy(strategy)
+    has_implants = bool(scenario.patient.implant_levels)
+    phases = tuple(
+        plan_phase(ph, i, ex.label, scenario)
+        for i, stage in enumerate(strategy.stages)
+        for ex in stage.exposures
+        for ph in ex.phases
+        if ph.requires != "implants" or has_implants
+    )
+    restage = tuple(
+        plan_phase(ph, -1, "Unplanned staging", scenario) for ph in scenario.parameters.staging.restage_phases
+    )
+    rule = strategy.stop_and_stage
+    max_bv = rule.max_blood_volumes if rule and rule.max_blood_volumes else math.inf
+    max_min = rule.max_hours * 60.0 if rule and rule.max_hours else math.inf
+    n = len(strategy.stages)
+    return Plan(
+        strategy=strategy.name,
+        phases=phases,
+        restage_phases=restage,
+        n_planned_stages=n,
+        max_stages=n + (1 if rule else 0),
+        event_names=tuple(scenario.parameters.events),
+        scenario=scenario,
+        interval_days=strategy.interval_days or scenario.parameters.staging.interval_days,
+        rule_max_blood_volumes=max_bv,
+        rule_max_minutes=max_min,
+    )

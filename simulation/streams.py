@@ -1,0 +1,31 @@
+"""Random streams: one ``numpy.random.Generator`` per (seed, replication, stochastic activity).
+
+The replication, not the strategy, decides the numbers: every strategy of a scenario reads the
+same ``PATIENT``, ``COMPLICATIONS`` and ``STAY`` draws for replication *r*, and the same prefix of
+the ``DURATION``, ``BLEEDING`` and ``EVENTS`` draws (common random numbers).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Stream(IntEnum):
+    """Named stochastic activities. The integer is part of the seed: never renumber."""
+
+    PATIENT = 0  # latent patient factors shared by all phases and strategies
+    DURATION = 1  # phase, anaesthesia and turnover durations
+    BLEEDING = 2  # phase bleeding rates
+    EVENTS = 3  # intra-operative event counts, repair times and losses
+    BLOOD_BANK = 4  # delivery delays
+    INTERSTAGE = 5  # days between stages
+    COMPLICATIONS = 6  # one uniform per complication type
+    STAY = 7  # ICU admission, ICU days, ward days
+
+
+def generator(seed: int, replication: int, stream: Stream, point: int | None = None) -> np.random.Generator:
+    """The generator for one activity of one replication (of one sweep point, if given)."""
+    key = (replication, int(stream)) if point is None else (point, replication, int(stream))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
