@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from .scenario import Modifier, Phase, Scenario, Strategy
 
@@ -26,7 +27,7 @@ class PlannedPhase:
     event_rates: tuple[tuple[str, float], ...]  # (event key, expected count per phase)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
     """Everything one strategy's simulation needs, already adjusted for the patient."""
 
@@ -41,18 +42,35 @@ class Plan:
     rule_max_blood_volumes: float  # inf when no rule
     rule_max_minutes: float  # inf when no rule
 
-    @property
+    @cached_property
     def has_rule(self) -> bool:
         return math.isfinite(self.rule_max_blood_volumes) or math.isfinite(self.rule_max_minutes)
 
-    @property
+    @cached_property
+    def all_phases(self) -> tuple[PlannedPhase, ...]:
+        """Planned phases followed by the phases an unplanned restaging adds."""
+        return self.phases + self.restage_phases
+
+    @cached_property
+    def operative(self) -> tuple[bool, ...]:
+        """Whether each phase of ``all_phases`` counts as operative (skin-to-skin) time."""
+        return tuple(not p.phase.before_incision for p in self.all_phases)
+
+    @cached_property
     def event_slots(self) -> tuple[tuple[int, int, float], ...]:
-        """(phase index, event index, expected count) over planned then restage phases."""
-        slots = []
-        for j, p in enumerate(self.phases + self.restage_phases):
-            for name, rate in p.event_rates:
-                slots.append((j, self.event_names.index(name), rate))
-        return tuple(slots)
+        """(phase index, event index, expected count) over ``all_phases``."""
+        return tuple(
+            (j, self.event_names.index(name), rate)
+            for j, p in enumerate(self.all_phases)
+            for name, rate in p.event_rates
+        )
+
+    @cached_property
+    def slots_by_phase(self) -> tuple[tuple[int, ...], ...]:
+        """Indices into ``event_slots`` for each phase of ``all_phases``."""
+        return tuple(
+            tuple(s for s, (k, _, _) in enumerate(self.event_slots) if k == j) for j in range(len(self.all_phases))
+        )
 
 
 def modifier_exposures(scenario: Scenario) -> dict[str, tuple[Modifier, float]]:

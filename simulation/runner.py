@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 
 from .model import Course, Operation
 from .outcomes import assemble
 from .plan import compile_plan
-from .sampling import draw
+from .sampling import draw, draw_raw, transform
 from .scenario import Scenario
 
 BLOCK = 500  # replications per task
@@ -34,13 +34,31 @@ class Results:
 
 
 def simulate_block(
-    scenario: Scenario, strategy: str, seed: int, replications: Iterable[int], point: int | None = None
+    scenario: Scenario,
+    strategies: str | Sequence[str],
+    seed: int,
+    replications: Iterable[int],
+    point: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Records and stage rows of ``replications`` of one strategy."""
-    plan = compile_plan(scenario, strategy)
-    draws = draw(plan, seed, replications, point)
-    courses = [Operation(plan, draws, i).run() for i in range(len(draws.replications))]
-    return assemble(plan, draws, courses)
+    """Records and stage rows of ``replications`` of one or more strategies.
+
+    The raw random numbers are drawn once per replication and shared by the strategies
+    (common random numbers); each strategy's results are the same as if it ran alone.
+    """
+    names = [strategies] if isinstance(strategies, str) else list(strategies)
+    plans = [compile_plan(scenario, name) for name in names]
+    raw = draw_raw(seed, replications, plans, point)
+    parts = []
+    for plan in plans:
+        draws = transform(plan, raw)
+        courses = [Operation(plan, draws, i).run() for i in range(len(raw.replications))]
+        parts.append(assemble(plan, draws, courses))
+    if len(parts) == 1:
+        return parts[0]
+    return (
+        pd.concat([r for r, _ in parts], ignore_index=True),
+        pd.concat([s for _, s in parts], ignore_index=True),
+    )
 
 
 def trace(scenario: Scenario, strategy: str, seed: int, replication: int) -> Course:
@@ -71,23 +89,32 @@ def run(
     names = list(strategies) if strategies is not None else [s.name for s in scenario.strategies]
     for name in names:
         scenario.strategy(name)  # raises KeyError naming the known strategies
-    tasks = [(name, block) for name in names for block in _blocks(replications, block_size)]
+    blocks = _blocks(replications, block_size)
     total, done = replications * len(names), 0
     parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+
+    def collect(part, block):
+        nonlocal done
+        parts.append(part)
+        done += len(block) * len(names)
+        if progress:
+            progress(done, total)
+
     if workers <= 1:
-        for name, block in tasks:
-            parts.append(simulate_block(scenario, name, seed, block))
-            done += len(block)
-            if progress:
-                progress(done, total)
+        for block in blocks:
+            collect(simulate_block(scenario, names, seed, block), block)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(simulate_block, scenario, name, seed, block) for name, block in tasks]
-            for (name, block), fut in zip(tasks, futures):
-                parts.append(fut.result())
-                done += len(block)
-                if progress:
-                    progress(done, total)
-    records = pd.concat([r for r, _ in parts], ignore_index=True)
-    stages = pd.concat([s for _, s in parts], ignore_index=True)
+            futures = [pool.submit(simulate_block, scenario, names, seed, block) for block in blocks]
+            for block, fut in zip(blocks, futures):
+                collect(fut.result(), block)
+    order = {name: i for i, name in enumerate(names)}
+
+    def tidy(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+        df = pd.concat(frames, ignore_index=True)
+        df = df.sort_values(keys, key=lambda c: c.map(order) if c.name == "strategy" else c, kind="stable")
+        return df.reset_index(drop=True)
+
+    records = tidy([r for r, _ in parts], ["strategy", "replication"])
+    stages = tidy([s for _, s in parts], ["strategy", "replication", "stage"])
     return Results(records, stages, seed, replications, scenario.digest())

@@ -49,15 +49,35 @@ def _mix(latent: np.ndarray, own: np.ndarray, rho: float) -> np.ndarray:
     return np.sqrt(rho) * latent[:, None] + np.sqrt(1.0 - rho) * own
 
 
-def draw(plan: Plan, seed: int, replications, point: int | None = None) -> Draws:
-    """All random inputs for ``replications`` (an iterable of ints) of ``plan``."""
+@dataclass(frozen=True)
+class RawDraws:
+    """Standard normals and uniforms of a block of replications, one array per stream.
+
+    Sized for the largest plan in a run; a plan reads a prefix of each row, and a generator's
+    first m draws are the same whether it is asked for m or more, so a plan's numbers do not
+    depend on which other plans share the block.
+    """
+
+    replications: np.ndarray  # [R]
+    latent: np.ndarray  # PATIENT: [R, 4] duration, bleeding, events, recovery factors
+    duration_z: np.ndarray  # DURATION: [R, 3 * MAX_STAGES + phases]
+    bleeding_z: np.ndarray  # BLEEDING: [R, phases]
+    event_z: np.ndarray  # EVENTS: [R, 3 * slots] (count, repair, loss) per slot
+    delay_z: np.ndarray  # BLOOD_BANK: [R, DELAY_SLOTS]
+    interval_z: np.ndarray  # INTERSTAGE: [R, MAX_STAGES - 1]
+    complication_u: np.ndarray  # COMPLICATIONS: [R, types]
+    stay_z: np.ndarray  # STAY: [R, 2 * MAX_STAGES + 1]
+
+
+def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = None) -> RawDraws:
+    """The raw draws of ``replications`` for every plan in ``plans`` (one scenario)."""
     reps = np.asarray(list(replications), dtype=np.int64)
     R = len(reps)
-    params = plan.scenario.parameters
-    all_phases = plan.phases + plan.restage_phases
-    n_ph, slots = len(all_phases), plan.event_slots
-    n_sl, n_cx = len(slots), len(params.complications.types)
+    n_ph = max(len(p.all_phases) for p in plans)
+    n_sl = max(len(p.event_slots) for p in plans)
+    n_cx = len(plans[0].scenario.parameters.complications.types)
     n_dur = 3 * MAX_STAGES + n_ph
+    staged = any(p.max_stages > 1 for p in plans)
     latent = np.empty((R, len(_LATENT)))
     dur_z = np.empty((R, n_dur))
     bleed_z = np.empty((R, n_ph))
@@ -66,7 +86,6 @@ def draw(plan: Plan, seed: int, replications, point: int | None = None) -> Draws
     interval_z = np.zeros((R, MAX_STAGES - 1))
     comp_u = np.empty((R, n_cx))
     stay_z = np.empty((R, 2 * MAX_STAGES + 1))
-    staged = plan.max_stages > 1
     for i, r in enumerate(reps.tolist()):
         latent[i] = generator(seed, r, Stream.PATIENT, point).standard_normal(len(_LATENT))
         dur_z[i] = generator(seed, r, Stream.DURATION, point).standard_normal(n_dur)
@@ -77,24 +96,33 @@ def draw(plan: Plan, seed: int, replications, point: int | None = None) -> Draws
             interval_z[i] = generator(seed, r, Stream.INTERSTAGE, point).standard_normal(MAX_STAGES - 1)
         comp_u[i] = generator(seed, r, Stream.COMPLICATIONS, point).random(n_cx)
         stay_z[i] = generator(seed, r, Stream.STAY, point).standard_normal(2 * MAX_STAGES + 1)
+    return RawDraws(reps, latent, dur_z, bleed_z, event_z, delay_z, interval_z, comp_u, stay_z)
 
+
+def transform(plan: Plan, raw: RawDraws) -> Draws:
+    """The plan's random inputs: raw draws mapped through its distributions and multipliers."""
+    R = len(raw.replications)
+    params = plan.scenario.parameters
+    all_phases, slots = plan.all_phases, plan.event_slots
+    n_ph, n_sl = len(all_phases), len(slots)
     rho = {k: getattr(params.latent, k).value for k in _LATENT}
     an = params.anaesthesia
-    phase_x = _mix(latent[:, 0], dur_z[:, 3 * MAX_STAGES :], rho["duration"])
-    bleed_x = _mix(latent[:, 1], bleed_z, rho["bleeding"])
+    dur_z = raw.duration_z
+    phase_x = _mix(raw.latent[:, 0], dur_z[:, 3 * MAX_STAGES : 3 * MAX_STAGES + n_ph], rho["duration"])
+    bleed_x = _mix(raw.latent[:, 1], raw.bleeding_z[:, :n_ph], rho["bleeding"])
     duration = np.empty((R, n_ph))
     bleeding = np.empty((R, n_ph))
     for j, p in enumerate(all_phases):
         duration[:, j] = p.phase.duration_min.ppf_normal(phase_x[:, j]) * p.duration_multiplier
         bleeding[:, j] = p.phase.bleeding_ml_per_min.ppf_normal(bleed_x[:, j]) * p.bleeding_multiplier
 
-    ez = event_z.reshape(R, n_sl, 3)
+    ez = raw.event_z[:, : 3 * n_sl].reshape(R, n_sl, 3)
     counts = np.zeros((R, n_sl), dtype=np.int64)
     repair = np.zeros((R, n_sl))
     loss = np.zeros((R, n_sl))
     if n_sl:
         rates = np.array([rate for _, _, rate in slots])
-        u = special.ndtr(_mix(latent[:, 2], ez[:, :, 0], rho["events"]))
+        u = special.ndtr(_mix(raw.latent[:, 2], ez[:, :, 0], rho["events"]))
         counts = stats.poisson.ppf(u, rates[None, :]).astype(np.int64)
         for s, (_, e, _) in enumerate(slots):
             etype = params.events[plan.event_names[e]]
@@ -102,7 +130,7 @@ def draw(plan: Plan, seed: int, replications, point: int | None = None) -> Draws
             loss[:, s] = etype.blood_loss_ml.ppf_normal(ez[:, s, 2]) * counts[:, s]
 
     return Draws(
-        replications=reps,
+        replications=raw.replications,
         duration_min=duration,
         bleeding_ml_per_min=bleeding,
         induction_min=an.induction_min.ppf_normal(dur_z[:, 0:MAX_STAGES]),
@@ -111,9 +139,14 @@ def draw(plan: Plan, seed: int, replications, point: int | None = None) -> Draws
         event_counts=counts,
         repair_min=repair,
         event_loss_ml=loss,
-        delivery_delay_min=params.transfusion.delivery_delay_min.ppf_normal(delay_z),
-        interval_days=plan.interval_days.ppf_normal(interval_z),
-        complication_u=comp_u,
-        recovery_z=latent[:, 3],
-        stay_z=stay_z,
+        delivery_delay_min=params.transfusion.delivery_delay_min.ppf_normal(raw.delay_z),
+        interval_days=plan.interval_days.ppf_normal(raw.interval_z),
+        complication_u=raw.complication_u,
+        recovery_z=raw.latent[:, 3],
+        stay_z=raw.stay_z,
     )
+
+
+def draw(plan: Plan, seed: int, replications, point: int | None = None) -> Draws:
+    """All random inputs of ``replications`` of one plan."""
+    return transform(plan, draw_raw(seed, replications, [plan], point))
