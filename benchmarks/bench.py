@@ -1,0 +1,206 @@
+"""Speed and memory of the model, against a naive polling baseline (``make bench``).
+
+Each section is a small function returning ``{figure name: Figure}``; ``main`` prints one table
+per section. This is a report, not a test: it exits 0 whatever the figures. Targets (issue 2),
+all for the bundled seed-case patient:
+
+* >= 5,000 replications/s per core for single-stage-three-exposure;
+* >= 10x the replications/s of the polling reference (``polling_reference.py``) on that procedure;
+* < 1 GiB peak memory for 100,000 replications x 4 strategies on 2 processes.
+
+``--quick`` divides every count by 10; ``--skip-memory`` leaves out the memory run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from rich.console import Console
+from rich.table import Table
+
+import simulation
+from simulation.runner import BLOCK
+from polling_reference import simulate as simulate_reference
+
+PATIENT = "seed-case"
+PROCEDURE = "single-stage-three-exposure"
+MEMORY_STRATEGIES = (
+    "single-stage-three-exposure",
+    "posterior-only",
+    "two-stage-posterior-then-anterior",
+    "three-stage-posterior-anterior-posterior",
+)
+SEED = 2018
+TARGET_PER_CORE_PER_S = 5_000
+TARGET_RATIO = 10.0
+TARGET_PEAK_MIB = 1024.0
+MEMORY_WORKERS = 2
+
+# Full-run counts; --quick divides them by 10.
+THROUGHPUT_REPLICATIONS = 5_000
+REFERENCE_REPLICATIONS = 500
+MEMORY_REPLICATIONS = 100_000
+
+# Run in a fresh interpreter so its peak RSS belongs to this run alone. The pool workers are
+# reaped when the executor shuts down, so RUSAGE_CHILDREN holds the largest worker's peak.
+MEMORY_CHILD = """
+import json, resource, sys
+import simulation
+replications, workers, strategies = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+results = simulation.run(simulation.load_scenario('seed-case', strategies), replications, 2018, workers=workers)
+print(json.dumps({
+    'main_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    'worker_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    'records_bytes': int(results.records.memory_usage(deep=True).sum()),
+    'records_rows': len(results.records),
+    'stages_bytes': int(results.stages.memory_usage(deep=True).sum()),
+    'stages_rows': len(results.stages),
+}))
+"""
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    unit: str
+    note: str = ""
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "BELOW TARGET"
+
+
+def throughput(scenario: simulation.Scenario, replications: int) -> dict[str, Figure]:
+    """Replications/s of every bundled strategy on 1 and on 2 processes."""
+    figures = {}
+    blocks = -(-replications // BLOCK)
+    for strategy in scenario.strategies:
+        name = strategy.name
+        one = replications / _seconds(lambda: simulation.run(scenario, replications, SEED, [name], workers=1))
+        two = replications / _seconds(lambda: simulation.run(scenario, replications, SEED, [name], workers=2))
+        figures[f"{name}, 1 process"] = Figure(one, "replications/s")
+        note = f"speed-up {two / one:.2f}x over 1 process"
+        if blocks < 2:
+            note += f"; a single block of {BLOCK}: nothing to share, pool start-up only"
+        figures[f"{name}, 2 processes"] = Figure(two, "replications/s", note)
+    return figures
+
+
+def against_reference(scenario: simulation.Scenario, model_replications: int, reference_replications: int) -> dict[str, Figure]:
+    """The model and the polling reference on the same procedure, one process each, back to back."""
+    model = model_replications / _seconds(
+        lambda: simulation.run(scenario, model_replications, SEED, [PROCEDURE], workers=1)
+    )
+    reference = reference_replications / _seconds(
+        lambda: simulate_reference(scenario, PROCEDURE, SEED, range(reference_replications))
+    )
+    ratio = model / reference
+    return {
+        f"model, {PROCEDURE}, 1 process ({model_replications:,} reps)": Figure(
+            model, "replications/s/core",
+            f"target >= {TARGET_PER_CORE_PER_S:,}: {_verdict(model >= TARGET_PER_CORE_PER_S)}",
+        ),
+        f"polling reference, 1 process ({reference_replications:,} reps)": Figure(reference, "replications/s"),
+        "model / polling reference": Figure(ratio, "x", f"target >= {TARGET_RATIO:g}x: {_verdict(ratio >= TARGET_RATIO)}"),
+    }
+
+
+def peak_memory(replications: int) -> dict[str, Figure]:
+    """Peak RSS of ``replications`` x 4 strategies on 2 processes, run in a fresh interpreter."""
+    command = [sys.executable, "-c", MEMORY_CHILD, str(replications), str(MEMORY_WORKERS), *MEMORY_STRATEGIES]
+    start = time.perf_counter()
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    wall_s = time.perf_counter() - start
+    m = json.loads(out.splitlines()[-1])
+    mib = 1024.0  # ru_maxrss is in KiB on Linux
+    main_mib, worker_mib = m["main_kib"] / mib, m["worker_kib"] / mib
+    bound_mib = main_mib + MEMORY_WORKERS * worker_mib
+    total = replications * len(MEMORY_STRATEGIES)
+    return {
+        f"wall time, {replications:,} reps x {len(MEMORY_STRATEGIES)} strategies": Figure(
+            wall_s, "s", f"{total / wall_s:,.0f} replications/s on {MEMORY_WORKERS} processes, start-up included"
+        ),
+        "peak RSS, main process": Figure(main_mib, "MiB"),
+        "peak RSS, largest pool worker": Figure(worker_mib, "MiB"),
+        f"peak RSS bound, main + {MEMORY_WORKERS} x worker": Figure(
+            bound_mib, "MiB",
+            f"target < {TARGET_PEAK_MIB:,.0f} MiB: {'PASS' if bound_mib < TARGET_PEAK_MIB else 'ABOVE TARGET'}"
+            " (upper bound: counts shared pages twice)",
+        ),
+        f"records frame, {m['records_rows']:,} rows": Figure(m["records_bytes"] / mib**2, "MiB", "memory_usage(deep=True)"),
+        f"stages frame, {m['stages_rows']:,} rows": Figure(m["stages_bytes"] / mib**2, "MiB", "memory_usage(deep=True)"),
+    }
+
+
+def _revision() -> str:
+    here = Path(__file__).resolve().parent
+    git = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=here, capture_output=True, text=True)
+    return git.stdout.strip() or "unknown"
+
+
+def _table(title: str, figures: dict[str, Figure]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    table.add_column("note")
+    for name, f in figures.items():
+        table.add_row(name, f"{f.value:,.2f}" if f.value < 100 else f"{f.value:,.0f}", f.unit, f.note)
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="divide every replication count by 10")
+    parser.add_argument("--skip-memory", action="store_true", help="leave out the memory run")
+    args = parser.parse_args(argv)
+    scale = 10 if args.quick else 1
+    n_model, n_reference, n_memory = (
+        THROUGHPUT_REPLICATIONS // scale, REFERENCE_REPLICATIONS // scale, MEMORY_REPLICATIONS // scale
+    )
+
+    console = Console(width=max(Console().width, 132))  # no truncated names when piped
+    console.print(
+        f"ResectSim bench, {datetime.now().isoformat(timespec='seconds')}, revision {_revision()}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, patient {PATIENT}, seed {SEED}"
+        + (", QUICK (counts / 10)" if args.quick else "")
+    )
+    scenario = simulation.load_scenario(PATIENT)
+    simulation.run(scenario, 50, SEED, [PROCEDURE])  # warm-up: lazy imports, caches
+    simulate_reference(scenario, PROCEDURE, SEED, range(5))
+
+    sections: list[tuple[str, Callable[[], dict[str, Figure]]]] = [
+        (f"Throughput, {n_model:,} replications per strategy", lambda: throughput(scenario, n_model)),
+        (f"Model against the polling reference ({PROCEDURE})", lambda: against_reference(scenario, n_model, n_reference)),
+        # ---- Dashboard timing (issue 2): to be added by the dashboard helper as a function that
+        # ---- returns {figure name: Figure}, listed here. Not measured by this file yet.
+    ]
+    if not args.skip_memory:
+        sections.append((
+            f"Peak memory, {n_memory:,} replications x {len(MEMORY_STRATEGIES)} strategies, {MEMORY_WORKERS} processes",
+            lambda: peak_memory(n_memory),
+        ))
+    for title, section in sections:
+        console.print(_table(title, section()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
