@@ -3,8 +3,9 @@
 One process walks the phases with ``env.timeout(duration)``; a second wakes every simulated
 minute, lowers haemoglobin by isovolaemic haemodilution over that minute at the current
 bleeding rate, ``Hb *= exp(-rate * (1 - salvage) * 1 min / EBV)``, and orders red cells when
-Hb is at or below the trigger: units in theatre first, the rest from a blood bank (a SimPy
-resource) after a delivery delay.
+Hb is at or below the trigger: units in theatre first, the rest when the next pack arrives from
+a blood bank (a SimPy resource, after a delivery delay) that restocks theatre whenever stock
+runs low, as in the model.
 
 It reads the same inputs as the model (``compile_plan`` + ``draw``), so its durations and blood
 loss equal the model's; haemoglobin and units differ only by the one-minute polling. It exists
@@ -41,12 +42,15 @@ class PolledOperation:
         self.unit_rise = tp.unit_volume_ml.value / sc.patient.weight_kg * tp.unit_haematocrit.value / 3.0
         self.returned = tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0
         self.theatre_units = int(tp.units_in_theatre.value)
+        self.pack = int(tp.units_per_delivery.value)
+        self.reorder_level = int(tp.reorder_level_units.value)
         self.hb = self.lowest_hb = sc.patient.baseline_hb_g_dl
         self.rate = 0.0  # current gross bleeding, mL/min
         self.operative_min = 0.0
         self.blood_loss_ml = 0.0
         self.units = 0
-        self.pending = 0  # units ordered from the bank and not yet given
+        self.waiting = 0  # units needed now but not in theatre
+        self.on_order = False
         self.delays_used = 0
 
     def bleed(self, minutes: float, rate_ml_per_min: float, operative: bool):
@@ -76,27 +80,37 @@ class PolledOperation:
             yield self.env.timeout(POLL_MIN)
             self.hb *= math.exp(-self.rate * (1.0 - self.returned) * POLL_MIN / self.ebv_ml)
             self.lowest_hb = min(self.lowest_hb, self.hb)
-            if self.hb <= self.trigger and not self.pending:
+            if self.hb <= self.trigger and not self.waiting:
                 self.order()
 
     def order(self) -> None:
-        """Give the units in theatre now; order the rest from the blood bank."""
+        """Give what is needed from theatre stock; the rest waits for the next pack."""
         needed = max(1, math.ceil((self.target - self.hb) / self.unit_rise))
         now = min(needed, self.theatre_units)
         self.theatre_units -= now
         self.give(now)
-        if needed > now:
-            self.pending = needed - now
-            self.env.process(self.transfuse(needed - now))
+        self.waiting = needed - now
+        self.restock()
 
-    def transfuse(self, units: int):
+    def restock(self) -> None:
+        if not self.on_order and self.theatre_units - self.waiting < self.reorder_level:
+            self.on_order = True
+            self.env.process(self.deliver())
+
+    def deliver(self):
+        """A pack from the blood bank: give the units still needed, keep the rest in theatre."""
         with self.blood_bank.request() as request:
             yield request
             delay_min = self.d.delivery_delay_min[self.row, self.delays_used % DELAY_SLOTS]
             self.delays_used += 1
             yield self.env.timeout(delay_min)
-        self.give(units)
-        self.pending = 0
+        self.on_order = False
+        self.theatre_units += self.pack
+        now = min(self.waiting, self.theatre_units)
+        self.theatre_units -= now
+        self.give(now)
+        self.waiting -= now
+        self.restock()
 
     def give(self, units: int) -> None:
         self.hb += units * self.unit_rise
@@ -109,7 +123,7 @@ class PolledOperation:
             "operative_time_min": self.operative_min,
             "anaesthesia_time_min": self.env.now,
             "blood_loss_ml": self.blood_loss_ml,
-            "rbc_units": self.units + self.pending,  # units still on their way are given in recovery
+            "rbc_units": self.units + self.waiting,  # units still needed at the end are given in recovery
             "lowest_hb_g_dl": self.lowest_hb,
         }
 

@@ -48,7 +48,7 @@ def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
     """
     outcomes = outcomes or [*CONTINUOUS, *BINARY, *complication_columns(records), *event_columns(records)]
     rows = []
-    for strategy, g in records.groupby("strategy", sort=False):
+    for strategy, g in records.groupby("strategy", sort=False, observed=True):
         n = len(g)
         for col in outcomes:
             x = g[col].to_numpy()
@@ -66,7 +66,7 @@ def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
 def exceedance(records: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
     """P(column > threshold) per strategy with its Monte Carlo standard error."""
     rows = []
-    for strategy, g in records.groupby("strategy", sort=False):
+    for strategy, g in records.groupby("strategy", sort=False, observed=True):
         hit = (g[column].to_numpy() > threshold).astype(float)
         p, n = hit.mean(), len(hit)
         rows.append(dict(strategy=strategy, outcome=column, threshold=threshold, p=p, mcse=np.sqrt(p * (1 - p) / n), n=n))

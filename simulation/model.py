@@ -73,12 +73,15 @@ class Operation:
         self.unit_rise = tp.unit_volume_ml.value / sc.patient.weight_kg * tp.unit_haematocrit.value / 3.0
         self.kept = 1.0 - (tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0)
         self.theatre_units = int(tp.units_in_theatre.value)
+        self.pack = int(tp.units_per_delivery.value)
+        self.reorder_level = int(tp.reorder_level_units.value)
         # state
         self.hb = self.lowest_hb = sc.patient.baseline_hb_g_dl
         self.t_ref = 0.0
         self.segment_end = 0.0
         self.rate = 0.0  # gross bleeding, mL/min
-        self.pending = 0  # units ordered from the bank and not yet given
+        self.waiting = 0  # units needed now but not in theatre
+        self.on_order = False  # a pack is on its way from the blood bank
         self.token = 0
         self.orders = 0
         self.stage = StageCourse()
@@ -104,7 +107,7 @@ class Operation:
     def _schedule_trigger(self) -> None:
         """Schedule the moment Hb reaches the trigger, if it falls within the current segment."""
         self.token += 1
-        if self.pending:
+        if self.waiting:
             return
         if self.hb <= self.trigger:
             self._order()
@@ -123,29 +126,41 @@ class Operation:
             self._order()
 
     def _order(self) -> None:
-        """Hb has reached the trigger: give units in theatre, order the rest from the bank."""
+        """Hb has reached the trigger: give what is needed from theatre stock, wait for the rest."""
         needed = max(1, math.ceil((self.target - self.hb) / self.unit_rise))
         now = min(needed, self.theatre_units)
         if now:
             self.theatre_units -= now
             self._give(now)
-        if needed > now:
-            self.pending = needed - now
-            self.blood_bank.request().callbacks.append(self._dispatch)
-        else:
+        self.waiting = needed - now
+        self._restock()
+        if not self.waiting:
             self._schedule_trigger()
 
+    def _restock(self) -> None:
+        """Order a pack from the blood bank when theatre stock runs low and none is on its way."""
+        if not self.on_order and self.theatre_units - self.waiting < self.reorder_level:
+            self.on_order = True
+            self.blood_bank.request().callbacks.append(self._dispatch)
+
     def _dispatch(self, request: simpy.Event) -> None:
-        """The blood bank has taken the order: the units arrive after the delivery delay."""
+        """The blood bank has taken the order: the pack arrives after the delivery delay."""
         delay = self.delays[self.orders % DELAY_SLOTS]
         self.orders += 1
         self.env.timeout(delay).callbacks.append(lambda _event: self._receive(request))
 
     def _receive(self, request: simpy.Event) -> None:
+        """A pack arrives: give any units still needed, keep the rest in theatre."""
         self.blood_bank.release(request)
+        self.on_order = False
         self._advance()
-        self._give(self.pending)
-        self.pending = 0
+        self.theatre_units += self.pack
+        now = min(self.waiting, self.theatre_units)
+        if now:
+            self.theatre_units -= now
+            self._give(now)
+            self.waiting -= now
+        self._restock()
         self._schedule_trigger()
 
     def _give(self, units: int) -> None:
@@ -255,8 +270,8 @@ class Operation:
 
     def run(self) -> Course:
         self.env.run(until=self.env.process(self.operate()))
-        if self.pending:  # units ordered near the end are given in recovery
-            self.stages[-1].rbc_units += self.pending
+        if self.waiting:  # units needed at the very end are given in recovery
+            self.stages[-1].rbc_units += self.waiting
         return Course(
             stages=self.stages,
             event_counts=self.event_counts,

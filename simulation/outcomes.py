@@ -100,8 +100,7 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
     n_major, n_minor = (sev == 2).sum(axis=0), (sev == 1).sum(axis=0)
 
     icu = p.icu
-    rho = p.latent.recovery.value
-    mix = np.sqrt(rho) * draws.recovery_z[:, None] + np.sqrt(1 - rho) * draws.stay_z
+    mix = draws.stay_x
     stage_massive = grid[4] * unit_ml / weight > massive_ml_kg
     lp = (
         _logit(icu.admission.value)

@@ -24,7 +24,10 @@ BLOCK = 500  # replications per task
 
 @dataclass(frozen=True)
 class Results:
-    """Tidy results: ``records`` keyed by (strategy, replication), ``stages`` by (…, stage)."""
+    """Tidy results: ``records`` keyed by (strategy, replication), ``stages`` by (…, stage).
+
+    ``strategy`` is a categorical in the order the strategies were asked for.
+    """
 
     records: pd.DataFrame
     stages: pd.DataFrame
@@ -53,12 +56,10 @@ def simulate_block(
         draws = transform(plan, raw)
         courses = [Operation(plan, draws, i).run() for i in range(len(raw.replications))]
         parts.append(assemble(plan, draws, courses))
-    if len(parts) == 1:
-        return parts[0]
-    return (
-        pd.concat([r for r, _ in parts], ignore_index=True),
-        pd.concat([s for _, s in parts], ignore_index=True),
-    )
+    records, stages = (pd.concat([p[k] for p in parts], ignore_index=True) for k in (0, 1))
+    for frame in (records, stages):
+        frame["strategy"] = pd.Categorical(frame["strategy"], categories=names)
+    return records, stages
 
 
 def trace(scenario: Scenario, strategy: str, seed: int, replication: int) -> Course:
@@ -108,12 +109,9 @@ def run(
             futures = [pool.submit(simulate_block, scenario, names, seed, block) for block in blocks]
             for block, fut in zip(blocks, futures):
                 collect(fut.result(), block)
-    order = {name: i for i, name in enumerate(names)}
-
     def tidy(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
         df = pd.concat(frames, ignore_index=True)
-        df = df.sort_values(keys, key=lambda c: c.map(order) if c.name == "strategy" else c, kind="stable")
-        return df.reset_index(drop=True)
+        return df.sort_values(keys, kind="stable").reset_index(drop=True)
 
     records = tidy([r for r, _ in parts], ["strategy", "replication"])
     stages = tidy([s for _, s in parts], ["strategy", "replication", "stage"])

@@ -5,8 +5,9 @@ replication gives the same result whatever block, process or worker runs it. Wit
 stream, draws that strategies share come first (fixed-size anaesthesia and stay slots, then
 phases in plan order), so strategies with a common prefix see common random numbers.
 
-Between-patient correlation: a phase's standard-normal score is
-``sqrt(rho) * z_patient + sqrt(1 - rho) * z_phase`` (``parameters.latent``), so a patient who is
+Between-patient correlation: the first draw of the DURATION, BLEEDING, EVENTS and STAY streams
+is a latent patient factor, and each item's standard-normal score is
+``sqrt(rho) * z_patient + sqrt(1 - rho) * z_item`` (``parameters.latent``), so a patient who is
 slow or bleeds in one phase tends to in the others, and every marginal stays as specified.
 """
 
@@ -22,7 +23,6 @@ from .streams import Stream, generator
 
 MAX_STAGES = 6  # slots reserved per replication for per-stage draws (5 planned + 1 unplanned)
 DELAY_SLOTS = 32  # blood bank orders per replication
-_LATENT = ("duration", "bleeding", "events", "recovery")
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class Draws:
     delivery_delay_min: np.ndarray  # [R, DELAY_SLOTS]
     interval_days: np.ndarray  # [R, MAX_STAGES - 1]
     complication_u: np.ndarray  # [R, complication types] uniforms
-    recovery_z: np.ndarray  # [R] latent recovery score (shared by ICU and ward stay)
-    stay_z: np.ndarray  # [R, 2 * MAX_STAGES + 1]: ICU admission, ICU days per stage, ward days
+    stay_z: np.ndarray  # [R, 2 * MAX_STAGES + 1] own scores: ICU admission, ICU days per stage, ward days
+    stay_x: np.ndarray  # the same mixed with the latent recovery factor (used for days)
 
 
 def _mix(latent: np.ndarray, own: np.ndarray, rho: float) -> np.ndarray:
@@ -53,20 +53,23 @@ def _mix(latent: np.ndarray, own: np.ndarray, rho: float) -> np.ndarray:
 class RawDraws:
     """Standard normals and uniforms of a block of replications, one array per stream.
 
-    Sized for the largest plan in a run; a plan reads a prefix of each row, and a generator's
-    first m draws are the same whether it is asked for m or more, so a plan's numbers do not
-    depend on which other plans share the block.
+    Column 0 of the DURATION, BLEEDING, EVENTS and STAY arrays is the stream's latent patient
+    factor. Arrays are sized for the largest plan in a run; a plan reads a prefix of each row,
+    and a generator's first m draws are the same whether it is asked for m or more, so a plan's
+    numbers do not depend on which other plans share the block.
     """
 
     replications: np.ndarray  # [R]
-    latent: np.ndarray  # PATIENT: [R, 4] duration, bleeding, events, recovery factors
-    duration_z: np.ndarray  # DURATION: [R, 3 * MAX_STAGES + phases]
-    bleeding_z: np.ndarray  # BLEEDING: [R, phases]
-    event_z: np.ndarray  # EVENTS: [R, 3 * slots] (count, repair, loss) per slot
+    duration_z: np.ndarray  # DURATION: [R, 1 + 3 * MAX_STAGES + phases]
+    bleeding_z: np.ndarray  # BLEEDING: [R, 1 + phases]
+    event_z: np.ndarray  # EVENTS: [R, 1 + 3 * slots], (count, repair, loss) per slot
     delay_z: np.ndarray  # BLOOD_BANK: [R, DELAY_SLOTS]
     interval_z: np.ndarray  # INTERSTAGE: [R, MAX_STAGES - 1]
     complication_u: np.ndarray  # COMPLICATIONS: [R, types]
-    stay_z: np.ndarray  # STAY: [R, 2 * MAX_STAGES + 1]
+    stay_z: np.ndarray  # STAY: [R, 1 + 2 * MAX_STAGES + 1]
+
+
+_ANAESTHESIA = 1 + 3 * MAX_STAGES  # first phase column of duration_z
 
 
 def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = None) -> RawDraws:
@@ -76,27 +79,27 @@ def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = Non
     n_ph = max(len(p.all_phases) for p in plans)
     n_sl = max(len(p.event_slots) for p in plans)
     n_cx = len(plans[0].scenario.parameters.complications.types)
-    n_dur = 3 * MAX_STAGES + n_ph
     staged = any(p.max_stages > 1 for p in plans)
-    latent = np.empty((R, len(_LATENT)))
-    dur_z = np.empty((R, n_dur))
-    bleed_z = np.empty((R, n_ph))
-    event_z = np.empty((R, 3 * n_sl))
-    delay_z = np.empty((R, DELAY_SLOTS))
-    interval_z = np.zeros((R, MAX_STAGES - 1))
+    sizes = {
+        Stream.DURATION: _ANAESTHESIA + n_ph,
+        Stream.BLEEDING: 1 + n_ph,
+        Stream.EVENTS: 1 + 3 * n_sl,
+        Stream.BLOOD_BANK: DELAY_SLOTS,
+        Stream.INTERSTAGE: MAX_STAGES - 1,
+        Stream.STAY: 2 + 2 * MAX_STAGES,
+    }
+    normals = {stream: np.zeros((R, n)) for stream, n in sizes.items()}
+    if not staged:
+        del sizes[Stream.INTERSTAGE]
     comp_u = np.empty((R, n_cx))
-    stay_z = np.empty((R, 2 * MAX_STAGES + 1))
     for i, r in enumerate(reps.tolist()):
-        latent[i] = generator(seed, r, Stream.PATIENT, point).standard_normal(len(_LATENT))
-        dur_z[i] = generator(seed, r, Stream.DURATION, point).standard_normal(n_dur)
-        bleed_z[i] = generator(seed, r, Stream.BLEEDING, point).standard_normal(n_ph)
-        event_z[i] = generator(seed, r, Stream.EVENTS, point).standard_normal(3 * n_sl)
-        delay_z[i] = generator(seed, r, Stream.BLOOD_BANK, point).standard_normal(DELAY_SLOTS)
-        if staged:
-            interval_z[i] = generator(seed, r, Stream.INTERSTAGE, point).standard_normal(MAX_STAGES - 1)
+        for stream, n in sizes.items():
+            normals[stream][i] = generator(seed, r, stream, point).standard_normal(n)
         comp_u[i] = generator(seed, r, Stream.COMPLICATIONS, point).random(n_cx)
-        stay_z[i] = generator(seed, r, Stream.STAY, point).standard_normal(2 * MAX_STAGES + 1)
-    return RawDraws(reps, latent, dur_z, bleed_z, event_z, delay_z, interval_z, comp_u, stay_z)
+    return RawDraws(
+        reps, normals[Stream.DURATION], normals[Stream.BLEEDING], normals[Stream.EVENTS],
+        normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_u, normals[Stream.STAY],
+    )
 
 
 def transform(plan: Plan, raw: RawDraws) -> Draws:
@@ -105,45 +108,47 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
     params = plan.scenario.parameters
     all_phases, slots = plan.all_phases, plan.event_slots
     n_ph, n_sl = len(all_phases), len(slots)
-    rho = {k: getattr(params.latent, k).value for k in _LATENT}
+    latent = params.latent
     an = params.anaesthesia
     dur_z = raw.duration_z
-    phase_x = _mix(raw.latent[:, 0], dur_z[:, 3 * MAX_STAGES : 3 * MAX_STAGES + n_ph], rho["duration"])
-    bleed_x = _mix(raw.latent[:, 1], raw.bleeding_z[:, :n_ph], rho["bleeding"])
+    phase_x = _mix(dur_z[:, 0], dur_z[:, _ANAESTHESIA : _ANAESTHESIA + n_ph], latent.duration.value)
+    bleed_x = _mix(raw.bleeding_z[:, 0], raw.bleeding_z[:, 1 : 1 + n_ph], latent.bleeding.value)
     duration = np.empty((R, n_ph))
     bleeding = np.empty((R, n_ph))
     for j, p in enumerate(all_phases):
         duration[:, j] = p.phase.duration_min.ppf_normal(phase_x[:, j]) * p.duration_multiplier
         bleeding[:, j] = p.phase.bleeding_ml_per_min.ppf_normal(bleed_x[:, j]) * p.bleeding_multiplier
 
-    ez = raw.event_z[:, : 3 * n_sl].reshape(R, n_sl, 3)
+    ez = raw.event_z[:, 1 : 1 + 3 * n_sl].reshape(R, n_sl, 3)
     counts = np.zeros((R, n_sl), dtype=np.int64)
     repair = np.zeros((R, n_sl))
     loss = np.zeros((R, n_sl))
     if n_sl:
         rates = np.array([rate for _, _, rate in slots])
-        u = special.ndtr(_mix(raw.latent[:, 2], ez[:, :, 0], rho["events"]))
+        u = special.ndtr(_mix(raw.event_z[:, 0], ez[:, :, 0], latent.events.value))
         counts = stats.poisson.ppf(u, rates[None, :]).astype(np.int64)
         for s, (_, e, _) in enumerate(slots):
             etype = params.events[plan.event_names[e]]
             repair[:, s] = etype.repair_min.ppf_normal(ez[:, s, 1]) * counts[:, s]
             loss[:, s] = etype.blood_loss_ml.ppf_normal(ez[:, s, 2]) * counts[:, s]
 
+    stay_x = _mix(raw.stay_z[:, 0], raw.stay_z[:, 1:], latent.recovery.value)
+    anaesthesia = dur_z[:, 1:_ANAESTHESIA].reshape(R, 3, MAX_STAGES)
     return Draws(
         replications=raw.replications,
         duration_min=duration,
         bleeding_ml_per_min=bleeding,
-        induction_min=an.induction_min.ppf_normal(dur_z[:, 0:MAX_STAGES]),
-        emergence_min=an.emergence_min.ppf_normal(dur_z[:, MAX_STAGES : 2 * MAX_STAGES]),
-        turnover_min=an.turnover_min.ppf_normal(dur_z[:, 2 * MAX_STAGES : 3 * MAX_STAGES]),
+        induction_min=an.induction_min.ppf_normal(anaesthesia[:, 0]),
+        emergence_min=an.emergence_min.ppf_normal(anaesthesia[:, 1]),
+        turnover_min=an.turnover_min.ppf_normal(anaesthesia[:, 2]),
         event_counts=counts,
         repair_min=repair,
         event_loss_ml=loss,
         delivery_delay_min=params.transfusion.delivery_delay_min.ppf_normal(raw.delay_z),
         interval_days=plan.interval_days.ppf_normal(raw.interval_z),
         complication_u=raw.complication_u,
-        recovery_z=raw.latent[:, 3],
-        stay_z=raw.stay_z,
+        stay_z=raw.stay_z[:, 1:],
+        stay_x=stay_x,
     )
 
 

@@ -227,6 +227,8 @@ class TransfusionPolicy(BaseModel):
     unit_haematocrit: Value = Field(description="Haematocrit of a red-cell unit, 0-1.")
     cell_salvage: CellSalvage
     units_in_theatre: Value = Field(description="Cross-matched units already in theatre (no delay).")
+    units_per_delivery: Value = Field(description="Units the blood bank sends per order (a pack).")
+    reorder_level_units: Value = Field(description="Order another pack when theatre stock falls below this.")
     delivery_delay_min: Distribution = Field(description="Blood bank issue-to-theatre delay, minutes.")
     massive_transfusion_ml_per_kg: Value = Field(description="Massive transfusion threshold, mL/kg of red cells.")
 
@@ -241,6 +243,12 @@ class TransfusionPolicy(BaseModel):
             raise ValueError(f"unit_haematocrit {self.unit_haematocrit.value} must lie between 0 and 1")
         if self.unit_volume_ml.value <= 0:
             raise ValueError(f"unit_volume_ml {self.unit_volume_ml.value} must be positive")
+        if self.units_per_delivery.value < 1:
+            raise ValueError(f"units_per_delivery {self.units_per_delivery.value} must be at least 1")
+        for name in ("units_in_theatre", "units_per_delivery", "reorder_level_units"):
+            v = getattr(self, name).value
+            if v < 0 or v != int(v):
+                raise ValueError(f"{name} {v} must be a whole number of units, 0 or more")
         return self
 
 
