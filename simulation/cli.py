@@ -1,0 +1,388 @@
+"""The ``resectsim`` command line: compare strategies for a patient, write raw runs, check files.
+
+A thin view over the package: it loads a scenario, calls ``simulation.run`` and
+``simulation.analysis``, and formats what they return. Bad input of any kind ends with one
+line per problem on stderr (file, field, value, what is allowed) and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Annotated, Callable
+
+import pandas as pd
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__, analysis, loader
+from .io import OutputPathError, check_table_path, write_table
+from .loader import ScenarioError, load_scenario
+from .outcomes import RESULT_FIELDS
+from .runner import Results, run as run_model
+from .scenario import Scenario
+
+DEFAULT_STRATEGIES = (
+    "single-stage-three-exposure",
+    "posterior-only",
+    "two-stage-posterior-then-anterior",
+    "three-stage-posterior-anterior-posterior",
+)
+# Outcomes shown in the tables (all outcomes go to --json and --out).
+SHOWN = (
+    "operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "blood_loss_bv", "rbc_units",
+    "lowest_hb_g_dl", "icu_days", "los_days",
+)
+DIFFERENCES = (*SHOWN, "any_major_complication", "massive_transfusion", "death")
+DECIMALS = {"h": 1, "mL": 0, "blood volumes": 2, "units": 1, "g/dL": 1, "days": 1}
+PROGRESS_AFTER_S = 1.0
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    name="resectsim",
+    help="Monte Carlo comparison of single- vs multi-stage en bloc spine tumour resection "
+    "(decision support and education, not a validated prediction rule).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+# Sub-command groups live in their own modules and are attached here, e.g.
+#   from .sweep_cli import sweep_app
+#   app.add_typer(sweep_app, name="sweep")
+
+
+# --- errors --------------------------------------------------------------------------------------
+def _fail(lines: list[str]) -> typer.Exit:
+    """Print one ``error:`` line per problem to stderr; the caller raises the returned Exit."""
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load(patient: str, strategies: list[str]) -> Scenario:
+    try:
+        return load_scenario(patient, strategies)
+    except ScenarioError as err:
+        raise _fail(str(err).splitlines()) from None
+
+
+def _run(scenario: Scenario, reps: int, seed: int, workers: int) -> Results:
+    with _LazyProgress() as progress:
+        try:
+            return run_model(scenario, reps, seed, workers=workers, progress=progress)
+        except ValueError as err:  # e.g. replications < 1
+            raise _fail(str(err).splitlines()) from None
+
+
+def _checked_outputs(*paths: Path | None) -> None:
+    """Fail before any work if an output path has the wrong extension or no directory."""
+    given = [p for p in paths if p is not None]
+    if len({p.resolve() for p in given}) < len(given):
+        raise _fail([f"{given[-1]}: the same file is given for two outputs; give each output its own file"])
+    try:
+        for path in given:
+            check_table_path(path)
+    except OutputPathError as err:
+        raise _fail([str(err)]) from None
+
+
+def _write(df: pd.DataFrame, path: Path, what: str) -> None:
+    try:
+        write_table(df, path)
+    except OSError as err:
+        raise _fail([f"{path}: could not write: {err.strerror or err}"]) from None
+    typer.echo(f"wrote {len(df)} {what} to {path}", err=True)
+
+
+class _LazyProgress:
+    """``progress(done, total)`` callback that shows a bar on a terminal once a run passes 1 s."""
+
+    def __init__(self):
+        self.start, self.bar = time.monotonic(), None
+        self.console = Console(stderr=True)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not self.console.is_terminal or time.monotonic() - self.start < PROGRESS_AFTER_S:
+                return
+            self.bar = Progress(
+                TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                console=self.console, transient=True,
+            )
+            self.task = self.bar.add_task("run", total=total, completed=done)
+            self.bar.start()
+        else:
+            self.bar.update(self.task, completed=done)
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# --- formatting ----------------------------------------------------------------------------------
+def _unit(column: str) -> tuple[str, float]:
+    """Display unit and factor from the record unit: minutes read better as hours."""
+    unit = RESULT_FIELDS[column][1]
+    return ("h", 1 / 60) if unit == "min" else (unit, 1.0)
+
+
+def _row_label(column: str) -> str:
+    name, (unit, _) = RESULT_FIELDS[column][0], _unit(column)
+    return name if name.lower().endswith(unit.lower()) or unit in ("yes/no", "count") else f"{name} ({unit})"
+
+
+def _num(x: float, column: str, sign: bool = False) -> str:
+    unit, factor = _unit(column)
+    return _fmt(x * factor, DECIMALS.get(unit, 1), sign)
+
+
+def _pct(p: float, digits: int = 1, sign: bool = False) -> str:
+    return _fmt(100 * p, digits, sign)
+
+
+def _fmt(x: float, digits: int, sign: bool) -> str:
+    if not math.isfinite(x):
+        return "–"
+    text = f"{x:{'+' if sign else ''},.{digits}f}"
+    return text[1:] if text[0] in "+-" and float(text.replace(",", "")) == 0 else text  # no "-0.0"
+
+
+def _table(title: str, *columns: str) -> Table:
+    """A table whose first column (the outcome) wraps and whose numbers never do."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(columns[0], overflow="fold", ratio=1)
+    for name in columns[1:]:
+        table.add_column(name, justify="right", no_wrap=True)
+    return table
+
+
+def _codes(scenario: Scenario) -> dict[str, str]:
+    """Strategy name -> short column code (A, B, ...); the legend gives the labels."""
+    return {s.name: chr(ord("A") + i) if i < 26 else str(i + 1) for i, s in enumerate(scenario.strategies)}
+
+
+def _legend(scenario: Scenario) -> Table:
+    table = Table(title="Strategies", title_justify="left", box=None, pad_edge=False, show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_column(overflow="fold", style="dim")
+    for s, code in zip(scenario.strategies, _codes(scenario).values()):
+        table.add_row(code, Text(s.label), Text(s.name))
+    return table
+
+
+def _risk_rows(scenario: Scenario, records: pd.DataFrame) -> list[tuple[str, str]]:
+    """(column, label) of the yes/no outcomes shown: complications by type, with their time frame."""
+    types = scenario.parameters.complications.types
+    rows = [("any_major_complication", RESULT_FIELDS["any_major_complication"][0])]
+    for column in analysis.complication_columns(records):
+        meta = types.get(column.removeprefix("complication_"))
+        rows.append((column, f"{meta.label} ({meta.time_frame})" if meta else analysis.label(column)))
+    return [*rows, ("massive_transfusion", RESULT_FIELDS["massive_transfusion"][0])]
+
+
+def _summary_tables(scenario: Scenario, records: pd.DataFrame) -> list[Table]:
+    codes = _codes(scenario)
+    risks = _risk_rows(scenario, records)
+    summary = analysis.summarise(records, [*SHOWN, *(c for c, _ in risks)]).set_index(["outcome", "strategy"])
+
+    values = _table("Outcomes per strategy", "Outcome", "", "Median", "5th–95th pct", "Mean [95% CI]")
+    for column in SHOWN:
+        for i, (name, code) in enumerate(codes.items()):
+            x = summary.loc[(column, name)]
+            values.add_row(
+                _row_label(column) if i == 0 else "", code, _num(x["median"], column),
+                f"{_num(x.p5, column)}–{_num(x.p95, column)}",
+                f"{_num(x['mean'], column)} [{_num(x.ci_low, column)}–{_num(x.ci_high, column)}]",
+                end_section=i == len(codes) - 1,
+            )
+
+    risk = _table("Risks: % of simulated patients ± Monte Carlo standard error", "Outcome", *codes.values())
+    for column, label in risks:
+        risk.add_row(Text(label), *(f"{_pct(summary.loc[(column, n)]['mean'])} ± {_pct(summary.loc[(column, n)].mcse)}"
+                                    for n in codes))
+    return [values, risk]
+
+
+def _difference_rows(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
+    first = scenario.strategies[0].name
+    frames = [analysis.paired_differences(records, first, s.name, list(DIFFERENCES))
+              for s in scenario.strategies[1:]]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:
+    codes = _codes(scenario)
+    first, *others = codes.items()
+    table = _table(
+        f"Paired differences on the same simulated patients: {first[1]} minus each other strategy "
+        f"(risks in percentage points); P(better): share of patients better off with {first[1]}",
+        "Outcome", "", "Mean difference [95% CI]", "P(better)",
+    )
+    by = diffs.set_index(["outcome", "b"])
+    for column in DIFFERENCES:
+        fmt = (lambda x: _num(x, column, sign=True)) if column in SHOWN else (lambda x: _pct(x, sign=True))
+        for i, (name, code) in enumerate(others):
+            d = by.loc[(column, name)]
+            table.add_row(
+                _row_label(column) if i == 0 else "", f"{first[1]} − {code}",
+                f"{fmt(d.mean_difference)} [{fmt(d.ci_low)} to {fmt(d.ci_high)}]", _pct(d.p_a_better, 0) + "%",
+                end_section=i == len(others) - 1,
+            )
+    return table
+
+
+def _provenance(scenario: Scenario, results: Results) -> dict:
+    return {
+        "resectsim_version": __version__,
+        "scenario_digest": results.scenario_digest,
+        "seed": results.seed,
+        "replications": results.replications,
+        "patient": scenario.patient.name,
+        "strategies": [s.name for s in scenario.strategies],
+    }
+
+
+def _json_rows(df: pd.DataFrame) -> list[dict]:
+    """Rows of ``df`` as plain JSON values (NaN -> null)."""
+    return json.loads(df.to_json(orient="records", double_precision=15))
+
+
+# --- commands ------------------------------------------------------------------------------------
+PatientArg = Annotated[str, typer.Argument(help="Bundled patient name (see `resectsim list`) or a patient YAML file.")]
+RepsOpt = Annotated[int, typer.Option("--reps", "-n", help="Replications (simulated patients) per strategy.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives identical results.")]
+
+
+def _version(show: bool) -> None:
+    if show:
+        typer.echo(f"resectsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool | None, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
+) -> None:
+    """Monte Carlo comparison of single- vs multi-stage en bloc spine tumour resection."""
+
+
+@app.command()
+def compare(
+    patient: PatientArg,
+    strategy: Annotated[list[str] | None, typer.Option(
+        "--strategy", "-s",
+        help="Bundled strategy name or YAML file; repeat for several. The first is compared with "
+        f"each other. Default: {', '.join(DEFAULT_STRATEGIES)}.")] = None,
+    reps: RepsOpt = 1000,
+    seed: SeedOpt = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (results do not depend on it).")] = 1,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the per-replication records here (.parquet or .csv).")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print summaries, paired differences and provenance as JSON instead of tables.")] = False,
+) -> None:
+    """Compare strategies for one patient: outcome distributions, risks, paired differences."""
+    _checked_outputs(out)
+    scenario = _load(patient, list(strategy or DEFAULT_STRATEGIES))
+    results = _run(scenario, reps, seed, workers)
+    if out is not None:
+        _write(results.records, out, "records")
+    diffs = _difference_rows(scenario, results.records)
+    if as_json:
+        doc = {
+            "provenance": _provenance(scenario, results),
+            "summaries": _json_rows(analysis.summarise(results.records)),
+            "paired_differences": _json_rows(diffs),
+        }
+        typer.echo(json.dumps(doc, indent=2, allow_nan=False))
+        return
+    console = Console()
+    p = _provenance(scenario, results)
+    console.print(Text(
+        f"{scenario.patient.name}: {p['replications']} simulated patients per strategy, seed {p['seed']}, "
+        f"scenario {p['scenario_digest']}, resectsim {p['resectsim_version']}"), style="bold")
+    console.print(_legend(scenario))
+    for table in _summary_tables(scenario, results.records):
+        console.print(table)
+    if len(scenario.strategies) > 1:
+        console.print(_difference_table(scenario, diffs))
+    console.print("Model estimates for decision support and teaching, not a validated prediction rule.",
+                  style="dim")
+
+
+@app.command("run")
+def run_command(
+    patient: PatientArg,
+    strategy: Annotated[str, typer.Option("--strategy", "-s", help="Bundled strategy name or YAML file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Per-replication records (.parquet or .csv).")],
+    reps: RepsOpt = 1000,
+    seed: SeedOpt = 1,
+    stages: Annotated[Path | None, typer.Option(
+        help="Also write one row per (replication, stage) here (.parquet or .csv).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (results do not depend on it).")] = 1,
+) -> None:
+    """Run one strategy and write the raw per-replication records."""
+    _checked_outputs(out, stages)
+    scenario = _load(patient, [strategy])
+    results = _run(scenario, reps, seed, workers)
+    _write(results.records, out, "records")
+    if stages is not None:
+        _write(results.stages, stages, "stage rows")
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files: patients, strategies, parameters, phases.")],
+) -> None:
+    """Validate scenario files; print each problem as file: field: message (got value)."""
+    problems: list[str] = []
+    for path in files:
+        try:
+            kind = loader.check_file(path)
+        except ScenarioError as err:
+            problems += str(err).splitlines()
+        else:
+            typer.echo(f"ok: {path} ({kind})")
+    if problems:
+        raise _fail(problems)
+
+
+@app.command("list")
+def list_command() -> None:
+    """Bundled patients and strategies."""
+    try:
+        references, library = loader.load_references(), loader.load_library()
+        patients = [loader.patient_from(loader.read_yaml(p), str(p), references)
+                    for p in loader.bundled("patients").values()]
+        strategies = [loader.strategy_from(loader.read_yaml(p), str(p), library, references)
+                      for p in loader.bundled("strategies").values()]
+    except ScenarioError as err:
+        raise _fail(str(err).splitlines()) from None
+    console = Console()
+    table = Table(title="Patients", title_justify="left", show_lines=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("description")
+    for p in patients:
+        table.add_row(p.name, Text(p.description))
+    console.print(table)
+    table = Table(title="Strategies", title_justify="left", show_lines=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("label / description")
+    for s in strategies:
+        table.add_row(s.name, Text.assemble((s.label, "bold"), "\n", s.description))
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()
