@@ -40,6 +40,8 @@ SHOWN = (
     "lowest_hb_g_dl", "icu_days", "los_days",
 )
 DIFFERENCES = (*SHOWN, "any_major_complication", "massive_transfusion", "death")
+# analysis.paired_differences takes lower as better for every outcome; not so for these.
+HIGHER_IS_BETTER = ("lowest_hb_g_dl",)
 DECIMALS = {"h": 1, "mL": 0, "blood volumes": 2, "units": 1, "g/dL": 1, "days": 1}
 PROGRESS_AFTER_S = 1.0
 EXIT_BAD_INPUT = 2
@@ -217,7 +219,14 @@ def _difference_rows(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
     first = scenario.strategies[0].name
     frames = [analysis.paired_differences(records, first, s.name, list(DIFFERENCES))
               for s in scenario.strategies[1:]]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:
+        return pd.DataFrame()
+    diffs = pd.concat(frames, ignore_index=True)
+    flip = diffs.outcome.isin(HIGHER_IS_BETTER)
+    diffs.loc[flip, ["p_a_better", "p_a_worse"]] = diffs.loc[flip, ["p_a_worse", "p_a_better"]].to_numpy()
+    better = diffs.loc[flip, "p_a_better"]
+    diffs.loc[flip, "mcse_p_a_better"] = (better * (1 - better) / diffs.loc[flip, "n"]) ** 0.5
+    return diffs
 
 
 def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:
@@ -225,7 +234,8 @@ def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:
     first, *others = codes.items()
     table = _table(
         f"Paired differences on the same simulated patients: {first[1]} minus each other strategy "
-        f"(risks in percentage points); P(better): share of patients better off with {first[1]}",
+        f"(risks in percentage points); P(better): share of patients better off with {first[1]} "
+        "(less time, blood loss, transfusion, stay or risk; higher lowest haemoglobin)",
         "Outcome", "", "Mean difference [95% CI]", "P(better)",
     )
     by = diffs.set_index(["outcome", "b"])

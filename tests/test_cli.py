@@ -94,6 +94,11 @@ def test_compare_paired_differences_are_first_minus_each_other(reference, tables
     los = next(line for line in lines[start:] if line.lstrip().startswith("Hospital stay (days)"))
     assert f"{d.mean_difference:+.1f} [{d.ci_low:+.1f} to {d.ci_high:+.1f}]" in los
     assert los.rstrip().endswith(f"{100 * d.p_a_better:.0f}%")
+    # Lowest haemoglobin: higher is better, so P(better) is the share with a higher value under A.
+    xa, xb = analysis.paired(results.records, a, b, "lowest_hb_g_dl")
+    hb = next(line for line in lines[start:] if line.lstrip().startswith("Lowest haemoglobin"))
+    assert hb.rstrip().endswith(f"{100 * (xa > xb).mean():.0f}%")
+    assert (xa > xb).mean() != pytest.approx((xa < xb).mean(), abs=0.01)  # the check can tell them apart
 
 
 def test_compare_json_through_the_console_script(reference):
@@ -115,6 +120,10 @@ def test_compare_json_through_the_console_script(reference):
     pairs = {(r["a"], r["b"]) for r in doc["paired_differences"]}
     assert pairs == {(DEFAULT_STRATEGIES[0], b) for b in DEFAULT_STRATEGIES[1:]}
     assert all(r["n"] == 200 for r in doc["paired_differences"])
+    a, b = DEFAULT_STRATEGIES[:2]
+    xa, xb = analysis.paired(results.records, a, b, "lowest_hb_g_dl")
+    hb = next(r for r in doc["paired_differences"] if (r["b"], r["outcome"]) == (b, "lowest_hb_g_dl"))
+    assert (hb["p_a_better"], hb["p_a_worse"]) == pytest.approx(((xa > xb).mean(), (xa < xb).mean()))
 
 
 def test_compare_with_one_strategy_has_no_differences():
