@@ -1,0 +1,94 @@
+"""Builders shared by the behavioural tests: scenario variants made from the real scenario files.
+
+A variant is the bundled scenario dumped to a dict (``by_alias=True``, so LogNormal's ``mean``
+keeps its alias), edited, and validated again as a ``Scenario``: the model sees exactly what a
+user file would give it, and nothing is monkeypatched.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from simulation import Scenario
+
+SEED = 20240601
+ASSUMED = "Test fixture value."
+
+Number = float | Callable[[str], float]
+
+
+def fixed(value: float) -> dict:
+    """A degenerate (fixed) distribution in file form."""
+    return {"dist": "fixed", "value": float(value), "assumption": ASSUMED}
+
+
+def probability(p: float) -> dict:
+    return {"p": float(p), "assumption": ASSUMED}
+
+
+def dump(scenario: Scenario) -> dict:
+    return scenario.model_dump(by_alias=True)
+
+
+def variant(scenario: Scenario, edit: Callable[[dict], None]) -> Scenario:
+    """``scenario`` with ``edit(data)`` applied to its dumped dict, validated again."""
+    data = dump(scenario)
+    edit(data)
+    return Scenario.model_validate(data)
+
+
+def phases_of(data: dict) -> Iterable[dict]:
+    """Every phase dict of a dumped scenario: strategy phases and the unplanned-staging phases."""
+    for strategy in data["strategies"]:
+        for stage in strategy["stages"]:
+            for exposure in stage["exposures"]:
+                yield from exposure["phases"]
+    yield from data["parameters"]["staging"]["restage_phases"]
+
+
+def _value(spec: Number, phase_id: str) -> float:
+    return spec(phase_id) if callable(spec) else spec
+
+
+def fix_phases(data: dict, duration_min: Number, bleeding_ml_per_min: Number, event_p: float | None = 0.0) -> None:
+    """Fixed durations and rates for every phase; every event risk set to ``event_p`` (None keeps it)."""
+    for ph in phases_of(data):
+        ph["duration_min"] = fixed(_value(duration_min, ph["id"]))
+        ph["bleeding_ml_per_min"] = fixed(_value(bleeding_ml_per_min, ph["id"]))
+        if event_p is not None:
+            for risk in ph["events"]:
+                risk["probability"] = probability(event_p)
+
+
+def fix_anaesthesia(data: dict, induction_min=40.0, emergence_min=20.0, turnover_min=30.0, interval_days=7.0,
+                    delivery_delay_min=0.0) -> None:
+    """Fixed anaesthesia, turnover, inter-stage interval and blood-bank delay."""
+    an = data["parameters"]["anaesthesia"]
+    an["induction_min"], an["emergence_min"], an["turnover_min"] = (
+        fixed(induction_min), fixed(emergence_min), fixed(turnover_min)
+    )
+    data["parameters"]["staging"]["interval_days"] = fixed(interval_days)
+    for strategy in data["strategies"]:
+        strategy["interval_days"] = None
+    data["parameters"]["transfusion"]["delivery_delay_min"] = fixed(delivery_delay_min)
+
+
+def set_transfusion(data: dict, **values: float | bool) -> None:
+    """Set transfusion policy values by field name (``trigger_hb_g_dl=8``, ``cell_salvage=True`` ...)."""
+    tp = data["parameters"]["transfusion"]
+    for key, value in values.items():
+        if key == "cell_salvage":
+            tp["cell_salvage"]["enabled"] = bool(value)
+        else:
+            tp[key] = {"value": float(value), "assumption": ASSUMED}
+
+
+def one_phase_strategy(name: str, duration_min: dict, bleeding_ml_per_min: dict, events=(), scales_with=()) -> dict:
+    """A strategy of one stage, one exposure and one operative phase (file form)."""
+    phase = {
+        "id": "only_phase", "label": "The only phase", "duration_min": duration_min,
+        "bleeding_ml_per_min": bleeding_ml_per_min, "scales_with": list(scales_with),
+        "events": [{"event": ev, "probability": p} for ev, p in events],
+    }
+    exposure = {"approach": "posterior_midline", "label": "Posterior", "position": "prone", "phases": [phase]}
+    return {"name": name, "label": name, "stages": [{"label": "Single stage", "exposures": [exposure]}]}
