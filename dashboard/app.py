@@ -1,0 +1,32 @@
+"""ResectSim dashboard entry point: ``streamlit run dashboard/app.py`` (``make run``).
+
+Navigation, then the frame every page shares (``shell``: sidebar with the patient form,
+uploads and run settings; the disclaimer), then the selected page from ``pages/``. A "Sweeps"
+page is listed when its file exists.
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:  # `streamlit run` puts only this folder on the path
+    sys.path.insert(0, str(HERE.parent))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import shell  # noqa: E402
+
+PAGES = (
+    ("pages/1_Compare.py", "Compare strategies", ":material/view_column:"),
+    ("pages/2_Counselling.py", "Counselling", ":material/family_restroom:"),
+    ("pages/3_Evidence.py", "Evidence and assumptions", ":material/menu_book:"),
+    ("pages/5_Sweeps.py", "Sweeps", ":material/tune:"),
+    ("pages/4_About.py", "About", ":material/info:"),
+)
+
+page = st.navigation(
+    [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES) if (HERE / path).exists()],
+    position="top",
+)
+shell.draw()
+page.run()

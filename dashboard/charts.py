@@ -1,0 +1,269 @@
+"""Altair chart builders and the strategy palette (Okabe-Ito, colour-blind safe, fixed per name).
+
+Every builder takes small pre-aggregated frames (see ``compare_view``) and returns a chart;
+none computes a statistic of its own.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import vl_convert as vlc
+
+from .display import Shown
+from .timeline import Timeline
+
+OKABE_ITO = {
+    "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
+}
+STRATEGY_COLOURS = {
+    "single-stage-three-exposure": OKABE_ITO["blue"],
+    "posterior-only": OKABE_ITO["green"],
+    "two-stage-posterior-then-anterior": OKABE_ITO["orange"],
+    "three-stage-posterior-anterior-posterior": OKABE_ITO["purple"],
+    "single-stage-with-stop-rule": OKABE_ITO["sky_blue"],
+}
+SPARE_COLOURS = (OKABE_ITO["black"], "#7F7F7F", OKABE_ITO["yellow"])  # uploaded strategies, by name
+ALERT = OKABE_ITO["vermillion"]  # unplanned repairs; never a strategy colour
+NEUTRAL = "#BDBDBD"
+FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+# A standing figure in the [-1, 1] box Vega uses for custom point shapes: head and body.
+PERSON = (
+    "M0,-1 C0.22,-1 0.38,-0.84 0.38,-0.62 C0.38,-0.40 0.22,-0.24 0,-0.24 "
+    "C-0.22,-0.24 -0.38,-0.40 -0.38,-0.62 C-0.38,-0.84 -0.22,-1 0,-1 Z "
+    "M-0.55,-0.16 L0.55,-0.16 C0.68,-0.16 0.75,-0.08 0.75,0.05 L0.62,1 L-0.62,1 L-0.75,0.05 "
+    "C-0.75,-0.08 -0.68,-0.16 -0.55,-0.16 Z"
+)
+
+
+def colour(strategy: str) -> str:
+    """The fixed colour of a strategy name (bundled names have their own; others hash to a spare)."""
+    return STRATEGY_COLOURS.get(strategy) or SPARE_COLOURS[zlib.crc32(strategy.encode()) % len(SPARE_COLOURS)]
+
+
+def strategy_scale(labels: dict[str, str]) -> alt.Scale:
+    """Colour scale on strategy labels, in the given order."""
+    return alt.Scale(domain=list(labels.values()), range=[colour(s) for s in labels])
+
+
+def styled(chart: alt.TopLevelMixin, size: int = 14) -> alt.TopLevelMixin:
+    """Readable type for a wall screen (one ``configure`` call: each call copies the chart)."""
+    return chart.configure(
+        font=FONT,
+        axis={"labelFontSize": size - 1, "titleFontSize": size, "gridOpacity": 0.4},
+        legend={"labelFontSize": size - 1, "titleFontSize": size, "orient": "bottom", "labelLimit": 400, "columns": 2},
+        header={"labelFontSize": size, "titleFontSize": size},
+        title={"fontSize": size + 2, "anchor": "start"},
+        view={"strokeWidth": 0},
+    )
+
+
+def _labelled(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    return frame[frame.strategy.isin(list(labels))].assign(label=lambda f: f.strategy.map(labels))
+
+
+def _strategy_colour(labels: dict[str, str], legend: bool = True) -> alt.Color:
+    return alt.Color("label:N", title=None, scale=strategy_scale(labels), legend=alt.Legend() if legend else None)
+
+
+RANGE_POINTS = {"p5": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
+
+
+def _ranges(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> pd.DataFrame:
+    """Percentiles per strategy read off the quantile function, with the outcome's title."""
+    q = _labelled(quantiles[quantiles.outcome == shown.column], labels)
+    return pd.DataFrame([
+        {"label": label, "title": shown.title, **{k: float(np.interp(p, g.q, g.value)) for k, p in RANGE_POINTS.items()}}
+        for label, g in q.groupby("label", sort=False)
+    ])
+
+
+def _range_marks(data: pd.DataFrame, labels: dict[str, str]) -> alt.LayerChart:
+    y = alt.Y("label:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelLimit=320))
+    base = alt.Chart(data).encode(y=y, color=_strategy_colour(labels, legend=False))
+    tip = [alt.Tooltip("label:N", title="Strategy")] + [
+        alt.Tooltip(f"{c}:Q", title=t, format=",.2~f")
+        for c, t in (("median", "Median"), ("p25", "25th percentile"), ("p75", "75th percentile"),
+                     ("p5", "5th percentile"), ("p95", "95th percentile"))
+    ]
+    thin = base.mark_rule(strokeWidth=2).encode(x=alt.X("p5:Q", title=None), x2="p95:Q", tooltip=tip)
+    thick = base.mark_bar(height=14, opacity=0.55).encode(x="p25:Q", x2="p75:Q", tooltip=tip)
+    dot = base.mark_point(filled=True, size=140, opacity=1, stroke="white", strokeWidth=1.5).encode(x="median:Q", tooltip=tip)
+    return alt.layer(thin, thick, dot)
+
+
+def ranges_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> alt.TopLevelMixin:
+    """Median (dot), middle half (thick bar) and 5th-95th percentile (thin line) per strategy."""
+    return _range_marks(_ranges(quantiles, shown, labels), labels).properties(
+        title=shown.title, height=36 * len(labels) + 10
+    )
+
+
+def overview_chart(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str, str], width: int = 560) -> alt.TopLevelMixin:
+    """``ranges_chart`` for several outcomes in one figure, each with its own axis."""
+    data = pd.concat([_ranges(quantiles, s, labels) for s in shown], ignore_index=True)
+    header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelPadding=4)
+    return (
+        _range_marks(data, labels)
+        .properties(width=width, height=30 * len(labels))
+        .facet(row=alt.Row("title:N", sort=[s.title for s in shown], title=None, header=header), spacing=14)
+        .resolve_scale(x="independent")
+    )
+
+
+def histogram_chart(histograms: pd.DataFrame, shown: Shown, labels: dict[str, str], width: int = 460) -> alt.TopLevelMixin:
+    """One row per strategy (shared axis); the dashed line marks the median."""
+    h = _labelled(histograms[histograms.outcome == shown.column], labels)
+    h = h.assign(first=~h.duplicated("strategy"))
+    base = alt.Chart(h)
+    bars = base.mark_bar(opacity=0.85, binSpacing=0).encode(
+        x=alt.X("bin_start:Q", bin="binned", title=shown.title),
+        x2="bin_end:Q",
+        y=alt.Y("share:Q", title=None, axis=alt.Axis(format="%", tickCount=2)),
+        color=_strategy_colour(labels, legend=False),
+        tooltip=[
+            alt.Tooltip("label:N", title="Strategy"),
+            alt.Tooltip("bin_start:Q", title="From", format=f",.{shown.digits}f"),
+            alt.Tooltip("bin_end:Q", title="To", format=f",.{shown.digits}f"),
+            alt.Tooltip("share:Q", title="Share of simulated patients", format=".1%"),
+        ],
+    )
+    median = base.transform_filter("datum.first").mark_rule(strokeDash=[5, 3], strokeWidth=2, color="black").encode(
+        x="median:Q", tooltip=[alt.Tooltip("median:Q", title="Median", format=f",.{shown.digits}f")]
+    )
+    header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelPadding=2)
+    return (
+        alt.layer(bars, median)
+        .properties(width=width, height=60)
+        .facet(row=alt.Row("label:N", sort=list(labels.values()), title=None, header=header), spacing=6)
+        .properties(title=shown.title)
+    )
+
+
+def ecdf_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> alt.TopLevelMixin:
+    """Share of simulated patients at or below each value (cumulative distribution)."""
+    q = _labelled(quantiles[quantiles.outcome == shown.column], labels)
+    return (
+        alt.Chart(q)
+        .mark_line(strokeWidth=2.5, interpolate="step-after")
+        .encode(
+            x=alt.X("value:Q", title=shown.title),
+            y=alt.Y("q:Q", title="Share at or below", axis=alt.Axis(format="%")),
+            color=_strategy_colour(labels),
+            tooltip=[
+                alt.Tooltip("label:N", title="Strategy"),
+                alt.Tooltip("value:Q", title=shown.title, format=f",.{shown.digits}f"),
+                alt.Tooltip("q:Q", title="Share at or below", format=".0%"),
+            ],
+        )
+        .properties(title=shown.title, height=260)
+    )
+
+
+def differences_chart(diffs: pd.DataFrame, labels: dict[str, str], reference_label: str) -> alt.TopLevelMixin:
+    """Mean paired difference (reference minus each plan) with its 95% CI, one panel per outcome."""
+    d = _labelled(diffs, labels)
+    base = alt.Chart(d).encode(
+        y=alt.Y("label:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelLimit=260)),
+        color=_strategy_colour(labels, legend=False),
+    )
+    tip = [
+        alt.Tooltip("label:N", title="Compared with"),
+        alt.Tooltip("mean_difference:Q", title="Mean difference", format=",.2f"),
+        alt.Tooltip("ci_low:Q", title="95% CI from", format=",.2f"),
+        alt.Tooltip("ci_high:Q", title="95% CI to", format=",.2f"),
+        alt.Tooltip("p_reference_better:Q", title=f"P({reference_label} better)", format=".0%"),
+    ]
+    bar = base.mark_rule(strokeWidth=3).encode(x=alt.X("ci_low:Q", title=None), x2="ci_high:Q", tooltip=tip)
+    dot = base.mark_point(filled=True, size=110, opacity=1).encode(x="mean_difference:Q", tooltip=tip)
+    zero = alt.Chart(d).mark_rule(color="black", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    return (
+        alt.layer(zero, bar, dot)
+        .properties(width=250, height=28 * max(1, d.strategy.nunique()))
+        .facet(facet=alt.Facet("title:N", title=None, sort=list(dict.fromkeys(d.title))), columns=3, spacing=18)
+        .resolve_scale(x="independent")
+        .properties(title=f"{reference_label} minus each plan (left of the dashed line: {reference_label} lower)")
+    )
+
+
+TIMELINE_KINDS = {
+    "anaesthesia": ("Anaesthesia (induction, emergence)", NEUTRAL),
+    "phase": ("Surgical phase", None),  # the strategy's colour
+    "event": ("Unplanned repair (intra-operative event)", ALERT),
+}
+TRANSFUSION_ROW = "Red-cell units given"
+
+
+def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.TopLevelMixin:
+    """Gantt of one stage: phases on hours since induction, exposures shaded, transfusions marked."""
+    bars = tl.bars[tl.bars.stage == stage].copy()
+    bars["kind_label"] = bars.kind.map(lambda k: TIMELINE_KINDS[k][0])
+    bars["minutes"] = (bars.end_h - bars.start_h) * 60.0
+    given = tl.transfusions[tl.transfusions.stage == stage].assign(row=TRANSFUSION_ROW)
+    rows = list(dict.fromkeys(bars.label)) + ([TRANSFUSION_ROW] if len(given) else [])
+    y = alt.Y("label:N", sort=rows, title=None, axis=alt.Axis(labelLimit=340, labelFontSize=12))
+    x = alt.X("start_h:Q", title="Hours since induction", scale=alt.Scale(domainMin=0, nice=False))
+    kinds = [k for k in TIMELINE_KINDS if k in set(bars.kind)]
+    kind_scale = alt.Scale(
+        domain=[TIMELINE_KINDS[k][0] for k in kinds], range=[TIMELINE_KINDS[k][1] or colour(strategy) for k in kinds]
+    )
+    spans = tl.exposures[tl.exposures.stage == stage].reset_index(drop=True)
+    spans = spans.assign(shade=[i % 2 for i in range(len(spans))], mid_h=(spans.start_h + spans.end_h) / 2)
+    band = alt.Chart(spans).mark_rect(opacity=0.08, color="black").encode(
+        x="start_h:Q", x2="end_h:Q", opacity=alt.Opacity("shade:O", scale=alt.Scale(range=[0.03, 0.09]), legend=None),
+        tooltip=[alt.Tooltip("exposure:N", title="Exposure")],
+    )
+    band_text = alt.Chart(spans).mark_text(align="center", baseline="bottom", dy=-4, fontSize=12, fontWeight="bold").encode(
+        x="mid_h:Q", y=alt.value(0), text="exposure:N"
+    )
+    gantt = alt.Chart(bars).mark_bar(height=12, cornerRadius=2).encode(
+        x=x, x2="end_h:Q", y=y,
+        color=alt.Color("kind_label:N", title=None, scale=kind_scale, legend=alt.Legend(orient="bottom")),
+        tooltip=[
+            alt.Tooltip("label:N", title="Phase"), alt.Tooltip("exposure:N", title="Exposure"),
+            alt.Tooltip("start_h:Q", title="Starts at (h)", format=".1f"),
+            alt.Tooltip("minutes:Q", title="Lasts (min)", format=".0f"),
+        ],
+    )
+    layers = [band, band_text, gantt]
+    if len(given):
+        marks = alt.Chart(given).encode(x="at_h:Q", y=alt.Y("row:N", sort=rows))
+        layers += [
+            marks.mark_point(shape="triangle-down", filled=True, size=130, color="black", opacity=1).encode(
+                tooltip=[alt.Tooltip("at_h:Q", title="At (h)", format=".1f"), alt.Tooltip("units:Q", title="Units")]
+            ),
+            marks.mark_text(dy=-11, fontSize=11).encode(text="units:Q"),
+        ]
+    return alt.layer(*layers).properties(title=title, height=19 * len(rows) + 20)
+
+
+def icon_array(affected: int, strategy: str, title: str | None = None, size: int = 150) -> alt.TopLevelMixin:
+    """100 figures in a 10 x 10 grid, the first ``affected`` filled in the strategy's colour."""
+    cells = pd.DataFrame({"i": range(100)})
+    cells = cells.assign(row=cells.i // 10, col=cells.i % 10, hit=cells.i < affected)
+    chart = (
+        alt.Chart(cells)
+        .mark_point(shape=PERSON, filled=True, size=size, opacity=1, strokeWidth=0)
+        .encode(
+            x=alt.X("col:O", axis=None),
+            y=alt.Y("row:O", axis=None),
+            color=alt.Color("hit:N", scale=alt.Scale(domain=[True, False], range=[colour(strategy), "#D9D9D9"]), legend=None),
+            tooltip=alt.value(None),
+        )
+        .properties(width=230, height=250)
+    )
+    return chart.properties(title=title) if title else chart
+
+
+def export(chart: alt.TopLevelMixin, fmt: str) -> bytes:
+    """A chart as PNG (2x scale) or SVG bytes, rendered by vl-convert as in the browser."""
+    spec = styled(chart).to_json()
+    if fmt == "png":
+        return vlc.vegalite_to_png(spec, scale=2)
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec).encode("utf-8")
+    raise ValueError(f"format must be 'png' or 'svg' (got {fmt!r})")

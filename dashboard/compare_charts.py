@@ -1,0 +1,68 @@
+"""The charts of the tumour-board page, tab by tab, from a ``Comparison``; and ``bench``.
+
+The page draws only the open tab, so each function here builds one tab's charts.
+"""
+
+from __future__ import annotations
+
+import time
+
+import altair as alt
+import pandas as pd
+
+from simulation import Scenario
+
+from . import charts
+from .compare_view import Comparison, build_comparison, differences
+from .display import CONTINUOUS, SHOWN
+from .timeline import Timeline, typical_timeline
+
+CHART_KINDS = ("Ranges", "Histograms", "Cumulative")
+OVERVIEW = ("operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "rbc_units", "icu_days", "los_days")
+
+
+def overview(c: Comparison) -> alt.TopLevelMixin:
+    return charts.overview_chart(c.quantiles, [SHOWN[col] for col in OVERVIEW], c.labels)
+
+
+def distributions(c: Comparison, kind: str, outcomes: list[str]) -> dict[str, alt.TopLevelMixin]:
+    """One chart per outcome, of the given kind, keyed by a name for export."""
+    build = {
+        "Ranges": lambda s: charts.ranges_chart(c.quantiles, s, c.labels),
+        "Histograms": lambda s: charts.histogram_chart(c.histograms, s, c.labels),
+        "Cumulative": lambda s: charts.ecdf_chart(c.quantiles, s, c.labels),
+    }[kind]
+    return {f"{SHOWN[col].label} ({kind.lower()})": build(SHOWN[col]) for col in outcomes}
+
+
+def paired(c: Comparison, reference: str, diffs: pd.DataFrame) -> alt.TopLevelMixin:
+    return charts.differences_chart(diffs, c.labels, c.labels[reference])
+
+
+def timelines(c: Comparison, strategy: str, tl: Timeline) -> dict[str, alt.TopLevelMixin]:
+    """One Gantt chart per stage of a strategy's typical operation."""
+    out = {}
+    for stage in tl.stages.itertuples():
+        day = f" — day {stage.day:.0f}" if stage.stage > 1 else ""
+        title = f"Stage {stage.stage}{day} ({stage.hours:.1f} h under anaesthesia)"
+        out[f"Timeline: {c.labels[strategy]}, stage {stage.stage}"] = charts.timeline_chart(tl, stage.stage, strategy, title)
+    return out
+
+
+def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int, everything: bool = False) -> dict[str, float]:
+    """Seconds to run and to build what the browser receives after *Run* (the Summary tab), or
+    with ``everything`` every tab's charts too, serialised to Vega-Lite as Streamlit does."""
+    t0 = time.perf_counter()
+    c = build_comparison(scenario, strategies, replications, seed)
+    t1 = time.perf_counter()
+    specs = [charts.styled(overview(c)).to_dict()]
+    if everything:
+        for kind in CHART_KINDS:
+            specs += [charts.styled(ch).to_dict() for ch in distributions(c, kind, [s.column for s in CONTINUOUS]).values()]
+        reference = c.strategies[0]
+        specs.append(charts.styled(paired(c, reference, differences(c, reference))).to_dict())
+        for s in c.strategies:
+            tl = typical_timeline(scenario, s, seed, c.records)
+            specs += [charts.styled(ch).to_dict() for ch in timelines(c, s, tl).values()]
+    t2 = time.perf_counter()
+    return {"run_s": t1 - t0, "charts_s": t2 - t1, "total_s": t2 - t0, "charts": len(specs)}

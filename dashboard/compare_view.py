@@ -1,0 +1,168 @@
+"""Everything the tumour-board page shows, computed once per run: ``build_comparison``.
+
+The run goes through ``simulation.run`` and the statistics through ``simulation.analysis``; this
+module only selects outcomes, converts units for display and pre-aggregates chart data
+(histograms and quantiles, a few hundred rows per strategy) so the browser never receives the
+raw replications.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from simulation import RESULT_FIELDS, Scenario, __version__, run
+from simulation.analysis import exceedance, paired_differences, summarise
+
+from .display import CONTINUOUS, EXCEEDANCES, SHOWN, Shown
+
+RISKS = ("any_major_complication", "massive_transfusion", "death")
+DIFFERENCE_OUTCOMES = (*(s.column for s in CONTINUOUS), "any_major_complication", "massive_transfusion", "death")
+PARALLEL_FROM = 2_000  # total replications from which two worker processes pay for their start-up
+HISTOGRAM_BINS = 40
+TAIL_SHARE = 0.005  # the top 0.5% of each outcome is collected in the last histogram bar
+QUANTILES = np.linspace(0.0, 1.0, 201)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One run of several strategies for one scenario, summarised for display."""
+
+    scenario_digest: str
+    version: str
+    strategies: tuple[str, ...]
+    labels: dict[str, str]  # strategy name -> label
+    replications: int
+    seed: int
+    records: pd.DataFrame
+    stages: pd.DataFrame
+    summary: pd.DataFrame  # simulation.analysis.summarise rows
+    exceedance: pd.DataFrame  # strategy, question, p, mcse
+    histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, last
+    quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
+    risk_labels: dict[str, str]  # risk column -> label with its time frame
+
+    @property
+    def key(self) -> tuple:
+        """What the results depend on (the cache key)."""
+        return (self.scenario_digest, self.strategies, self.replications, self.seed, self.version)
+
+
+def workers_for(total_replications: int) -> int:
+    """Two worker processes for big runs (on machines with two or more cores), else one."""
+    return min(2, os.cpu_count() or 1) if total_replications >= PARALLEL_FROM else 1
+
+
+def build_comparison(
+    scenario: Scenario,
+    strategies: list[str] | tuple[str, ...],
+    replications: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> Comparison:
+    """Run ``replications`` of each strategy and compute every table and chart data set.
+
+    ``make bench`` times this, with the charts, through ``dashboard.compare_charts.bench``.
+    """
+    strategies = tuple(strategies)
+    workers = workers or workers_for(replications * len(strategies))
+    results = run(scenario, replications, seed, strategies=strategies, workers=workers, progress=progress)
+    records = results.records
+    outcomes = [s.column for s in CONTINUOUS] + list(RISKS) + [f"complication_{k}" for k in scenario.parameters.complications.types]
+    return Comparison(
+        scenario_digest=results.scenario_digest,
+        version=__version__,
+        strategies=strategies,
+        labels={s: scenario.strategy(s).label for s in strategies},
+        replications=replications,
+        seed=seed,
+        records=records,
+        stages=results.stages,
+        summary=summarise(records, outcomes),
+        exceedance=exceedance_table(records, results.stages),
+        histograms=pd.concat([histogram(records, s) for s in CONTINUOUS], ignore_index=True),
+        quantiles=pd.concat([quantiles(records, s) for s in CONTINUOUS], ignore_index=True),
+        risk_labels=risk_labels(scenario),
+    )
+
+
+def risk_labels(scenario: Scenario) -> dict[str, str]:
+    """Risk columns in display order, labelled with their time frame where the scenario gives one."""
+    types = scenario.parameters.complications.types
+    massive = scenario.parameters.transfusion.massive_transfusion_ml_per_kg.value
+    labels = {
+        "any_major_complication": RESULT_FIELDS["any_major_complication"][0],
+        "massive_transfusion": f"{RESULT_FIELDS['massive_transfusion'][0]} (> {massive:g} mL/kg of red cells)",
+        "death": f"Death ({types['death'].time_frame})" if "death" in types else "Death",
+    }
+    for key, t in types.items():
+        if key != "death":
+            labels[f"complication_{key}"] = f"{t.label} ({t.time_frame})"
+    return labels
+
+
+def exceedance_table(records: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
+    """P(outcome > threshold) per strategy for each question in ``display.EXCEEDANCES``."""
+    longest = stages.groupby(["strategy", "replication"], sort=False)["anaesthesia_time_min"].max()
+    frame = records.join(longest.rename("longest_anaesthetic_min"), on=["strategy", "replication"])
+    parts = []
+    for t in EXCEEDANCES:
+        part = exceedance(frame, t.column, t.threshold)
+        parts.append(part.assign(question=t.text)[["strategy", "question", "p", "mcse"]])
+    return pd.concat(parts, ignore_index=True)
+
+
+def histogram(records: pd.DataFrame, shown: Shown) -> pd.DataFrame:
+    """Shares of replications per bin on bins common to all strategies, in display units."""
+    values = records[shown.column].to_numpy(dtype=float) * shown.scale
+    lo, hi = float(values.min()), float(np.quantile(values, 1 - TAIL_SHARE))
+    if shown.column == "rbc_units" and hi - lo <= 2 * HISTOGRAM_BINS:
+        edges = np.arange(np.floor(lo), np.ceil(hi) + 2) - 0.5
+    else:
+        edges = np.linspace(lo, hi if hi > lo else lo + 1, HISTOGRAM_BINS + 1)
+    rows = []
+    for strategy, g in records.groupby("strategy", sort=False):
+        x = np.clip(g[shown.column].to_numpy(dtype=float) * shown.scale, edges[0], edges[-1])
+        counts, _ = np.histogram(x, edges)
+        rows.append(pd.DataFrame({
+            "strategy": strategy, "outcome": shown.column, "bin_start": edges[:-1], "bin_end": edges[1:],
+            "share": counts / len(x), "median": float(np.median(g[shown.column]) * shown.scale),
+        }))
+    return pd.concat(rows, ignore_index=True)
+
+
+def quantiles(records: pd.DataFrame, shown: Shown) -> pd.DataFrame:
+    """The quantile function on ``QUANTILES`` per strategy (an ECDF in a few hundred points)."""
+    rows = []
+    for strategy, g in records.groupby("strategy", sort=False):
+        value = np.quantile(g[shown.column].to_numpy(dtype=float) * shown.scale, QUANTILES)
+        rows.append(pd.DataFrame({"strategy": strategy, "outcome": shown.column, "q": QUANTILES, "value": value}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def differences(comparison: Comparison, reference: str) -> pd.DataFrame:
+    """``reference`` minus each other strategy, paired by replication (common random numbers).
+
+    Continuous outcomes are converted to display units; ``p_reference_better`` is the share of
+    simulated patients for whom the reference plan gave the lower (better) value.
+    """
+    parts = []
+    for other in comparison.strategies:
+        if other == reference:
+            continue
+        d = paired_differences(comparison.records, reference, other, list(DIFFERENCE_OUTCOMES))
+        parts.append(d.assign(strategy=other))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    scale = out.outcome.map(lambda c: SHOWN[c].scale if c in SHOWN else 100.0)  # risks in percentage points
+    for col in ("mean_difference", "ci_low", "ci_high"):
+        out[col] = out[col] * scale
+    out["unit"] = out.outcome.map(lambda c: SHOWN[c].unit if c in SHOWN else "percentage points")
+    out["title"] = [f"{SHOWN[c].label} ({u})" if c in SHOWN else f"{lab} ({u})" for c, lab, u in zip(out.outcome, out.label, out.unit)]
+    return out.rename(columns={"p_a_better": "p_reference_better", "p_a_worse": "p_reference_worse"})

@@ -1,0 +1,207 @@
+"""Compare strategies (tumour board): several plans for one patient, side by side."""
+
+import io
+
+import altair as alt
+import streamlit as st
+
+from dashboard import charts, compare_charts, shell, state, tables, ui
+from dashboard.compare_view import Comparison, differences
+from dashboard.display import CONTINUOUS, DEFAULT_STRATEGIES, SHOWN, number, patient_line
+from dashboard.timeline import typical_timeline
+from simulation import Scenario, ScenarioError
+
+PAGE = "compare"
+TABS = ("Summary", "Distributions", "Single-stage vs staged", "Typical operation", "Downloads")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _differences(key: tuple, reference: str, _c: Comparison):
+    return differences(_c, reference)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _timeline(key: tuple, strategy: str, _scenario: Scenario, _c: Comparison):
+    return typical_timeline(_scenario, strategy, _c.seed, _c.records)
+
+
+def _draw(chart, stretch: bool = True, size: int = 14) -> None:
+    st.altair_chart(charts.styled(chart, size), width="stretch" if stretch else "content")
+
+
+def summary_tab(c: Comparison) -> None:
+    left, right = st.columns([5, 4])
+    with left:
+        st.subheader("Operation and stay")
+        st.table(tables.outcome_table(c), hide_index=True)
+        st.caption(
+            "Median and 5th–95th percentile: what to expect for a patient like this one. Mean with 95% CI: how "
+            "precisely the simulation estimates the average (narrows with more replications)."
+        )
+    with right:
+        st.subheader("At a glance")
+        _draw(compare_charts.overview(c), stretch=False)
+        st.caption("Dot: median. Thick bar: middle half of simulated patients. Thin line: 5th to 95th percentile.")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Risks")
+        st.table(tables.risk_table(c), hide_index=True)
+        st.caption("Share of simulated patients ± Monte Carlo standard error. Complications count any severity.")
+    with right:
+        st.subheader("How often the worst cases happen")
+        st.table(tables.exceedance_table(c), hide_index=True)
+        st.caption("Share of simulated patients above each threshold ± Monte Carlo standard error.")
+
+
+def distributions_tab(c: Comparison) -> None:
+    left, right = st.columns([1, 2])
+    kind = left.radio("Chart", compare_charts.CHART_KINDS, key="compare_chart_kind", horizontal=True,
+                      help="Ranges: median, middle half and 5–95%. Histograms: one row per plan. "
+                           "Cumulative: share of simulated patients at or below each value.")
+    st.session_state.setdefault("compare_outcomes", [s.column for s in CONTINUOUS])
+    outcomes = right.multiselect("Outcomes", [s.column for s in CONTINUOUS], key="compare_outcomes",
+                                 format_func=lambda col: SHOWN[col].title)
+    grid = st.columns(2)
+    for i, chart in enumerate(compare_charts.distributions(c, kind, outcomes).values()):
+        with grid[i % 2]:
+            _draw(chart, stretch=kind != "Histograms")
+    if kind == "Histograms":
+        st.caption("Bars share common bins across plans; the last bar collects the longest 0.5%. Dashed line: median.")
+
+
+def _reference_widget(c: Comparison) -> str:
+    first = next((s for s in DEFAULT_STRATEGIES[:1] if s in c.strategies), c.strategies[0])
+    if st.session_state.get("compare_reference") not in c.strategies:
+        st.session_state["compare_reference"] = first
+    return st.selectbox("Reference plan (usually the single-stage one)", c.strategies, key="compare_reference",
+                        format_func=lambda n: c.labels[n])
+
+
+def differences_tab(c: Comparison) -> None:
+    if len(c.strategies) < 2:
+        st.info("Choose at least two strategies to compare them pairwise.")
+        return
+    reference = _reference_widget(c)
+    diffs = _differences(c.key, reference, c)
+    st.markdown(
+        f"**{c.labels[reference]} minus each other plan**, for the same simulated patients. Each simulated patient "
+        "meets every plan with the same random numbers (common random numbers), so the differences come from the "
+        "plans, not from chance. Negative: the reference plan is lower (shorter, less blood, fewer complications)."
+    )
+    _draw(compare_charts.paired(c, reference, diffs), stretch=False)
+    st.table(tables.differences_table(diffs, c.labels, reference), hide_index=True)
+
+
+def timeline_tab(c: Comparison, scenario: Scenario) -> None:
+    st.markdown(
+        "One **typical** simulated operation per plan: the simulated patient whose operative time is closest to the "
+        "plan's median. Each stage has its own time axis, from induction, because stages are days apart."
+    )
+    records = c.records.set_index(["strategy", "replication"])
+    for name, label in c.labels.items():
+        tl = _timeline(c.key, name, scenario, c)
+        r = records.loc[(name, tl.replication)]
+        ui.legend({name: label})
+        st.caption(
+            f"Simulated patient #{tl.replication}: operative time {SHOWN['operative_time_min'].fmt(r.operative_time_min)} h, "
+            f"blood loss {number(r.blood_loss_ml)} mL, {int(r.rbc_units)} red-cell units."
+        )
+        for chart in compare_charts.timelines(c, name, tl).values():
+            _draw(chart, size=13)
+
+
+def _parquet(frame) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def downloads_tab(c: Comparison, scenario: Scenario) -> None:
+    st.markdown("**Results**: one row per strategy and replication (records) or per stage (stages).")
+    stem = f"resectsim-{c.scenario_digest}-seed{c.seed}-n{c.replications}"
+    files = (
+        ("Records (CSV)", lambda: c.records.to_csv(index=False).encode(), "records.csv", "text/csv"),
+        ("Records (Parquet)", lambda: _parquet(c.records), "records.parquet", "application/vnd.apache.parquet"),
+        ("Stages (CSV)", lambda: c.stages.to_csv(index=False).encode(), "stages.csv", "text/csv"),
+        ("Stages (Parquet)", lambda: _parquet(c.stages), "stages.parquet", "application/vnd.apache.parquet"),
+    )
+    for col, (label, data, suffix, mime) in zip(st.columns(4), files):
+        col.download_button(label, data, f"{stem}-{suffix}", mime, on_click="ignore", icon=":material/download:")
+    st.markdown("**Charts** (PNG or SVG, drawn as on screen):")
+    name = st.selectbox("Chart", list(_export_catalogue(c, scenario)), key="compare_export")
+    build = _export_catalogue(c, scenario)[name]
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("PNG", lambda: charts.export(build(), "png"), f"{slug}.png", "image/png",
+                         on_click="ignore", icon=":material/image:")
+    right.download_button("SVG", lambda: charts.export(build(), "svg"), f"{slug}.svg", "image/svg+xml",
+                          on_click="ignore", icon=":material/image:")
+
+
+def _export_catalogue(c: Comparison, scenario: Scenario) -> dict:
+    """Chart name -> builder, run only when its download is clicked (off the script thread)."""
+    catalogue = {"At a glance": lambda: compare_charts.overview(c)}
+    for kind in compare_charts.CHART_KINDS:
+        for shown in CONTINUOUS:
+            catalogue[f"{shown.label} ({kind.lower()})"] = (
+                lambda kind=kind, col=shown.column: next(iter(compare_charts.distributions(c, kind, [col]).values()))
+            )
+    if len(c.strategies) > 1:
+        reference = st.session_state.get("compare_reference", c.strategies[0])
+        reference = reference if reference in c.strategies else c.strategies[0]
+        catalogue["Paired differences"] = lambda: compare_charts.paired(c, reference, differences(c, reference))
+    for s in c.strategies:
+        catalogue[f"Typical operation: {c.labels[s]}"] = lambda s=s: alt.vconcat(
+            *compare_charts.timelines(c, s, typical_timeline(scenario, s, c.seed, c.records)).values()
+        )
+    return catalogue
+
+
+inputs = shell.page_inputs()
+st.title("Compare strategies")
+if not inputs.ready:
+    ui.inputs_not_ready()
+    st.stop()
+options = list(inputs.library)
+st.session_state["compare_strategies"] = [
+    s for s in st.session_state.get("compare_strategies", DEFAULT_STRATEGIES) if s in options
+]
+left, right = st.columns([6, 1], vertical_alignment="bottom")
+chosen = left.multiselect("Strategies", options, key="compare_strategies", format_func=lambda n: inputs.library[n].label)
+clicked = right.button("Run", type="primary", width="stretch", disabled=not chosen, icon=":material/play_arrow:")
+if not chosen:
+    st.info("Choose at least one strategy.")
+    st.stop()
+try:
+    scenario = state.scenario(inputs.patient, [inputs.library[n] for n in chosen])
+except ScenarioError as exc:
+    ui.show_issues(exc)
+    st.stop()
+st.markdown(f"**{scenario.patient.name}**: {patient_line(scenario.patient, scenario.blood_volume_ml)}")
+stored = state.comparison(PAGE, scenario, tuple(chosen), inputs.replications, inputs.seed,
+                          run_now=clicked or not state.has_result(PAGE))
+if stored.comparison is None:
+    st.info("The inputs have changed since the last run. Press **Run** to simulate them.", icon=":material/refresh:")
+    st.stop()
+comparison = stored.comparison
+ui.legend(comparison.labels)
+st.caption(
+    f"{comparison.replications:,} simulated operations per strategy · seed {comparison.seed} · "
+    f"scenario {comparison.scenario_digest} · ResectSim {comparison.version}"
+)
+tabs = dict(zip(TABS, st.tabs(TABS, key="compare_tab", on_change="rerun")))
+with tabs["Summary"]:
+    if tabs["Summary"].open:
+        summary_tab(comparison)
+with tabs["Distributions"]:
+    if tabs["Distributions"].open:
+        distributions_tab(comparison)
+with tabs["Single-stage vs staged"]:
+    if tabs["Single-stage vs staged"].open:
+        differences_tab(comparison)
+with tabs["Typical operation"]:
+    if tabs["Typical operation"].open:
+        timeline_tab(comparison, scenario)
+with tabs["Downloads"]:
+    if tabs["Downloads"].open:
+        downloads_tab(comparison, scenario)

@@ -1,0 +1,221 @@
+"""The shared sidebar: the patient form (prefilled from a bundled or uploaded patient), file
+uploads with templates, and the run settings. Returns ``state.Inputs``.
+
+The form builds a dict and hands it to ``simulation.loader.patient_from``; its issues are shown
+under the field they name.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import streamlit as st
+
+from simulation import Patient, ScenarioError, bundled, load_scenario
+from simulation.loader import MAX_FILE_BYTES, Issue, load_references, patient_from
+from simulation.scenario import ScarSeverity
+
+from . import state
+from .display import DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_STRATEGIES, MAX_REPLICATIONS
+from .uploads import Upload, issue_text, read_upload
+
+DEFAULT_PATIENT = "seed-case"
+FORM_FILE = "patient form"
+# Editable fields: field -> (label with unit, number-input step or None for other widgets)
+FIELDS = {
+    "age_years": ("Age (years)", 1.0),
+    "sex": ("Sex", None),
+    "weight_kg": ("Weight (kg)", 0.5),
+    "baseline_hb_g_dl": ("Haemoglobin before surgery (g/dL)", 0.1),
+    "levels": ("Levels resected", None),
+    "retained_implants": ("Retained implants (levels)", None),
+    "revision": ("Revision (previous surgery at the site)", None),
+    "scar_severity": ("Scarring", None),
+    "great_vessel_adhesion": ("Great vessels adherent to the tumour", None),
+    "psoas_extension": ("Tumour extends into the psoas", None),
+}
+EXTRA_HELP = {
+    "levels": "A range like L2-L4, or a comma-separated list.",
+    "retained_implants": "Levels with implants to remove, e.g. L1-L5; leave empty if none.",
+    "scar_severity": "Scar from previous surgery or radiotherapy.",
+}
+UPLOAD_MB = max(1, MAX_FILE_BYTES // 1_000_000)
+
+
+def _key(field: str) -> str:
+    return f"pt_{field}"
+
+
+def _patients() -> dict[str, Patient]:
+    """Bundled patients (validated through the loader) and uploaded ones, by name."""
+    found = st.session_state.setdefault("uploaded_patients", {})
+    return {**_bundled_patients(), **found}
+
+
+@st.cache_resource(show_spinner=False)
+def _bundled_patients() -> dict[str, Patient]:
+    return {name: load_scenario(name, [DEFAULT_STRATEGIES[0]]).patient for name in bundled("patients")}
+
+
+def _fill_form() -> None:
+    """Copy the chosen base patient into the form widgets."""
+    base = _patients()[st.session_state[_key("base")]]
+    for field in FIELDS:
+        value = getattr(base, field)
+        st.session_state[_key(field)] = "" if value is None else value
+
+
+def _edited(base: Patient) -> dict:
+    """The base patient with the form's values, as a plain mapping for the loader."""
+    data = base.model_dump()
+    for field in FIELDS:
+        value = st.session_state[_key(field)]
+        data[field] = None if field == "retained_implants" and not str(value).strip() else value
+    data["assumptions"] = {k: v for k, v in base.assumptions.items() if k not in FIELDS or data[k] == getattr(base, k)}
+    return data
+
+
+def _help(field: str) -> str:
+    described = Patient.model_fields[field].description or ""
+    return " ".join(t for t in (described, EXTRA_HELP.get(field, "")) if t)
+
+
+def _widget(field: str) -> None:
+    label, step = FIELDS[field]
+    key, help_ = _key(field), _help(field)
+    if step is not None:
+        st.number_input(label, step=step, format="%.1f", key=key, help=help_)
+    elif field == "sex":
+        st.radio(label, typing.get_args(Patient.model_fields["sex"].annotation), key=key, horizontal=True, help=help_)
+    elif field == "scar_severity":
+        st.select_slider(label, typing.get_args(ScarSeverity), key=key, help=help_)
+    elif Patient.model_fields[field].annotation is bool:
+        st.toggle(label, key=key, help=help_)
+    else:
+        st.text_input(label, key=key, help=help_)
+
+
+# --- uploads ---------------------------------------------------------------------------------
+def _take_patient_upload(upload: Upload) -> None:
+    st.session_state["upload_issues"] = upload
+    if upload.ok:
+        name = f"{upload.model.name} (uploaded)"
+        st.session_state["uploaded_patients"][name] = upload.model
+        st.session_state[_key("base")] = name
+        _fill_form()
+
+
+def _on_patient_file() -> None:
+    file = st.session_state.get("upload_patient")
+    if file is not None:
+        _take_patient_upload(read_upload(file.getvalue(), file.name, "patient"))
+
+
+def _on_strategy_files() -> None:
+    results = [read_upload(f.getvalue(), f.name, "strategy") for f in st.session_state.get("upload_strategies") or []]
+    _keep_strategies(results)
+
+
+def _keep_strategies(results: list[Upload]) -> None:
+    library = {**state.bundled_strategies()}
+    kept = st.session_state.setdefault("uploaded_strategies", {})
+    shown = []
+    for up in results:
+        if up.ok and up.model.name in library:
+            up = Upload(up.file_name, None, (Issue(up.file_name, "name", "is the name of a bundled strategy; choose another", up.model.name),))
+        if up.ok:
+            kept[up.model.name] = up.model
+            chosen = st.session_state.setdefault("compare_strategies", list(DEFAULT_STRATEGIES))
+            if up.model.name not in chosen:
+                chosen.append(up.model.name)
+        shown.append(up)
+    st.session_state["strategy_upload_results"] = shown
+
+
+def _on_paste() -> None:
+    text = st.session_state.get("paste_text", "")
+    kind = st.session_state.get("paste_kind", "patient")
+    upload = read_upload(text.encode("utf-8"), "pasted YAML", kind)
+    if kind == "patient":
+        _take_patient_upload(upload)
+    else:
+        _keep_strategies([upload])
+
+
+def _show(upload: Upload | None) -> None:
+    if upload is None:
+        return
+    if upload.ok:
+        st.success(f"{upload.file_name}: loaded **{upload.model.name}**")
+    for issue in upload.issues:
+        st.error(f"{upload.file_name}: {issue_text(issue)}")
+
+
+def _files_section() -> None:
+    with st.expander("Load a patient or strategy file (YAML)"):
+        st.file_uploader(
+            "Patient file", type=["yaml", "yml"], key="upload_patient", on_change=_on_patient_file,
+            max_upload_size=UPLOAD_MB, help="Same format and checks as `resectsim` on the command line.",
+        )
+        _show(st.session_state.get("upload_issues"))
+        st.file_uploader(
+            "Strategy files", type=["yaml", "yml"], accept_multiple_files=True, key="upload_strategies",
+            on_change=_on_strategy_files, max_upload_size=UPLOAD_MB,
+            help="A strategy lists stages, exposures and phases by phase-library id; `extends:` a bundled one to change a detail.",
+        )
+        for up in st.session_state.get("strategy_upload_results", []):
+            _show(up)
+        st.caption("Templates (the bundled files):")
+        left, right = st.columns(2)
+        patient_file = bundled("patients")[DEFAULT_PATIENT]
+        strategy_file = bundled("strategies")[DEFAULT_STRATEGIES[0]]
+        left.download_button("Patient", patient_file.read_bytes(), patient_file.name, "application/x-yaml", on_click="ignore", icon=":material/download:")
+        right.download_button("Strategy", strategy_file.read_bytes(), strategy_file.name, "application/x-yaml", on_click="ignore", icon=":material/download:")
+        st.text_area("…or paste YAML", key="paste_text", height=120, placeholder="age_years: 9\nsex: female\n…")
+        st.radio("Pasted text is a", ("patient", "strategy"), key="paste_kind", horizontal=True)
+        st.button("Use pasted YAML", key="paste_use", on_click=_on_paste)
+
+
+# --- the form ----------------------------------------------------------------------------------
+def render() -> state.Inputs:
+    """Draw the sidebar and publish the inputs for the pages."""
+    if _key("base") not in st.session_state:
+        st.session_state[_key("base")] = DEFAULT_PATIENT
+        _fill_form()
+    patients = _patients()
+    with st.sidebar:
+        st.subheader("Patient")
+        st.selectbox("Start from", list(patients), key=_key("base"), on_change=_fill_form,
+                     help="A bundled or uploaded patient; edit any field below.")
+        base = patients[st.session_state[_key("base")]]
+        slots = {}
+        pairs = (("age_years", "sex"), ("weight_kg", "baseline_hb_g_dl"), ("levels", "retained_implants"))
+        for a, b in pairs:
+            left, right = st.columns(2)
+            for col, field in ((left, a), (right, b)):
+                with col:
+                    _widget(field)
+                    slots[field] = st.empty()
+        for field in ("revision", "scar_severity", "great_vessel_adhesion", "psoas_extension"):
+            _widget(field)
+            slots[field] = st.empty()
+        general = st.empty()
+        patient = None
+        try:
+            patient = patient_from(_edited(base), FORM_FILE, load_references())
+        except ScenarioError as exc:
+            for issue in exc.issues:
+                field = issue.path.split(".")[0].split("[")[0]
+                (slots.get(field) or general).error(issue_text(issue))
+        _files_section()
+        st.subheader("Simulation")
+        left, right = st.columns(2)
+        reps = left.number_input("Replications per strategy", min_value=1, value=DEFAULT_REPLICATIONS, step=500, key="reps",
+                                 help=f"Simulated operations per strategy, up to {MAX_REPLICATIONS:,}. More gives steadier estimates.")
+        seed = right.number_input("Seed", min_value=0, value=DEFAULT_SEED, step=1, key="seed",
+                                  help="The same seed, patient and strategies always give the same results.")
+        inputs = state.Inputs(patient, {**state.bundled_strategies(), **st.session_state.get("uploaded_strategies", {})}, int(reps), int(seed))
+        if inputs.replication_error:
+            st.error(inputs.replication_error)
+    state.publish(inputs)
+    return inputs

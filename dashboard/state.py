@@ -1,0 +1,116 @@
+"""Shared inputs, cached scenarios and cached runs.
+
+``app.py`` puts the sidebar's ``Inputs`` in session state; every page reads them with
+``inputs()``. A run is cached by (scenario digest, strategies, replications, seed, version)
+with ``st.cache_data`` and the page's latest result is kept in session state, so re-drawing a
+chart never re-runs the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+import simulation
+from simulation import Patient, Scenario, Strategy, load_scenario
+
+from .compare_view import Comparison, build_comparison
+from .display import MAX_REPLICATIONS
+
+_INPUTS = "inputs"
+# Widgets that live on one page but should keep their value while another page is shown
+PAGE_WIDGETS = (
+    "compare_strategies", "compare_chart_kind", "compare_outcomes", "compare_reference",
+    "counsel_plan", "counsel_other",
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the sidebar holds: the patient (None while the form has errors) and run settings."""
+
+    patient: Patient | None
+    library: dict[str, Strategy]  # bundled and uploaded strategies by name
+    replications: int
+    seed: int
+
+    @property
+    def replication_error(self) -> str | None:
+        if self.replications > MAX_REPLICATIONS:
+            return (
+                f"Replications are limited to {MAX_REPLICATIONS:,} per strategy (got {self.replications:,}); "
+                "more would not change the picture and would take minutes."
+            )
+        return None
+
+    @property
+    def ready(self) -> bool:
+        return self.patient is not None and self.replication_error is None
+
+
+def keep_page_widgets() -> None:
+    """Streamlit forgets a widget's value when its page is not shown; re-assigning keeps it."""
+    for key in PAGE_WIDGETS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def publish(inputs: Inputs) -> None:
+    st.session_state[_INPUTS] = inputs
+
+
+def inputs() -> Inputs:
+    return st.session_state[_INPUTS]
+
+
+@st.cache_resource(show_spinner=False)
+def bundled_strategies() -> dict[str, Strategy]:
+    """The bundled strategy files, validated once per server."""
+    return {s.name: s for s in load_scenario("seed-case").strategies}
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _scenario(patient_json: str, strategy_jsons: tuple[str, ...]) -> Scenario:
+    return load_scenario(
+        Patient.model_validate_json(patient_json), [Strategy.model_validate_json(s) for s in strategy_jsons]
+    )
+
+
+def scenario(patient: Patient, strategies: list[Strategy]) -> Scenario:
+    """The validated scenario (cached; raises ``ScenarioError`` like ``load_scenario``)."""
+    return _scenario(patient.model_dump_json(by_alias=True), tuple(s.model_dump_json(by_alias=True) for s in strategies))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _comparison(digest: str, strategies: tuple[str, ...], replications: int, seed: int, version: str, _scenario: Scenario) -> Comparison:
+    bar = st.progress(0.0, text="Simulating…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Simulating… {done:,} of {total:,} operations")
+
+    result = build_comparison(_scenario, strategies, replications, seed, progress=progress)
+    bar.empty()
+    return result
+
+
+@dataclass(frozen=True)
+class Stored:
+    comparison: Comparison | None
+    stale: bool  # a result exists, but for other inputs
+
+
+def comparison(page: str, sc: Scenario, strategies: tuple[str, ...], replications: int, seed: int, run_now: bool) -> Stored:
+    """The page's result for these inputs: run (or fetch from cache) when asked, else the kept one."""
+    key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__)
+    slot = f"result:{page}"
+    if run_now:
+        st.session_state[slot] = (key, _comparison(*key, _scenario=sc))
+    kept = st.session_state.get(slot)
+    if kept is None:
+        return Stored(None, False)
+    return Stored(kept[1], False) if kept[0] == key else Stored(None, True)
+
+
+def has_result(page: str) -> bool:
+    return f"result:{page}" in st.session_state

@@ -1,0 +1,70 @@
+"""Tables of formatted strings for the tumour-board page: one column per strategy.
+
+Every number comes from a ``Comparison`` (``simulation.analysis`` output); this module only
+chooses rows and formats cells.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .compare_view import Comparison
+from .display import CONTINUOUS, number, percent, percent_mcse
+
+
+def _wide(rows: list[dict], labels: dict[str, str], first: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    return frame[[first, *labels.values()]] if not frame.empty else frame
+
+
+def outcome_table(c: Comparison) -> pd.DataFrame:
+    """Median (5th-95th percentile) and mean (95% CI of the simulation estimate) per outcome."""
+    s = c.summary.set_index(["strategy", "outcome"])
+    rows = []
+    for shown in CONTINUOUS:
+        typical = {"Outcome": shown.title, "Statistic": "median (5–95%)"}
+        mean = {"Outcome": "", "Statistic": "mean (95% CI)"}
+        for name, label in c.labels.items():
+            r = s.loc[(name, shown.column)]
+            typical[label] = f"{shown.fmt(r['median'])} ({shown.fmt(r.p5)}–{shown.fmt(r.p95)})"
+            mean[label] = f"{shown.fmt(r['mean'])} ({shown.fmt(r.ci_low)}–{shown.fmt(r.ci_high)})"
+        rows += [typical, mean]
+    frame = pd.DataFrame(rows)
+    return frame[["Outcome", "Statistic", *c.labels.values()]]
+
+
+def risk_table(c: Comparison) -> pd.DataFrame:
+    """Probability ± Monte Carlo standard error for each risk in ``c.risk_labels``."""
+    s = c.summary.set_index(["strategy", "outcome"])
+    rows = []
+    for column, text in c.risk_labels.items():
+        row = {"Risk": text}
+        for name, label in c.labels.items():
+            r = s.loc[(name, column)]
+            row[label] = percent_mcse(r["mean"], r.mcse)
+        rows.append(row)
+    return _wide(rows, c.labels, "Risk")
+
+
+def exceedance_table(c: Comparison) -> pd.DataFrame:
+    rows = []
+    for question, g in c.exceedance.groupby("question", sort=False):
+        by = g.set_index("strategy")
+        rows.append({"Probability of": question, **{label: percent_mcse(by.p[name], by.mcse[name]) for name, label in c.labels.items()}})
+    return _wide(rows, c.labels, "Probability of")
+
+
+def differences_table(diffs: pd.DataFrame, labels: dict[str, str], reference: str) -> pd.DataFrame:
+    """Reference minus each plan: mean paired difference (95% CI) and who does better how often."""
+    ref = labels[reference]
+    rows = []
+    for d in diffs.itertuples():
+        digits = 2 if d.unit in ("blood volumes",) else 1
+        rows.append({
+            "Compared with": labels[d.strategy],
+            "Outcome": d.title,
+            "Mean difference (95% CI)": f"{number(d.mean_difference, digits)} ({number(d.ci_low, digits)} to {number(d.ci_high, digits)})",
+            f"{ref} better": percent(d.p_reference_better, 0),
+            "Other plan better": percent(d.p_reference_worse, 0),
+        })
+    return pd.DataFrame(rows)
