@@ -1,6 +1,7 @@
 """Summaries of per-replication records: per strategy, exceedance, and paired (CRN) differences.
 
-All outcomes are "lower is better" (time, blood, units, days, complications). Monte Carlo
+Outcomes are "lower is better" (time, blood, units, days, complications) except those in
+``HIGHER_IS_BETTER`` (the lowest haemoglobin). Monte Carlo
 standard errors are for the simulation estimate, not for the clinical parameters: with more
 replications they shrink; the predictive interval (5th-95th percentile) does not.
 """
@@ -18,6 +19,7 @@ CONTINUOUS = (
     "operative_time_min", "anaesthesia_time_min", "or_time_min", "blood_loss_ml", "blood_loss_bv",
     "rbc_units", "rbc_ml_per_kg", "lowest_hb_g_dl", "icu_days", "los_days", "anaesthetics",
 )
+HIGHER_IS_BETTER = frozenset({"lowest_hb_g_dl"})
 BINARY = ("any_complication", "any_major_complication", "massive_transfusion", "death", "converted_to_staged")
 
 
@@ -83,7 +85,9 @@ def paired(records: pd.DataFrame, a: str, b: str, column: str) -> tuple[np.ndarr
 
 
 def paired_differences(records: pd.DataFrame, a: str, b: str, outcomes: list[str] | None = None) -> pd.DataFrame:
-    """Mean of (a - b) per replication with 95% CI, and P(a better than b) = P(a < b).
+    """Mean of (a - b) per replication with 95% CI, and P(a better than b) per replication.
+
+    Better means lower, except for ``HIGHER_IS_BETTER`` outcomes.
 
     Replications of both strategies share their random numbers (common random numbers), so
     the paired CI is much narrower than comparing two independent means.
@@ -96,6 +100,8 @@ def paired_differences(records: pd.DataFrame, a: str, b: str, outcomes: list[str
         n = len(d)
         mean, se = d.mean(), d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
         better, worse = (d < 0).mean(), (d > 0).mean()
+        if col in HIGHER_IS_BETTER:
+            better, worse = worse, better
         rows.append(
             dict(a=a, b=b, outcome=col, label=label(col), n=n, mean_difference=mean, ci_low=mean - Z * se,
                  ci_high=mean + Z * se, p_a_better=better, p_a_worse=worse, p_tie=1 - better - worse,

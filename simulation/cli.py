@@ -41,7 +41,6 @@ SHOWN = (
 )
 DIFFERENCES = (*SHOWN, "any_major_complication", "massive_transfusion", "death")
 # analysis.paired_differences takes lower as better for every outcome; not so for these.
-HIGHER_IS_BETTER = ("lowest_hb_g_dl",)
 DECIMALS = {"h": 1, "mL": 0, "blood volumes": 2, "units": 1, "g/dL": 1, "days": 1}
 PROGRESS_AFTER_S = 1.0
 EXIT_BAD_INPUT = 2
@@ -221,12 +220,7 @@ def _difference_rows(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
               for s in scenario.strategies[1:]]
     if not frames:
         return pd.DataFrame()
-    diffs = pd.concat(frames, ignore_index=True)
-    flip = diffs.outcome.isin(HIGHER_IS_BETTER)
-    diffs.loc[flip, ["p_a_better", "p_a_worse"]] = diffs.loc[flip, ["p_a_worse", "p_a_better"]].to_numpy()
-    better = diffs.loc[flip, "p_a_better"]
-    diffs.loc[flip, "mcse_p_a_better"] = (better * (1 - better) / diffs.loc[flip, "n"]) ** 0.5
-    return diffs
+    return pd.concat(frames, ignore_index=True)
 
 
 def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:

@@ -12,11 +12,12 @@ import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .distributions import DIST_KINDS
 from .scenario import Parameters, Patient, Phase, Reference, Scenario, Strategy
 
 BUNDLED = Path(os.environ.get("RESECTSIM_SCENARIOS", Path(__file__).resolve().parent.parent / "scenarios"))
@@ -86,18 +87,32 @@ def _describe(model: type[BaseModel], loc: tuple) -> tuple[str, list[str] | None
 
 
 def _issues(exc: ValidationError, model: type[BaseModel], file: str, prefix: str = "") -> list[Issue]:
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
     issues = []
-    for err in exc.errors():
+    for err in errors:
         loc = tuple(err["loc"])
-        if err["type"] == "extra_forbidden":
+        if any(other != loc and other[: len(loc)] == loc for other in locs):
+            continue  # a container's echo of an error reported at a deeper field
+        kind = err["type"]
+        if kind == "extra_forbidden":
             path, allowed = _describe(model, loc[:-1])
             key_path = f"{path}.{loc[-1]}" if path else str(loc[-1])
             msg = f"unknown field '{loc[-1]}'; allowed here: {', '.join(allowed or [])}"
             issues.append(Issue(file, _join(prefix, key_path), msg))
             continue
         path, _ = _describe(model, loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        issues.append(Issue(file, _join(prefix, path), msg, err.get("input", _MISSING)))
+        value = err.get("input", _MISSING)
+        if kind in ("union_tag_not_found", "union_tag_invalid"):
+            tag = err.get("ctx", {}).get("discriminator", "'dist'").strip("'")
+            path = f"{path}.{tag}" if path else tag
+            msg = f"missing or unknown '{tag}'; allowed: {', '.join(DIST_KINDS)}"
+            value = value.get(tag, _MISSING) if isinstance(value, dict) else value
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+        if isinstance(value, dict) or kind == "missing":
+            value = _MISSING  # the whole parent mapping says nothing the path does not
+        issues.append(Issue(file, _join(prefix, path), msg, value))
     return issues
 
 
@@ -165,44 +180,48 @@ def load_library(root: Path = BUNDLED) -> dict[str, dict]:
     return data
 
 
-def _resolve_phase(entry: Any, library: dict[str, dict], file: str, path: str) -> dict:
+def _resolve_phase(entry: Any, library: dict[str, dict], file: str, path: str) -> Any:
     if isinstance(entry, str):
         entry = {"use": entry}
     if isinstance(entry, dict) and "use" in entry:
         pid = entry["use"]
-        if pid not in library:
+        if not isinstance(pid, str) or pid not in library:
             known = ", ".join(sorted(library))
             raise ScenarioError([Issue(file, f"{path}.use", f"unknown phase id; known: {known}", pid)])
         return {"id": pid, **library[pid], **{k: v for k, v in entry.items() if k != "use"}}
     return entry
 
 
-def resolve_strategy(data: Any, library: dict[str, dict], file: str, root: Path = BUNDLED) -> dict:
-    """Resolve ``extends: <bundled strategy>`` and replace phase-library references by full phases."""
+def resolve_strategy(data: Any, library: dict[str, dict], file: str, root: Path = BUNDLED) -> Any:
+    """Resolve ``extends: <bundled strategy>`` and replace phase-library references by full phases.
+
+    Returns a new mapping; anything not shaped as expected is passed on for pydantic to report.
+    """
     if not isinstance(data, dict):
         raise ScenarioError([Issue(file, "", "expected a strategy mapping (name, label, stages)", data)])
     if "extends" in data:
         known = bundled("strategies", root)
         base = data["extends"]
-        if base not in known:
+        if not isinstance(base, str) or base not in known:
             raise ScenarioError([Issue(file, "extends", f"unknown strategy; bundled: {', '.join(known)}", base)])
         parent = read_yaml(known[base])
         data = {**(parent if isinstance(parent, dict) else {}), **{k: v for k, v in data.items() if k != "extends"}}
-    out = dict(data)
     stages = data.get("stages")
-    if isinstance(stages, list):
-        out["stages"] = []
-        for i, st in enumerate(stages):
-            st = dict(st) if isinstance(st, dict) else st
-            for j, ex in enumerate(st.get("exposures", []) if isinstance(st, dict) else []):
-                if isinstance(ex, dict) and isinstance(ex.get("phases"), list):
-                    ex = dict(ex, phases=[
-                        _resolve_phase(ph, library, file, f"stages[{i}].exposures[{j}].phases[{k}]")
-                        for k, ph in enumerate(ex["phases"])
-                    ])
-                    st["exposures"][j] = ex
-            out["stages"].append(st)
-    return out
+    if not isinstance(stages, list):
+        return dict(data)
+    new_stages = []
+    for i, st in enumerate(stages):
+        exposures = st.get("exposures") if isinstance(st, dict) else None
+        if isinstance(exposures, list):
+            st = dict(st, exposures=[
+                dict(ex, phases=[
+                    _resolve_phase(ph, library, file, f"stages[{i}].exposures[{j}].phases[{k}]")
+                    for k, ph in enumerate(ex["phases"])
+                ]) if isinstance(ex, dict) and isinstance(ex.get("phases"), list) else ex
+                for j, ex in enumerate(exposures)
+            ])
+        new_stages.append(st)
+    return dict(data, stages=new_stages)
 
 
 def _check_sources(model: BaseModel, references: dict[str, Reference], file: str) -> None:
@@ -228,10 +247,24 @@ def patient_from(data: Any, file: str, references: dict[str, Reference]) -> Pati
 
 
 def strategy_from(
-    data: Any, file: str, library: dict[str, dict], references: dict[str, Reference], root: Path = BUNDLED
+    data: Any,
+    file: str,
+    library: dict[str, dict],
+    references: dict[str, Reference],
+    root: Path = BUNDLED,
+    events: Iterable[str] | None = None,
 ) -> Strategy:
+    """A validated strategy; ``events`` are the known event keys (default: the bundled parameters)."""
     strategy = validate(Strategy, resolve_strategy(data, library, file, root), file)
     _check_sources(strategy, references, file)
+    known = set(events) if events is not None else set(load_parameters(root, references).events)
+    for i, st in enumerate(strategy.stages):
+        for j, ex in enumerate(st.exposures):
+            for k, ph in enumerate(ex.phases):
+                for m, risk in enumerate(ph.events):
+                    if risk.event not in known:
+                        path = f"stages[{i}].exposures[{j}].phases[{k}].events[{m}].event"
+                        raise ScenarioError([Issue(file, path, f"unknown event; known: {', '.join(sorted(known))}", risk.event)])
     return strategy
 
 
@@ -262,7 +295,8 @@ def _locate(item: str | Path, kind: str, root: Path) -> Path:
     path = Path(item)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return path
-    raise ScenarioError([Issue(str(item), "", f"not a file or a bundled {kind[:-1]}; bundled: {', '.join(known)}")])
+    singular = {"patients": "patient", "strategies": "strategy"}[kind]
+    raise ScenarioError([Issue(str(item), "", f"not a file or a bundled {singular}; bundled: {', '.join(known)}")])
 
 
 def load_scenario(
@@ -273,6 +307,7 @@ def load_scenario(
     """A scenario from a patient and strategies, each a bundled name, a file, or a model."""
     references = load_references(root)
     library = load_library(root)
+    parameters = load_parameters(root, references)
     if not isinstance(patient, Patient):
         path = _locate(patient, "patients", root)
         patient = patient_from(read_yaml(path), str(path), references)
@@ -280,12 +315,12 @@ def load_scenario(
     for item in strategies if strategies is not None else list(bundled("strategies", root)):
         if not isinstance(item, Strategy):
             path = _locate(item, "strategies", root)
-            item = strategy_from(read_yaml(path), str(path), library, references, root)
+            item = strategy_from(read_yaml(path), str(path), library, references, root, parameters.events)
         chosen.append(item)
     data = {
         "patient": patient.model_dump(),
         "strategies": [s.model_dump(by_alias=True) for s in chosen],
-        "parameters": load_parameters(root, references).model_dump(by_alias=True),
+        "parameters": parameters.model_dump(by_alias=True),
         "references": {k: v.model_dump() for k, v in references.items()},
     }
     return validate(Scenario, data, "scenario")
@@ -305,7 +340,7 @@ def check_file(path: str | Path, root: Path = BUNDLED) -> str:
     if path.name == "phases.yaml":
         load_library(path.parent)
         return "phase library"
-    if isinstance(data, dict) and "stages" in data:
+    if isinstance(data, dict) and ("stages" in data or "extends" in data):
         strategy_from(data, str(path), load_library(root), references, root)
         return "strategy"
     if isinstance(data, dict) and "age_years" in data:

@@ -26,10 +26,6 @@ from simulation.loader import BUNDLED, bundled
 ENV = {"COLUMNS": "200", "NO_COLOR": "1"}
 SCRIPT = Path(sys.executable).with_name("resectsim")
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "simulation.cli"]
-CHECK_EXTENDS = pytest.mark.xfail(strict=True, reason="core: check_file does not recognise a strategy file "
-                                                      "that uses `extends:` (no `stages` key)")
-ONE_ISSUE_PER_PROBLEM = pytest.mark.xfail(strict=True, reason="core: a failed item inside `stages` adds a second "
-                                                              "line 'stages: Tuple should have at least 1 item...'")
 
 
 def invoke(*args: str):
@@ -230,8 +226,7 @@ BUNDLED_FILES = [
     (BUNDLED / "parameters.yaml", "parameters"), (BUNDLED / "phases.yaml", "phase library"),
     (BUNDLED / "references.yaml", "references"),
     *[(p, "patient") for p in bundled("patients").values()],
-    *[pytest.param(p, "strategy", marks=CHECK_EXTENDS) if "extends" in yaml.safe_load(p.read_text()) else (p, "strategy")
-      for p in bundled("strategies").values()],
+    *[(p, "strategy") for p in bundled("strategies").values()],
 ]
 
 
@@ -326,11 +321,7 @@ BAD_INPUT = {  # id -> (arguments given the tmp folder, fragments the one error 
                           ["x.csv: the same file is given for two outputs"]),
     "missing file": (lambda t: ["check", t / "absent.yaml"], ["absent.yaml: file not found"]),
 }
-KNOWN_EXTRA_LINE = {"negative duration", "probability above 1"}
-
-
-@pytest.mark.parametrize("case", [pytest.param(k, marks=ONE_ISSUE_PER_PROBLEM) if k in KNOWN_EXTRA_LINE else k
-                                  for k in BAD_INPUT])
+@pytest.mark.parametrize("case", list(BAD_INPUT))
 def test_bad_input_gives_one_clear_line_and_exit_2(tmp_path, case):
     make_args, fragments = BAD_INPUT[case]
     result = invoke(*make_args(tmp_path))
