@@ -95,3 +95,17 @@ def test_paired_differences_names_missing_strategies(records):
 )
 def test_labels(column, text):
     assert label(column) == text
+
+
+def test_paired_differences_count_a_higher_lowest_hb_as_better():
+    """Every other outcome is better when lower; the lowest haemoglobin is better when higher."""
+    rec = pd.DataFrame(
+        {
+            "strategy": ["a"] * 4 + ["b"] * 4,
+            "replication": [0, 1, 2, 3] * 2,
+            "lowest_hb_g_dl": [8.0, 8.0, 8.0, 6.5, 7.0, 7.0, 7.0, 7.0],
+        }
+    )
+    out = paired_differences(rec, "a", "b", ["lowest_hb_g_dl"]).iloc[0]
+    assert out.mean_difference == pytest.approx(0.625)
+    assert out.p_a_better == pytest.approx(0.75)  # a keeps a higher haemoglobin in 3 of 4 patients
