@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
-from .scenario import Modifier, Phase, Scenario, Strategy
+from .scenario import MAX_EVENT_PROBABILITY, Modifier, Phase, Scenario, Strategy
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def plan_phase(phase: Phase, stage: int, exposure: str, scenario: Scenario) -> P
             odds[ev] = odds.get(ev, 1.0) * ratio.value**times
     rates = []
     for risk in phase.events:
-        p = min(_with_odds(risk.probability.value, odds.get(risk.event, 1.0)), 1 - 1e-12)
+        p = min(_with_odds(risk.probability.value, odds.get(risk.event, 1.0)), MAX_EVENT_PROBABILITY)
         rates.append((risk.event, -math.log1p(-p)))  # Poisson mean with P(at least one) = p
     return PlannedPhase(stage, exposure, phase.label, phase, dur, bleed, tuple(rates))
 

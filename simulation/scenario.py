@@ -37,6 +37,8 @@ def parse_levels(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(levels))
 
 
+MAX_LEVELS = 6
+MAX_EVENT_PROBABILITY = 0.95
 ScarSeverity = Literal["none", "mild", "moderate", "heavy"]
 
 
@@ -66,9 +68,13 @@ class Patient(BaseModel):
 
     @field_validator("levels", "retained_implants")
     @classmethod
-    def _valid_levels(cls, v):
+    def _valid_levels(cls, v, info):
         if v is not None:
-            parse_levels(v)
+            n = len(parse_levels(v))
+            if info.field_name == "levels" and n > MAX_LEVELS:
+                raise ValueError(
+                    f"{n} levels is outside the model's range (at most {MAX_LEVELS}; published en bloc series go up to 5)"
+                )
         return v
 
     @property
@@ -84,12 +90,24 @@ ModifierFamily = Literal["revision", "scar", "vessel_adhesion", "psoas_extension
 
 
 class EventRisk(BaseModel):
-    """An intra-operative event a phase can cause, with its probability per phase."""
+    """An intra-operative event a phase can cause, with its probability per phase.
+
+    Counts are Poisson with mean -ln(1 - p), so p is the chance of at least one event.
+    """
 
     model_config = FROZEN
 
     event: str = Field(description="Key into parameters.events.")
     probability: Probability
+
+    @model_validator(mode="after")
+    def _not_certain(self):
+        if self.probability.value > MAX_EVENT_PROBABILITY:
+            raise ValueError(
+                f"probability {self.probability.value:g} of {self.event} in one phase is above "
+                f"{MAX_EVENT_PROBABILITY} (the model counts events as Poisson with mean -ln(1 - p))"
+            )
+        return self
 
 
 class Phase(BaseModel):

@@ -61,8 +61,8 @@ def with_odds(p, odds_ratio):
 
 EVENT_PATIENT = dict(revision=True, scar_severity="heavy", great_vessel_adhesion=True)
 # P(at least one) per phase, by hand: durotomy 60/300 with revision OR 2.28 and heavy-scar OR 2.0;
-# vascular injury p 0.05 with heavy-scar OR 1.5 and vessel-adhesion OR 3.0 (parameters.yaml).
-EVENT_P = {"durotomy": with_odds(60 / 300, 2.28 * 2.0), "vascular_injury": with_odds(0.05, 1.5 * 3.0)}
+# vascular injury p 0.05 with heavy-scar OR 1.5 and vessel-adhesion OR 2.0 (parameters.yaml).
+EVENT_P = {"durotomy": with_odds(60 / 300, 2.28 * 2.0), "vascular_injury": with_odds(0.05, 1.5 * 2.0)}
 
 
 @pytest.fixture(scope="module")
@@ -126,14 +126,14 @@ def hand_probabilities(hours, extra_stages):
     x = hours - 6.0
     lo = special.logit
     return {
-        "csf_leak": (lo(45 / 307) + x * math.log(1.1), 0.2),
-        "neurological": (lo(46 / 307) + x * math.log(1.1) + math.log(1.46) + math.log(1.54), 0.5),
-        "wound_infection": (lo(23 / 307) + x * math.log(1.12) + math.log(2.06) + extra_stages * math.log(1.38), 0.6),
-        "dehiscence": (lo(16 / 307) + x * math.log(1.1) + math.log(1.46), 0.3),
-        "respiratory": (lo(52 / 307) + x * math.log(1.1), 0.4),
-        "vte": (lo(21 / 10000) + x * math.log(1.1) + extra_stages * math.log(2.62), 0.5),  # child baseline
+        "csf_leak": (lo(45 / 307) + x * math.log(1.05), 0.2),
+        "neurological": (lo(46 / 307) + x * math.log(1.05) + math.log(1.46), 0.5),
+        "wound_infection": (lo(23 / 307) + x * math.log(1.07) + math.log(2.06) + extra_stages * math.log(1.38), 0.6),
+        "dehiscence": (lo(16 / 307) + x * math.log(1.05) + math.log(1.46), 0.3),
+        "respiratory": (lo(52 / 307) + x * math.log(1.05), 0.4),
+        "vte": (lo(21 / 10000) + x * math.log(1.05) + extra_stages * math.log(2.62), 0.5),  # child baseline
         "hardware_failure": (lo(6 / 22) + math.log(1.54), 0.5),  # child baseline
-        "death": (lo(3 / 2005) + x * math.log(1.1), 1.0),  # child baseline
+        "death": (lo(3 / 2005) + x * math.log(1.05), 1.0),  # child baseline
     }
 
 
