@@ -40,7 +40,6 @@ SHOWN = (
     "lowest_hb_g_dl", "icu_days", "los_days",
 )
 DIFFERENCES = (*SHOWN, "any_major_complication", "massive_transfusion", "death")
-# analysis.paired_differences takes lower as better for every outcome; not so for these.
 DECIMALS = {"h": 1, "mL": 0, "blood volumes": 2, "units": 1, "g/dL": 1, "days": 1}
 PROGRESS_AFTER_S = 1.0
 EXIT_BAD_INPUT = 2
@@ -53,9 +52,12 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-# Sub-command groups live in their own modules and are attached here, e.g.
-#   from .sweep_cli import sweep_app
-#   app.add_typer(sweep_app, name="sweep")
+try:  # sweeps need the `distributed` extra (DuckDB, Dask, SALib)
+    from .sweep_cli import sweep_app
+except ModuleNotFoundError as missing:
+    sweep_app = typer.Typer(help=f"Parameter sweeps (unavailable: {missing.name} is not installed; "
+                            "pip install 'resectsim[distributed]').")
+app.add_typer(sweep_app, name="sweep")
 
 
 # --- errors --------------------------------------------------------------------------------------
