@@ -1,4 +1,5 @@
-"""Altair chart builders and the strategy palette (Okabe-Ito, colour-blind safe, fixed per name).
+"""Chart builders (Altair, and SVG icon arrays) and the strategy palette: Okabe-Ito,
+colour-blind safe, one fixed colour per strategy name across the app.
 
 Every builder takes small pre-aggregated frames (see ``compare_view``) and returns a chart;
 none computes a statistic of its own.
@@ -6,6 +7,8 @@ none computes a statistic of its own.
 
 from __future__ import annotations
 
+import base64
+import html
 import zlib
 
 import altair as alt
@@ -31,13 +34,7 @@ SPARE_COLOURS = (OKABE_ITO["black"], "#7F7F7F", OKABE_ITO["yellow"])  # uploaded
 ALERT = OKABE_ITO["vermillion"]  # unplanned repairs; never a strategy colour
 NEUTRAL = "#BDBDBD"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
-# A standing figure in the [-1, 1] box Vega uses for custom point shapes: head and body.
-PERSON = (
-    "M0,-1 C0.22,-1 0.38,-0.84 0.38,-0.62 C0.38,-0.40 0.22,-0.24 0,-0.24 "
-    "C-0.22,-0.24 -0.38,-0.40 -0.38,-0.62 C-0.38,-0.84 -0.22,-1 0,-1 Z "
-    "M-0.55,-0.16 L0.55,-0.16 C0.68,-0.16 0.75,-0.08 0.75,0.05 L0.62,1 L-0.62,1 L-0.75,0.05 "
-    "C-0.75,-0.08 -0.68,-0.16 -0.55,-0.16 Z"
-)
+CHROME_PX = 70  # title and x axis: a chart drawn to the container's width fits them into its height
 
 
 def colour(strategy: str) -> str:
@@ -82,8 +79,9 @@ def _ranges(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> pd
     ])
 
 
-def _range_marks(data: pd.DataFrame, labels: dict[str, str]) -> alt.LayerChart:
-    y = alt.Y("label:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelLimit=320))
+def _range_marks(data: pd.DataFrame, labels: dict[str, str], y_labels: bool = True) -> alt.LayerChart:
+    axis = alt.Axis(labelLimit=320) if y_labels else None
+    y = alt.Y("label:N", sort=list(labels.values()), title=None, axis=axis)
     base = alt.Chart(data).encode(y=y, color=_strategy_colour(labels, legend=False))
     tip = [alt.Tooltip("label:N", title="Strategy")] + [
         alt.Tooltip(f"{c}:Q", title=t, format=",.2~f")
@@ -99,18 +97,19 @@ def _range_marks(data: pd.DataFrame, labels: dict[str, str]) -> alt.LayerChart:
 def ranges_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> alt.TopLevelMixin:
     """Median (dot), middle half (thick bar) and 5th-95th percentile (thin line) per strategy."""
     return _range_marks(_ranges(quantiles, shown, labels), labels).properties(
-        title=shown.title, height=36 * len(labels) + 10
+        title=shown.title, height=CHROME_PX + 34 * len(labels)
     )
 
 
-def overview_chart(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str, str], width: int = 560) -> alt.TopLevelMixin:
-    """``ranges_chart`` for several outcomes in one figure, each with its own axis."""
+def overview_chart(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str, str], width: int = 320) -> alt.TopLevelMixin:
+    """``ranges_chart`` for several outcomes as small panels, each with its own axis; plans in
+    legend order, identified by colour (the page shows the legend above)."""
     data = pd.concat([_ranges(quantiles, s, labels) for s in shown], ignore_index=True)
     header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelPadding=4)
     return (
-        _range_marks(data, labels)
-        .properties(width=width, height=30 * len(labels))
-        .facet(row=alt.Row("title:N", sort=[s.title for s in shown], title=None, header=header), spacing=14)
+        _range_marks(data, labels, y_labels=False)
+        .properties(width=width, height=24 * len(labels))
+        .facet(facet=alt.Facet("title:N", sort=[s.title for s in shown], title=None, header=header), columns=3, spacing={"row": 18, "column": 36})
         .resolve_scale(x="independent")
     )
 
@@ -160,7 +159,7 @@ def ecdf_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) ->
                 alt.Tooltip("q:Q", title="Share at or below", format=".0%"),
             ],
         )
-        .properties(title=shown.title, height=260)
+        .properties(title=shown.title, height=CHROME_PX + 300)
     )
 
 
@@ -205,7 +204,8 @@ def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.T
     bars["minutes"] = (bars.end_h - bars.start_h) * 60.0
     given = tl.transfusions[tl.transfusions.stage == stage].assign(row=TRANSFUSION_ROW)
     rows = list(dict.fromkeys(bars.label)) + ([TRANSFUSION_ROW] if len(given) else [])
-    y = alt.Y("label:N", sort=rows, title=None, axis=alt.Axis(labelLimit=340, labelFontSize=12))
+    # an explicit domain keeps the plan order: layers from different data lose a custom sort
+    y = alt.Y("label:N", scale=alt.Scale(domain=rows), title=None, axis=alt.Axis(labelLimit=340, labelFontSize=12))
     x = alt.X("start_h:Q", title="Hours since induction", scale=alt.Scale(domainMin=0, nice=False))
     kinds = [k for k in TIMELINE_KINDS if k in set(bars.kind)]
     kind_scale = alt.Scale(
@@ -231,32 +231,35 @@ def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.T
     )
     layers = [band, band_text, gantt]
     if len(given):
-        marks = alt.Chart(given).encode(x="at_h:Q", y=alt.Y("row:N", sort=rows))
+        marks = alt.Chart(given).encode(x="at_h:Q", y=alt.Y("row:N", scale=alt.Scale(domain=rows)))
         layers += [
             marks.mark_point(shape="triangle-down", filled=True, size=130, color="black", opacity=1).encode(
                 tooltip=[alt.Tooltip("at_h:Q", title="At (h)", format=".1f"), alt.Tooltip("units:Q", title="Units")]
             ),
             marks.mark_text(dy=-11, fontSize=11).encode(text="units:Q"),
         ]
-    return alt.layer(*layers).properties(title=title, height=19 * len(rows) + 20)
+    return alt.layer(*layers).properties(title=title, height=CHROME_PX + 80 + 24 * len(rows))
 
 
-def icon_array(affected: int, strategy: str, title: str | None = None, size: int = 150) -> alt.TopLevelMixin:
-    """100 figures in a 10 x 10 grid, the first ``affected`` filled in the strategy's colour."""
-    cells = pd.DataFrame({"i": range(100)})
-    cells = cells.assign(row=cells.i // 10, col=cells.i % 10, hit=cells.i < affected)
-    chart = (
-        alt.Chart(cells)
-        .mark_point(shape=PERSON, filled=True, size=size, opacity=1, strokeWidth=0)
-        .encode(
-            x=alt.X("col:O", axis=None),
-            y=alt.Y("row:O", axis=None),
-            color=alt.Color("hit:N", scale=alt.Scale(domain=[True, False], range=[colour(strategy), "#D9D9D9"]), legend=None),
-            tooltip=alt.value(None),
+def icon_array_svg(affected: int, strategy: str, width_px: int = 200) -> str:
+    """100 figures (10 x 10) as inline SVG, the first ``affected`` in the strategy's colour."""
+    fill, empty = colour(strategy), "#D9D9D9"
+    figures = []
+    for i in range(100):
+        row, col = divmod(i, 10)
+        x, y = col * 10, row * 14
+        tint = fill if i < affected else empty
+        figures.append(
+            f'<g fill="{tint}"><circle cx="{x + 4}" cy="{y + 2.6}" r="2.4"/>'
+            f'<rect x="{x + 0.8}" y="{y + 5.6}" width="6.4" height="7.4" rx="1.6"/></g>'
         )
-        .properties(width=230, height=250)
-    )
-    return chart.properties(title=title) if title else chart
+    return f'<svg viewBox="0 0 98 140" width="{width_px}" xmlns="http://www.w3.org/2000/svg">{"".join(figures)}</svg>'
+
+
+def icon_array_img(affected: int, strategy: str, label: str, width_px: int = 200) -> str:
+    """``icon_array_svg`` as an ``<img>`` with a data URI (Streamlit's HTML sanitiser drops inline SVG)."""
+    data = base64.b64encode(icon_array_svg(affected, strategy, width_px).encode()).decode()
+    return f'<img src="data:image/svg+xml;base64,{data}" width="{width_px}" alt="{html.escape(label)}">'
 
 
 def export(chart: alt.TopLevelMixin, fmt: str) -> bytes:

@@ -32,7 +32,7 @@ def distributions(c: Comparison, kind: str, outcomes: list[str]) -> dict[str, al
         "Histograms": lambda s: charts.histogram_chart(c.histograms, s, c.labels),
         "Cumulative": lambda s: charts.ecdf_chart(c.quantiles, s, c.labels),
     }[kind]
-    return {f"{SHOWN[col].label} ({kind.lower()})": build(SHOWN[col]) for col in outcomes}
+    return {f"{SHOWN[col].title}, {kind.lower()}": build(SHOWN[col]) for col in outcomes}
 
 
 def paired(c: Comparison, reference: str, diffs: pd.DataFrame) -> alt.TopLevelMixin:

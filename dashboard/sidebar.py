@@ -26,10 +26,10 @@ FIELDS = {
     "age_years": ("Age (years)", 1.0),
     "sex": ("Sex", None),
     "weight_kg": ("Weight (kg)", 0.5),
-    "baseline_hb_g_dl": ("Haemoglobin before surgery (g/dL)", 0.1),
+    "baseline_hb_g_dl": ("Hb (g/dL)", 0.1),
     "levels": ("Levels resected", None),
-    "retained_implants": ("Retained implants (levels)", None),
-    "revision": ("Revision (previous surgery at the site)", None),
+    "retained_implants": ("Implants (levels)", None),
+    "revision": ("Revision surgery", None),
     "scar_severity": ("Scarring", None),
     "great_vessel_adhesion": ("Great vessels adherent to the tumour", None),
     "psoas_extension": ("Tumour extends into the psoas", None),
@@ -71,7 +71,11 @@ def _edited(base: Patient) -> dict:
     for field in FIELDS:
         value = st.session_state[_key(field)]
         data[field] = None if field == "retained_implants" and not str(value).strip() else value
-    data["assumptions"] = {k: v for k, v in base.assumptions.items() if k not in FIELDS or data[k] == getattr(base, k)}
+    assumptions = dict(base.assumptions)
+    for field in FIELDS:
+        if data[field] != getattr(base, field):
+            assumptions[field] = f"Entered in the dashboard form (the {base.name} file says {getattr(base, field)})."
+    data["assumptions"] = assumptions
     return data
 
 

@@ -55,16 +55,18 @@ def exceedance_table(c: Comparison) -> pd.DataFrame:
 
 
 def differences_table(diffs: pd.DataFrame, labels: dict[str, str], reference: str) -> pd.DataFrame:
-    """Reference minus each plan: mean paired difference (95% CI) and who does better how often."""
+    """Reference minus each plan: mean paired difference (95% CI) and how often each plan does better."""
     ref = labels[reference]
     rows = []
-    for d in diffs.itertuples():
-        digits = 2 if d.unit in ("blood volumes",) else 1
-        rows.append({
-            "Compared with": labels[d.strategy],
-            "Outcome": d.title,
-            "Mean difference (95% CI)": f"{number(d.mean_difference, digits)} ({number(d.ci_low, digits)} to {number(d.ci_high, digits)})",
-            f"{ref} better": percent(d.p_reference_better, 0),
-            "Other plan better": percent(d.p_reference_worse, 0),
-        })
+    for strategy, g in diffs.groupby("strategy", sort=False):
+        for i, d in enumerate(g.itertuples()):
+            digits = 2 if d.unit == "blood volumes" else 1
+            rows.append({
+                "Compared with": labels[strategy] if i == 0 else "",
+                "Outcome": d.title,
+                "Mean difference (95% CI)": f"{number(d.mean_difference, digits)} ({number(d.ci_low, digits)} to {number(d.ci_high, digits)})",
+                f"{ref} better": percent(d.p_reference_better, 0),
+                "Other plan better": percent(d.p_reference_worse, 0),
+                "Same": percent(1 - d.p_reference_better - d.p_reference_worse, 0),
+            })
     return pd.DataFrame(rows)

@@ -30,18 +30,16 @@ def _draw(chart, stretch: bool = True, size: int = 14) -> None:
 
 
 def summary_tab(c: Comparison) -> None:
-    left, right = st.columns([5, 4])
-    with left:
-        st.subheader("Operation and stay")
-        st.table(tables.outcome_table(c), hide_index=True)
-        st.caption(
-            "Median and 5th–95th percentile: what to expect for a patient like this one. Mean with 95% CI: how "
-            "precisely the simulation estimates the average (narrows with more replications)."
-        )
-    with right:
-        st.subheader("At a glance")
-        _draw(compare_charts.overview(c), stretch=False)
-        st.caption("Dot: median. Thick bar: middle half of simulated patients. Thin line: 5th to 95th percentile.")
+    st.subheader("At a glance")
+    _draw(compare_charts.overview(c), stretch=False)
+    st.caption("Dot: median. Thick bar: middle half of simulated patients. Thin line: 5th to 95th percentile. "
+               "Colours as in the legend above.")
+    st.subheader("Operation and stay")
+    st.table(tables.outcome_table(c), hide_index=True)
+    st.caption(
+        "Median and 5th–95th percentile: what to expect for a patient like this one. Mean with 95% CI: how "
+        "precisely the simulation estimates the average (narrows with more replications)."
+    )
     left, right = st.columns(2)
     with left:
         st.subheader("Risks")
@@ -143,7 +141,7 @@ def _export_catalogue(c: Comparison, scenario: Scenario) -> dict:
     catalogue = {"At a glance": lambda: compare_charts.overview(c)}
     for kind in compare_charts.CHART_KINDS:
         for shown in CONTINUOUS:
-            catalogue[f"{shown.label} ({kind.lower()})"] = (
+            catalogue[f"{shown.title}, {kind.lower()}"] = (
                 lambda kind=kind, col=shown.column: next(iter(compare_charts.distributions(c, kind, [col]).values()))
             )
     if len(c.strategies) > 1:

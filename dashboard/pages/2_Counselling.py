@@ -1,0 +1,101 @@
+"""Counselling (families): one or two plans in plain words, natural frequencies, icon arrays, PDF."""
+
+import datetime
+import html
+
+import streamlit as st
+
+from dashboard import charts, shell, state, ui
+from dashboard.display import DEFAULT_STRATEGIES
+from dashboard.family import MEANING, FamilySummary, family_summary
+from dashboard.report import build_report
+from simulation import ScenarioError
+
+PAGE = "counsel"
+NONE = "(no second plan)"
+
+
+def _how_long(summary: FamilySummary) -> None:
+    st.header("How long")
+    for col, plan in zip(st.columns(len(summary.plans)), summary.plans):
+        with col:
+            ui.legend({plan.name: plan.label})
+            st.html(
+                '<div class="rs-big">'
+                f"<b>Operations:</b> {html.escape(plan.operations)}<br>"
+                f"<b>Time under anaesthesia:</b> {html.escape(plan.anaesthesia)}<br>"
+                f"<b>Time in hospital:</b> {html.escape(plan.stay)}</div>"
+            )
+
+
+def _main_risks(summary: FamilySummary) -> None:
+    st.header(f"The main risks, out of 100 {summary.people} like this one")
+    st.caption("Each figure is one of 100 simulated patients; the coloured ones had it.")
+    for i, first in enumerate(summary.plans[0].main):
+        frames = {plan.main[i].time_frame for plan in summary.plans}
+        st.subheader(first.label)
+        if len(frames) == 1:
+            st.markdown(f"*{first.time_frame}*")
+        for col, plan in zip(st.columns(len(summary.plans)), summary.plans):
+            risk = plan.main[i]
+            when = "" if len(frames) == 1 else f"<br><i>{html.escape(risk.time_frame)}</i>"
+            col.html(
+                '<div style="display:flex; gap:1.4rem; align-items:center">'
+                f"{charts.icon_array_img(risk.per_100, plan.name, f'{risk.label}: {risk.words}')}"
+                f'<div><div style="font-size:2rem; font-weight:700">{html.escape(risk.words)}</div>'
+                f'<div style="font-size:1.05rem; color:#444">{html.escape(plan.label)}{when}</div></div></div>'
+            )
+
+
+def _other_risks(summary: FamilySummary) -> None:
+    st.header(f"Other things that can happen, out of 100 {summary.people}")
+    rows = []
+    for i, risk in enumerate(summary.plans[0].others):
+        rows.append({"": risk.label, "When": risk.time_frame, **{p.label: p.others[i].words for p in summary.plans}})
+    st.table(rows, hide_index=True)
+
+
+def _meaning(summary: FamilySummary) -> None:
+    st.header("What these numbers mean, and what they don't")
+    st.html('<div class="rs-big"><ul>' + "".join(f"<li>{html.escape(m)}</li>" for m in MEANING) + "</ul></div>")
+    st.markdown(
+        f"**How these numbers were made.** {summary.how_made} The icon arrays and frequencies use all "
+        f"{summary.provenance.replications:,} simulated operations per plan, scaled to 100, rather than only the "
+        "first 100, so that the numbers are steadier."
+    )
+
+
+inputs = shell.page_inputs()
+st.title("Counselling")
+st.markdown("For talking with a family: what each plan may mean for a patient like this one, in plain words.")
+if not inputs.ready:
+    ui.inputs_not_ready()
+    st.stop()
+options = list(inputs.library)
+if st.session_state.get("counsel_plan") not in options:
+    st.session_state["counsel_plan"] = DEFAULT_STRATEGIES[0] if DEFAULT_STRATEGIES[0] in options else options[0]
+left, right = st.columns(2)
+plan = left.selectbox("Plan", options, key="counsel_plan", format_func=lambda n: inputs.library[n].label)
+others = [NONE] + [n for n in options if n != plan]
+if st.session_state.get("counsel_other") not in others:
+    st.session_state["counsel_other"] = DEFAULT_STRATEGIES[2] if DEFAULT_STRATEGIES[2] in others else NONE
+other = right.selectbox("Compare with", others, key="counsel_other",
+                        format_func=lambda n: n if n == NONE else inputs.library[n].label)
+names = (plan,) if other == NONE else (plan, other)
+try:
+    scenario = state.scenario(inputs.patient, [inputs.library[n] for n in names])
+except ScenarioError as exc:
+    ui.show_issues(exc)
+    st.stop()
+comparison = state.comparison(PAGE, scenario, names, inputs.replications, inputs.seed, run_now=True).comparison
+summary = family_summary(scenario, comparison, datetime.date.today().isoformat())
+st.html(f'<div class="rs-big"><b>The patient:</b> {html.escape(summary.patient)}</div>')
+st.download_button(
+    "Printable report (PDF)", lambda: build_report(summary), f"resectsim-family-report-{comparison.scenario_digest}.pdf",
+    "application/pdf", on_click="ignore", type="primary", icon=":material/picture_as_pdf:",
+)
+_how_long(summary)
+_main_risks(summary)
+_other_risks(summary)
+_meaning(summary)
+st.caption(summary.provenance.line)

@@ -1,0 +1,60 @@
+"""Evidence and assumptions: every number of the current scenario and where it comes from."""
+
+import streamlit as st
+
+from dashboard import evidence, shell, state, ui
+from simulation import ScenarioError
+
+inputs = shell.page_inputs()
+st.title("Evidence and assumptions")
+if not inputs.ready:
+    ui.inputs_not_ready()
+    st.stop()
+try:
+    scenario = state.scenario(inputs.patient, list(inputs.library.values()))
+except ScenarioError as exc:
+    ui.show_issues(exc)
+    st.stop()
+table = evidence.parameter_table(scenario)
+assumed = int((table.Basis == "assumption").sum())
+left, middle, right = st.columns(3)
+left.metric("Numbers in the model", len(table))
+middle.metric("From a published source", len(table) - assumed)
+right.metric("Assumptions", assumed, help="Stated in a sentence next to the number in the scenario files.")
+st.markdown(
+    f"Scenario **{scenario.digest()}** (the current patient with every available strategy). Most phase-level times, "
+    "bleeding rates and event risks are **assumptions**, calibrated so that the index case and published series fall "
+    "inside the simulated ranges; treat them as the team's best estimates, not measurements."
+)
+
+params, patient, plans, refs = st.tabs(["Parameters", "Patient", "Phase plans", "References"])
+with params:
+    left, right = st.columns([1, 2])
+    basis = left.radio("Show", ("All", "Published source", "Assumption"), horizontal=True, key="evidence_basis")
+    query = right.text_input("Filter", placeholder="e.g. durotomy, transfusion, vessel", key="evidence_query")
+    shown = table if basis == "All" else table[table.Basis == ("source" if basis == "Published source" else "assumption")]
+    if query:
+        mask = shown.apply(lambda row: query.lower() in " ".join(map(str, row.values)).lower(), axis=1)
+        shown = shown[mask]
+    st.caption(f"{len(shown)} of {len(table)} numbers. 5–95%: the middle 90% of a distribution as the model samples it.")
+    for section, rows in shown.groupby("Section", sort=False):
+        with st.expander(f"{section} ({len(rows)})", expanded=len(shown) <= 40):
+            st.table(evidence.readable(rows), hide_index=True)
+with patient:
+    st.markdown(f"**{scenario.patient.name}**: {scenario.patient.description}")
+    st.dataframe(evidence.patient_table(scenario), hide_index=True, width="stretch")
+    st.subheader("Patient conditions that change the phases")
+    st.dataframe(evidence.modifier_table(scenario), hide_index=True, width="stretch")
+    st.caption("Multipliers compound once per extra level or implanted level; each phase lists the conditions it scales with.")
+with plans:
+    name = st.selectbox("Strategy", list(inputs.library), format_func=lambda n: inputs.library[n].label, key="evidence_strategy")
+    st.markdown(scenario.strategy(name).description)
+    st.dataframe(evidence.phase_plan(scenario, name), hide_index=True, width="stretch", height=620)
+    st.caption(
+        "Durations and bleeding rates are written for a one-level primary resection (reference patient); the "
+        "multipliers give this patient's. Event risks are per phase, after this patient's odds ratios."
+    )
+with refs:
+    for key, ref in scenario.references.items():
+        link = f" [doi:{ref.doi}](https://doi.org/{ref.doi})" if ref.doi else (f" [{ref.url}]({ref.url})" if ref.url else "")
+        st.markdown(f"**{key}** — {ref.citation}{link}" + (f"  \n*{ref.note}*" if ref.note else ""))
