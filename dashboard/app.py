@@ -29,4 +29,7 @@ page = st.navigation(
     position="top",
 )
 shell.draw()
-page.run()
+try:
+    page.run()
+finally:
+    shell.forget()

@@ -8,6 +8,7 @@ patients (common random numbers).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,11 +34,16 @@ class Risk:
     @property
     def per_100(self) -> int:
         """Figures to fill in an icon array of 100 (0 < p < 0.5% shows none, and says so)."""
-        return int(np.clip(np.round(100 * self.p), 0, 100))
+        return per_100(self.p)
 
     @property
     def words(self) -> str:
         return in_100(self.p)
+
+
+def per_100(p: float) -> int:
+    """A share as a whole number out of 100, halves rounded up."""
+    return min(100, max(0, math.floor(100 * p + 0.5)))
 
 
 def in_100(p: float) -> str:
@@ -48,7 +54,7 @@ def in_100(p: float) -> str:
         return "more than 99 in 100"
     if p == 1:
         return "100 in 100"
-    return f"about {int(np.round(100 * p))} in 100"
+    return f"about {per_100(p)} in 100"
 
 
 @dataclass(frozen=True)

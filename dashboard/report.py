@@ -30,13 +30,13 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 class _Report(FPDF):
-    def __init__(self, provenance: str):
+    def __init__(self, provenance: str, font_dir: Path):
         super().__init__(format="A4")
         self.provenance = provenance
-        self.unicode = (FONT_DIR / "DejaVuSans.ttf").is_file() and (FONT_DIR / "DejaVuSans-Bold.ttf").is_file()
+        self.unicode = (font_dir / "DejaVuSans.ttf").is_file() and (font_dir / "DejaVuSans-Bold.ttf").is_file()
         if self.unicode:
-            self.add_font("body", "", str(FONT_DIR / "DejaVuSans.ttf"))
-            self.add_font("body", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+            self.add_font("body", "", str(font_dir / "DejaVuSans.ttf"))
+            self.add_font("body", "B", str(font_dir / "DejaVuSans-Bold.ttf"))
         self.set_margins(15, 14, 15)
         self.set_auto_page_break(True, margin=18)
 
@@ -172,13 +172,13 @@ def _meaning(pdf: _Report, summary: FamilySummary) -> None:
     pdf.para(summary.how_made, 9, colour=GREY, height=4.3)
 
 
-def build_report(summary: FamilySummary) -> bytes:
-    """The family report as PDF bytes."""
-    pdf = _Report(summary.provenance.line)
+def build_report(summary: FamilySummary, font_dir: Path = FONT_DIR) -> bytes:
+    """The family report as PDF bytes (in DejaVu Sans when ``font_dir`` has it, else Latin-1 Helvetica)."""
+    pdf = _Report(summary.provenance.line, font_dir)
     pdf.add_page()
     pdf.para("Planning the operation", 20, bold=True, height=9)
-    pdf.para(f"What a computer simulation suggests for {summary.people[:-1] if summary.people == 'adults' else 'a child'} "
-             "like this one", 12, colour=GREY, height=6)
+    one = "an adult" if summary.people == "adults" else "a child"
+    pdf.para(f"What a computer simulation suggests for {one} like this one", 12, colour=GREY, height=6)
     pdf.ln(2)
     pdf.para(f"Patient: {summary.patient}", 10, height=4.8)
     pdf.ln(2)

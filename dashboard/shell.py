@@ -25,6 +25,11 @@ def draw() -> state.Inputs:
     return inputs
 
 
+def forget() -> None:
+    """End of a run: the next run starts without a frame."""
+    st.session_state.pop(_DRAWN, None)
+
+
 def page_inputs() -> state.Inputs:
     """The sidebar's inputs for the page being drawn (drawing the frame first if needed)."""
     if not st.session_state.pop(_DRAWN, False):

@@ -1,0 +1,134 @@
+"""The tumour-board page in AppTest: default run on the seed case, tabs, re-use of results."""
+
+import pytest
+
+from dashboard.display import DEFAULT_STRATEGIES
+from simulation import load_scenario
+
+from dashboard_helpers import TEST_REPLICATIONS, charts, no_exceptions
+
+LABELS = [s.label for s in load_scenario("seed-case", list(DEFAULT_STRATEGIES)).strategies]
+SINGLE = LABELS[0]
+
+
+def _first_number(cell: str) -> float:
+    return float(cell.split(" ")[0].replace(",", ""))
+
+
+def _table(at, first_column: str):
+    return next(t.value for t in at.table if t.value.columns[0] == first_column)
+
+
+def _open_tab(at, tab: str):
+    at.session_state["compare_tab"] = tab
+    return at.run()
+
+
+@pytest.fixture
+def compared(app):
+    """The page as it opens: the seed case, the four main strategies, run once automatically."""
+    app.run()
+    no_exceptions(app)
+    return app
+
+
+def test_opens_on_the_seed_case_with_the_four_main_strategies(compared):
+    assert compared.sidebar.selectbox(key="pt_base").value == "seed-case"
+    assert compared.multiselect(key="compare_strategies").value == list(DEFAULT_STRATEGIES)
+    outcomes = _table(compared, "Outcome")
+    assert list(outcomes.columns[2:]) == LABELS
+    assert any(f"{TEST_REPLICATIONS:,} simulated operations per strategy" in c.value for c in compared.caption)
+
+
+def test_seed_case_single_stage_figures_are_plausible(compared):
+    outcomes = _table(compared, "Outcome").set_index(["Outcome", "Statistic"])
+    operative_h = _first_number(outcomes.loc[("Operative time (skin to skin) (h)", "median (5–95%)"), SINGLE])
+    assert 8 <= operative_h <= 20
+    loss_ml = _first_number(outcomes.loc[("Blood loss (mL)", "median (5–95%)"), SINGLE])
+    assert 2000 <= loss_ml <= 15000
+
+
+def test_summary_shows_risks_with_mcse_and_exceedance(compared):
+    risks = _table(compared, "Risk")
+    assert {"Any major complication", "Death (within 2 months)"} <= set(risks.Risk)
+    assert all("±" in cell for cell in risks[SINGLE])
+    exceed = _table(compared, "Probability of")
+    assert "Blood loss > 2 blood volumes" in set(exceed["Probability of"])
+    assert list(exceed.columns[1:]) == LABELS
+    for cell in exceed[SINGLE]:
+        assert 0 <= _first_number(cell.replace("%", "")) <= 100
+
+
+def test_overview_chart_has_every_strategy_and_outcome(compared):
+    (spec, frames), = charts(compared)
+    data = frames[0]
+    assert set(data.label) == set(LABELS)
+    single = data[(data.label == SINGLE) & (data.title == "Operative time (skin to skin) (h)")].iloc[0]
+    assert single.p5 <= single.p25 <= single["median"] <= single.p75 <= single.p95
+    assert 8 <= single["median"] <= 20
+
+
+@pytest.mark.parametrize("kind", ["Ranges", "Histograms", "Cumulative"])
+def test_distribution_charts_one_per_outcome(compared, kind):
+    compared.session_state["compare_chart_kind"] = kind
+    at = _open_tab(compared, "Distributions")
+    no_exceptions(at)
+    drawn = charts(at)
+    assert len(drawn) == 7
+    for spec, frames in drawn:
+        assert set(frames[0].label) == set(LABELS)
+        assert len(frames[0]) <= 2000  # pre-aggregated, never the raw replications
+
+
+def test_paired_differences_single_stage_minus_each_other_plan(compared):
+    at = _open_tab(compared, "Single-stage vs staged")
+    no_exceptions(at)
+    table = _table(at, "Compared with")
+    assert set(table["Compared with"]) - {""} == set(LABELS[1:])
+    assert f"{SINGLE} better" in table.columns
+    (spec, frames), = charts(at)
+    assert set(frames[0].label) == set(LABELS[1:])
+
+
+def test_typical_operation_has_one_gantt_per_stage(compared):
+    at = _open_tab(compared, "Typical operation")
+    no_exceptions(at)
+    stages = {s.label: len(s.stages) for s in load_scenario("seed-case", list(DEFAULT_STRATEGIES)).strategies}
+    drawn = charts(at)
+    assert len(drawn) == sum(stages.values())
+    titles = [spec["title"] if isinstance(spec["title"], str) else spec["title"]["text"] for spec, _ in drawn]
+    assert sum(t.startswith("Stage 2") for t in titles) == 2  # the two- and three-stage plans
+    for spec, frames in drawn:
+        assert max(f.end_h.max() for f in frames if "end_h" in f) < 30  # hours from induction, not days
+
+
+def test_downloads_tab_offers_records_and_charts(compared):
+    at = _open_tab(compared, "Downloads")
+    no_exceptions(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Records (CSV)", "Records (Parquet)", "PNG", "SVG"} <= set(labels)
+
+
+def test_changing_a_chart_option_keeps_the_run(compared):
+    kept = compared.session_state["result:compare"]
+    compared.session_state["compare_chart_kind"] = "Cumulative"
+    at = _open_tab(compared, "Distributions")
+    assert at.session_state["result:compare"] is kept
+
+
+def test_changed_inputs_wait_for_run(compared):
+    compared.number_input(key="seed").set_value(7).run()
+    assert any("Press **Run**" in i.value for i in compared.info)
+    assert not charts(compared)
+    run = next(b for b in compared.button if b.label == "Run")
+    run.click().run()
+    no_exceptions(compared)
+    assert any("seed 7" in c.value for c in compared.caption)
+
+
+def test_too_many_replications_is_refused_with_a_message(app):
+    app.session_state["reps"] = 50_000
+    app.run()
+    no_exceptions(app)
+    assert any("20,000" in e.value for e in app.sidebar.error)
+    assert "result:compare" not in app.session_state

@@ -1,0 +1,82 @@
+"""Counselling: natural frequencies with time frames, icon arrays, no relative risks."""
+
+import re
+
+import pytest
+from dashboard_helpers import no_exceptions
+
+from dashboard.compare_view import build_comparison
+from dashboard.family import family_summary, in_100, per_100
+from simulation import load_scenario
+
+PLANS = ["single-stage-three-exposure", "two-stage-posterior-then-anterior"]
+
+
+@pytest.mark.parametrize("p, words", [
+    (0.0, "fewer than 1 in 100"), (0.0049, "fewer than 1 in 100"), (0.005, "about 1 in 100"),
+    (0.184, "about 18 in 100"), (0.185, "about 19 in 100"), (0.994, "about 99 in 100"),
+    (0.995, "more than 99 in 100"), (1.0, "100 in 100"),
+])
+def test_natural_frequencies(p, words):
+    assert in_100(p) == words
+
+
+def test_figures_filled_match_the_words():
+    for p in (0.0, 0.004, 0.005, 0.5, 0.994, 1.0):
+        n = per_100(p)
+        assert 0 <= n <= 100
+        assert (f"about {n} in 100" == in_100(p)) or in_100(p).startswith(("fewer", "more", "100"))
+
+
+@pytest.fixture(scope="module")
+def summary():
+    scenario = load_scenario("seed-case", PLANS)
+    comparison = build_comparison(scenario, PLANS, 300, 11)
+    return family_summary(scenario, comparison, "2026-01-02"), comparison
+
+
+def test_time_frames_follow_each_plan(summary):
+    fs, _ = summary
+    single, staged = fs.plans
+    transfusion = [r for r in single.main if r.key == "massive_transfusion"][0]
+    assert transfusion.time_frame == "during the operation"
+    assert [r for r in staged.main if r.key == "massive_transfusion"][0].time_frame == "across both operations"
+    assert [r for r in single.main if r.key == "death"][0].time_frame == "within 2 months"
+    assert staged.operations.startswith("two operations, about")
+
+
+def test_frequencies_are_the_simulated_shares(summary):
+    fs, c = summary
+    for plan in fs.plans:
+        records = c.records[c.records.strategy == plan.name]
+        major = [r for r in plan.main if r.key == "any_major_complication"][0]
+        assert major.p == pytest.approx(records.any_major_complication.mean())
+        icu = [r for r in plan.main if r.key == "icu"][0]
+        assert icu.p == pytest.approx((records.icu_days > 0).mean())
+        assert [r.label for r in plan.others] == [r.label for r in fs.plans[0].others]
+
+
+def test_counselling_page_in_plain_words(app):
+    app.run()
+    app.switch_page("pages/2_Counselling.py").run()
+    no_exceptions(app)
+    assert app.selectbox(key="counsel_plan").value == PLANS[0]
+    assert app.selectbox(key="counsel_other").value == PLANS[1]
+    html = " ".join(h.proto.body for h in app.get("html"))
+    assert html.count("data:image/svg+xml") == 8  # four main risks, two plans
+    assert len(re.findall(r"\b(about \d{1,3}|fewer than 1|more than 99) in 100\b", html)) >= 8
+    text = html + " ".join(m.value for m in app.markdown)
+    assert not re.search(r"\b(times (more|less|as)|relative risk|twice as|half as|% (more|less))", text, re.I)
+    table = app.table[0].value
+    assert list(table.columns[2:]) == ["Single stage, three exposures", "Two stages, posterior then anterior"]
+    assert all(re.fullmatch(r"(about \d{1,3}|fewer than 1|more than 99|100) in 100", cell) for cell in table.iloc[:, 2])
+    assert any(b.proto.label == "Printable report (PDF)" for b in app.get("download_button"))
+
+
+def test_one_plan_alone(app):
+    app.run()
+    app.switch_page("pages/2_Counselling.py").run()
+    app.selectbox(key="counsel_other").set_value("(no second plan)").run()
+    no_exceptions(app)
+    html = " ".join(h.proto.body for h in app.get("html"))
+    assert html.count("data:image/svg+xml") == 4

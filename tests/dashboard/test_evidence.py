@@ -1,0 +1,82 @@
+"""The evidence page's tables: every sourced number with its basis, and each phase plan."""
+
+import json
+
+import pytest
+from dashboard_helpers import no_exceptions
+
+from dashboard.evidence import parameter_table, patient_table, phase_plan
+from simulation import load_scenario
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return load_scenario("seed-case")
+
+
+def _sourced(node, where=()) -> set:
+    """An independent oracle on the dumped scenario: (phase id or path, mapping) for each mapping
+    with a source or an assumption; phases are keyed by id, as one library phase recurs."""
+    found = set()
+    if isinstance(node, dict):
+        if node.get("source") or node.get("assumption"):
+            return {(where, json.dumps(node, sort_keys=True))}
+        if "id" in node and "duration_min" in node:
+            where = ("phase", node["id"])
+        for key, value in node.items():
+            found |= _sourced(value, where + (key,))
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            found |= _sourced(value, where if where[:1] == ("phase",) else where + (i,))
+    return found
+
+
+def test_every_parameter_has_a_basis_and_a_citation_or_sentence(seed):
+    table = parameter_table(seed)
+    assert set(table.Basis) == {"source", "assumption"}
+    assert table["Source or assumption"].str.len().min() > 10
+    expected = _sourced(seed.parameters.model_dump(by_alias=True))
+    for strategy in seed.strategies:
+        expected |= _sourced(strategy.model_dump(by_alias=True), ("strategy", strategy.name))
+    assert len(table) == len(expected)
+
+
+def test_known_entries(seed):
+    table = parameter_table(seed).set_index("Parameter")
+    trigger = table.loc["transfusion.trigger_hb_g_dl"]
+    assert (trigger.Value, trigger.Unit, trigger.Basis) == ("7", "g/dL", "source")
+    assert "Lacroix" in trigger["Source or assumption"]
+    durotomy = table.loc["laminectomy.events[0].probability"]
+    assert durotomy.Value == "533 / 3684 (14.5%)" and durotomy.Unit == "probability"
+    lam = table.loc["laminectomy.duration_min"]
+    assert lam.Unit == "min" and lam.Basis == "assumption" and "–" in lam["5–95%"]
+    assert table.index.is_unique  # a library phase used by several strategies is listed once
+
+
+def test_patient_assumptions_and_case_report(seed):
+    table = patient_table(seed).set_index("Field")
+    assert table.loc["weight_kg", "Basis"] == "assumption"
+    assert table.loc["levels", "Basis"] == "case report"
+    assert "Gupta" in table.loc["levels", "Source or assumption"]
+
+
+def test_phase_plan_applies_this_patients_conditions(seed):
+    child = phase_plan(seed, "single-stage-three-exposure")
+    adult = phase_plan(load_scenario("adult-primary"), "single-stage-three-exposure")
+    assert "Removal of retained implants" in set(child.Phase)
+    assert "Removal of retained implants" not in set(adult.Phase)  # requires implants
+    exposure = "Posterior midline exposure"
+    assert float(child.set_index("Phase").loc[exposure, "Duration ×"]) > 1
+    assert float(adult.set_index("Phase").loc[exposure, "Duration ×"]) == 1
+    assert child["Events, P(at least one) for this patient"].str.contains("Durotomy").any()
+
+
+def test_evidence_page(app):
+    app.run()
+    app.switch_page("pages/3_Evidence.py").run()
+    no_exceptions(app)
+    counts = {m.label: int(m.value) for m in app.metric}
+    assert counts["Numbers in the model"] == counts["From a published source"] + counts["Assumptions"]
+    assert counts["Assumptions"] > counts["From a published source"]
+    app.text_input(key="evidence_query").set_value("trigger").run()
+    assert any("transfusion.trigger_hb_g_dl" in t.value.Parameter.iloc[0] for t in app.table)

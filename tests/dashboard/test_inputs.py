@@ -1,0 +1,121 @@
+"""Input handling: uploaded/pasted YAML through the loader's validation, the patient form's
+per-field errors, and bundled files as templates. Errors are shown, never raised."""
+
+from pathlib import Path
+
+import pytest
+from dashboard_helpers import no_exceptions
+
+from dashboard.uploads import issue_text, read_upload
+from simulation import Patient, Strategy, bundled
+from simulation.loader import MAX_FILE_BYTES
+
+SEED_CASE = bundled("patients")["seed-case"].read_bytes()
+SINGLE = bundled("strategies")["single-stage-three-exposure"].read_bytes()
+
+
+# --- read_upload: bytes -> model or issues ----------------------------------------------------------
+@pytest.mark.parametrize("kind, data, model", [("patient", SEED_CASE, Patient), ("strategy", SINGLE, Strategy)])
+def test_bundled_files_are_valid_uploads(kind, data, model):
+    upload = read_upload(data, f"{kind}.yaml", kind)
+    assert upload.ok and isinstance(upload.model, model) and not upload.issues
+
+
+def test_malformed_yaml_names_line_and_column():
+    upload = read_upload(b"name: x\nage_years: [9\n", "bad.yaml", "patient")
+    assert not upload.ok
+    (issue,) = upload.issues
+    assert issue.file == "bad.yaml" and issue.path.startswith("line ") and "malformed YAML" in issue.message
+
+
+def test_schema_errors_name_each_field_and_value():
+    text = SEED_CASE.decode().replace("weight_kg: 28", "weight_kg: 1").replace("levels: L2-L4", "levels: L2-Q4")
+    upload = read_upload(text.encode(), "child.yaml", "patient")
+    paths = {i.path: i for i in upload.issues}
+    assert set(paths) == {"weight_kg", "levels"}
+    assert "1" in issue_text(paths["weight_kg"]) and "**weight_kg**" in issue_text(paths["weight_kg"])
+    assert "L2-Q4" in paths["levels"].message
+
+
+def test_unknown_phase_in_a_strategy_lists_the_known_ones():
+    text = SINGLE.decode().replace("laminectomy,", "laminectomie,")
+    (issue,) = read_upload(text.encode(), "plan.yaml", "strategy").issues
+    assert issue.path.endswith(".use") and issue.value == "laminectomie" and "laminectomy" in issue.message
+
+
+def test_binary_and_oversized_files_are_refused():
+    assert "UTF-8" in read_upload(b"\xff\xfe\x00", "x.yaml", "patient").issues[0].message
+    big = read_upload(b"#" * (MAX_FILE_BYTES + 1), "big.yaml", "patient")
+    assert "larger than" in big.issues[0].message
+
+
+def test_a_patient_is_not_a_strategy():
+    upload = read_upload(SEED_CASE, "seed-case.yaml", "strategy")
+    assert not upload.ok and any("stages" in i.path or "stages" in i.message for i in upload.issues)
+
+
+# --- the sidebar in AppTest --------------------------------------------------------------------------
+def _paste(at, text: str, kind: str):
+    at.text_area(key="paste_text").set_value(text)
+    at.radio(key="paste_kind").set_value(kind)
+    return at.button(key="paste_use").click().run()
+
+
+def test_bad_pasted_yaml_shows_errors_not_a_traceback(app):
+    app.run()
+    _paste(app, "age_years: [9\nsex: female\n", "patient")
+    no_exceptions(app)
+    assert any("malformed YAML" in e.value for e in app.sidebar.error)
+    assert app.sidebar.selectbox(key="pt_base").value == "seed-case"
+
+
+def test_pasted_patient_becomes_the_base_and_fills_the_form(app):
+    app.run()
+    text = bundled("patients")["adult-primary"].read_text().replace("weight_kg: 78", "weight_kg: 81")
+    _paste(app, text, "patient")
+    no_exceptions(app)
+    assert app.sidebar.selectbox(key="pt_base").value == "adult-primary (uploaded)"
+    assert app.number_input(key="pt_weight_kg").value == 81
+    assert app.text_input(key="pt_levels").value == "L3"
+
+
+def test_pasted_strategy_joins_the_comparison(app):
+    app.run()
+    text = "name: posterior-only-short-interval\nextends: posterior-only\nlabel: Posterior only, variant\n"
+    _paste(app, text, "strategy")
+    no_exceptions(app)
+    assert "posterior-only-short-interval" in app.multiselect(key="compare_strategies").value
+    assert "Posterior only, variant" in app.multiselect(key="compare_strategies").options
+
+
+def test_a_strategy_may_not_take_a_bundled_name(app):
+    app.run()
+    _paste(app, "name: posterior-only\nextends: posterior-only\nlabel: Again\n", "strategy")
+    assert any("bundled strategy" in e.value for e in app.sidebar.error)
+
+
+def test_form_errors_appear_under_their_field(app):
+    app.run()
+    app.number_input(key="pt_weight_kg").set_value(1.0)
+    app.text_input(key="pt_levels").set_value("L4-L2").run()
+    no_exceptions(app)
+    errors = [e.value for e in app.sidebar.error]
+    assert any(e.startswith("**weight_kg**") for e in errors)
+    assert any(e.startswith("**levels**") and "backwards" in e for e in errors)
+    assert any("Fix the highlighted inputs" in w.value for w in app.warning)
+
+
+def test_edited_fields_are_recorded_as_entered(app):
+    app.run()
+    app.number_input(key="pt_weight_kg").set_value(30.0).run()
+    patient = app.session_state["inputs"].patient
+    assert patient.weight_kg == 30.0
+    assert "dashboard form" in patient.assumptions["weight_kg"]
+    assert "28" in patient.assumptions["weight_kg"]
+
+
+def test_templates_are_the_bundled_files(app):
+    app.run()
+    names = {b.proto.label for b in app.sidebar.get("download_button")}
+    assert {"Patient", "Strategy"} <= names
+    assert Path(bundled("patients")["seed-case"]).is_file()

@@ -1,0 +1,25 @@
+"""Every page: the disclaimer line, no exception; the About page says what the model is not."""
+
+import pytest
+from dashboard_helpers import no_exceptions
+
+from dashboard.display import DISCLAIMER
+
+PAGES = ["pages/1_Compare.py", "pages/2_Counselling.py", "pages/3_Evidence.py", "pages/4_About.py"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_shows_the_disclaimer(app, page):
+    app.run()
+    app.switch_page(page).run()
+    no_exceptions(app)
+    assert any(DISCLAIMER in h.proto.body for h in app.get("html"))
+
+
+def test_about_page(app):
+    app.run()
+    app.switch_page("pages/4_About.py").run()
+    text = " ".join(m.value for m in app.markdown)
+    assert "not a validated clinical prediction rule" in text
+    assert "calibrated to one case" in text and "assumptions" in text
+    assert "scenario" in app.code[0].value and "seed 2018" in app.code[0].value

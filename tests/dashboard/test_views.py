@@ -1,0 +1,97 @@
+"""Data behind the charts and tables: build_comparison, the typical operation, palette, export."""
+
+import numpy as np
+import pytest
+
+from dashboard import charts
+from dashboard.compare_view import build_comparison, differences
+from dashboard.display import CONTINUOUS, DEFAULT_STRATEGIES
+from dashboard.timeline import typical_replication, typical_timeline
+from simulation import load_scenario, trace
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario("seed-case", list(DEFAULT_STRATEGIES))
+
+
+@pytest.fixture(scope="module")
+def comparison(scenario):
+    return build_comparison(scenario, DEFAULT_STRATEGIES, 200, 2018)
+
+
+def test_histograms_are_shares_on_common_bins(comparison):
+    for (outcome, strategy), g in comparison.histograms.groupby(["outcome", "strategy"]):
+        assert g.share.sum() == pytest.approx(1.0)
+    for outcome, g in comparison.histograms.groupby("outcome"):
+        edges = g.groupby("strategy").bin_start.apply(tuple)
+        assert edges.nunique() == 1, outcome
+
+
+def test_quantiles_are_the_records_in_display_units(comparison):
+    q = comparison.quantiles
+    for shown in CONTINUOUS:
+        for strategy in DEFAULT_STRATEGIES:
+            values = q[(q.outcome == shown.column) & (q.strategy == strategy)].value.to_numpy()
+            assert np.all(np.diff(values) >= 0)
+            raw = comparison.records.loc[comparison.records.strategy == strategy, shown.column] * shown.scale
+            assert values[0] == pytest.approx(raw.min()) and values[-1] == pytest.approx(raw.max())
+
+
+def test_exceedance_covers_each_question_and_strategy(comparison):
+    e = comparison.exceedance
+    assert e.groupby("question").strategy.nunique().eq(len(DEFAULT_STRATEGIES)).all()
+    r = comparison.records
+    two_bv = e[(e.question == "Blood loss > 2 blood volumes") & (e.strategy == DEFAULT_STRATEGIES[0])].p.item()
+    assert two_bv == pytest.approx((r[r.strategy == DEFAULT_STRATEGIES[0]].blood_loss_bv > 2).mean())
+    longest = e[e.question == "Longest single anaesthetic > 12 h"].set_index("strategy").p
+    total = e[e.question == "Anaesthesia > 12 h (all stages added)"].set_index("strategy").p
+    assert longest[DEFAULT_STRATEGIES[0]] == total[DEFAULT_STRATEGIES[0]]  # one stage: the same thing
+    assert longest[DEFAULT_STRATEGIES[3]] <= total[DEFAULT_STRATEGIES[3]]
+
+
+def test_differences_are_in_display_units(comparison):
+    d = differences(comparison, DEFAULT_STRATEGIES[0]).set_index(["strategy", "outcome"])
+    r = comparison.records.set_index(["strategy", "replication"]).operative_time_min
+    direct = (r[DEFAULT_STRATEGIES[0]] - r[DEFAULT_STRATEGIES[1]]).mean() / 60
+    assert d.loc[(DEFAULT_STRATEGIES[1], "operative_time_min"), "mean_difference"] == pytest.approx(direct)
+    assert d.loc[(DEFAULT_STRATEGIES[1], "death"), "unit"] == "percentage points"
+
+
+def test_typical_operation_is_the_median_one_and_matches_its_record(scenario, comparison):
+    name = "two-stage-posterior-then-anterior"
+    records = comparison.records[comparison.records.strategy == name]
+    rep = typical_replication(comparison.records, name)
+    gaps = (records.operative_time_min - records.operative_time_min.median()).abs()
+    assert gaps[records.replication == rep].item() == gaps.min()
+    tl = typical_timeline(scenario, name, 2018, comparison.records)
+    assert list(tl.stages.stage) == [1, 2]
+    assert tl.stages.day.iloc[1] >= 2  # the second stage starts days later...
+    assert tl.bars.start_h.min() == 0 and tl.bars.end_h.max() < 24  # ...on its own axis, in hours
+    record = records[records.replication == rep].iloc[0]
+    assert tl.transfusions.units.sum() <= record.rbc_units
+    traced = trace(scenario, name, 2018, rep).timeline
+    assert len(tl.bars) == sum(e["kind"] != "transfusion" for e in traced)
+
+
+def test_palette_is_fixed_and_colour_blind_safe():
+    assert charts.colour("single-stage-three-exposure") == "#0072B2"
+    assert len({charts.colour(s) for s in charts.STRATEGY_COLOURS}) == len(charts.STRATEGY_COLOURS)
+    assert set(charts.STRATEGY_COLOURS.values()) <= set(charts.OKABE_ITO.values())
+    assert charts.ALERT not in charts.STRATEGY_COLOURS.values()
+    assert charts.colour("my-plan") == charts.colour("my-plan") in charts.SPARE_COLOURS
+
+
+def test_icon_array_fills_the_first_n_figures():
+    svg = charts.icon_array_svg(23, "posterior-only")
+    assert svg.count("<g ") == 100
+    assert svg.count(f'fill="{charts.colour("posterior-only")}"') == 23
+
+
+def test_chart_export_png_and_svg(comparison):
+    chart = charts.ranges_chart(comparison.quantiles, CONTINUOUS[0], comparison.labels)
+    assert charts.export(chart, "png").startswith(b"\x89PNG")
+    svg = charts.export(chart, "svg").decode()
+    assert svg.lstrip().startswith("<svg") and "Operative time" in svg
+    with pytest.raises(ValueError, match="png' or 'svg"):
+        charts.export(chart, "gif")
