@@ -15,7 +15,7 @@
 
 The input of Sobol, Morris and PSA is a point's mean over its replications, which carries Monte
 Carlo error (``mcse`` per point); few replications inflate small indices and blur preferences.
-Outcomes are "lower is better" except those in ``HIGHER_IS_BETTER``.
+Outcomes are "lower is better" except ``simulation.analysis.HIGHER_IS_BETTER``.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ import numpy as np
 import pandas as pd
 
 from . import designs
-from .analysis import label
+from .analysis import HIGHER_IS_BETTER, label
 from .store import SweepData
 
 Z = 1.959963984540054
-HIGHER_IS_BETTER = frozenset({"lowest_hb_g_dl"})
 ANALYSIS_SPAWN_KEY = (0x5EED1,)  # bootstrap resampling of SALib analyses
 
 

@@ -1,4 +1,4 @@
-"""Sweep results in a DuckDB file (default ``results/resectsim.duckdb``), records in Parquet.
+"""Sweep results in a DuckDB file (default ``results/resectsim.duckdb`` or ``$RESECTSIM_DB``), records in Parquet.
 
 Tables (one database holds many sweeps, keyed by the spec's ``name`` as ``sweep_id``):
 
@@ -24,6 +24,7 @@ process holds it, so ``status`` and the dashboard can read a database a sweep is
 from __future__ import annotations
 
 import json
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ import pyarrow as pa
 
 from . import __version__
 
-DEFAULT_DB = Path("results/resectsim.duckdb")
+DEFAULT_DB = Path(os.environ.get("RESECTSIM_DB", "results/resectsim.duckdb"))
 LOCK_TIMEOUT_S = 60.0
 
 SCHEMA = """
@@ -129,6 +130,8 @@ class Store:
         try:
             if not read_only:
                 con.execute(SCHEMA)
+            elif not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sweeps'").fetchone()[0]:
+                raise StoreError(f"{self.path} holds no sweeps (not a sweep database, or a sweep is still being created)")
             yield con
         finally:
             con.close()

@@ -55,13 +55,13 @@ def two_way(table: pd.DataFrame, outcome: str, x: str, y: str) -> alt.Chart:
     """Preferred strategy per cell; faded cells are not decided at these replications."""
     part = _one(table, outcome).copy()
     title = part.outcome_label.iloc[0]
-    part["confidence"] = part.decided.map({True: "decided (95% CI of margin excludes 0)", False: "not decided"})
+    part["confidence"] = part.decided.map({True: "decided", False: "not decided (95% CI includes 0)"})
     part["text"] = part.apply(lambda r: f"{r.margin:.3g} ± {1.96 * r.margin_se:.2g}", axis=1)
     enc = dict(x=alt.X(f"{x}:O", title=x, axis=alt.Axis(format=".3g")),
                y=alt.Y(f"{y}:O", title=y, sort="descending", axis=alt.Axis(format=".3g")))
     cells = alt.Chart(part).mark_rect().encode(
         **enc, color=alt.Color("preferred:N", title="Preferred strategy", legend=alt.Legend(orient="bottom", direction="vertical")),
-        opacity=alt.Opacity("confidence:N", title=None, scale=alt.Scale(domain=["decided (95% CI of margin excludes 0)", "not decided"], range=[1.0, 0.35])),
+        opacity=alt.Opacity("confidence:N", title=None, scale=alt.Scale(domain=["decided", "not decided (95% CI includes 0)"], range=[1.0, 0.35])),
         tooltip=[alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=".3g"), "preferred", "runner_up",
                  alt.Tooltip("preferred_mean:Q", format=".4g"), alt.Tooltip("margin:Q", format=".3g"),
                  alt.Tooltip("margin_ci_low:Q", format=".3g"), alt.Tooltip("margin_ci_high:Q", format=".3g")],
@@ -141,6 +141,26 @@ def psa_preferred(table: pd.DataFrame) -> alt.Chart:
         width=WIDTH, height=22 * data.strategy.nunique() * data.outcome.nunique(),
         title="PSA: probability each strategy is preferred (lowest mean)",
     )
+
+
+def outcome_chart(analysis: str, tables: dict[str, pd.DataFrame], outcome: str, labels: list[str]) -> alt.Chart | None:
+    """The chart of ``analysis`` (a ``simulation.sensitivity.tables`` result) for one outcome, if it has one."""
+    if analysis == "tornado":
+        return tornado(tables["tornado"], outcome)
+    if analysis == "two-way":
+        return two_way(tables["two_way"], outcome, *labels)
+    if analysis == "sobol":
+        return sobol(tables["sobol"], outcome)
+    if analysis == "morris":
+        return morris(tables["morris"], outcome)
+    if analysis == "psa":
+        return psa_means(tables["psa_means"], outcome)
+    return None
+
+
+def overview_chart(analysis: str, tables: dict[str, pd.DataFrame]) -> alt.Chart | None:
+    """A chart over all outcomes, for analyses that have one (PSA preferences)."""
+    return psa_preferred(tables["psa_preferred"]) if analysis == "psa" else None
 
 
 def save(chart: alt.Chart, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:

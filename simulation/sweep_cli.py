@@ -180,21 +180,12 @@ def _charts(analysis: str, tables: dict, labels: list[str], outcomes: list[str],
 
     files: list[Path] = []
     for outcome in outcomes:
-        if analysis == "tornado":
-            chart = charts.tornado(tables["tornado"], outcome)
-        elif analysis == "two-way":
-            chart = charts.two_way(tables["two_way"], outcome, *labels)
-        elif analysis == "sobol":
-            chart = charts.sobol(tables["sobol"], outcome)
-        elif analysis == "morris":
-            chart = charts.morris(tables["morris"], outcome)
-        elif analysis == "psa":
-            chart = charts.psa_means(tables["psa_means"], outcome)
-        else:
-            continue
-        files += charts.save(chart, folder / f"{analysis}-{outcome}")
-    if analysis == "psa":
-        files += charts.save(charts.psa_preferred(tables["psa_preferred"]), folder / "psa-preferred")
+        chart = charts.outcome_chart(analysis, tables, outcome, labels)
+        if chart is not None:
+            files += charts.save(chart, folder / f"{analysis}-{outcome}")
+    overview = charts.overview_chart(analysis, tables)
+    if overview is not None:
+        files += charts.save(overview, folder / f"{analysis}-preferred")
     return files
 
 

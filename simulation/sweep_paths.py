@@ -198,7 +198,10 @@ def _leaf(tree: dict, loc: Location) -> tuple[Location, Mode, float, bool]:
     if isinstance(parent, dict) and loc and "ci95" in parent and loc[-1] == "value":
         return loc[:-1], Mode.VALUE, float(node), False
     if isinstance(node, bool) or not isinstance(node, (int, float)):
-        kind = "a list" if isinstance(node, list) else "empty (null) in this scenario" if node is None else f"{type(node).__name__} {node!r}"
+        kind = (
+            "a list" if isinstance(node, list) else "empty (null) in this scenario" if node is None
+            else f"a yes/no field ({node})" if isinstance(node, bool) else f"text ({node!r})"
+        )
         raise PathError(f"{where} is {kind}, not a number a sweep can vary")
     return loc, Mode.SET, float(node), isinstance(node, int)
 

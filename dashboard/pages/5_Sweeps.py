@@ -1,0 +1,85 @@
+"""Sweeps: parameter sweeps stored in the results database, with their sensitivity analyses.
+
+Presentation only: sweeps are run from the command line (``resectsim sweep run SPEC``); this page
+reads the database (short read-only connections, so a running sweep keeps writing) and draws
+the charts of ``simulation.sensitivity`` with ``simulation.sweep_charts``.
+"""
+
+import streamlit as st
+
+from simulation import sensitivity, sweep_charts
+from simulation.analysis import label
+from simulation.store import DEFAULT_DB, Store, StoreError
+
+st.title("Parameter sweeps")
+st.caption(
+    "Sensitivity analyses of the model's assumptions. Run a sweep from the command line, e.g. "
+    "`resectsim sweep run seed-case-one-way` (specs in `scenarios/sweeps/`), then choose it here."
+)
+db = st.text_input("Results database", value=str(DEFAULT_DB), help="The DuckDB file sweeps are stored in (--db).")
+store = Store(db, lock_timeout_s=10)
+try:
+    listing = store.sweeps()
+except StoreError as exc:
+    st.info(str(exc))
+    st.stop()
+if listing.empty:
+    st.info(f"No sweeps stored in {db} yet.")
+    st.stop()
+
+overview = listing.assign(
+    points=lambda d: d.points_done.astype(str) + " / " + d.n_points.astype(str),
+    strategies=lambda d: d.strategies.map(len),
+)[["sweep_id", "design", "status", "points", "replications", "strategies", "updated"]]
+st.dataframe(overview, hide_index=True, width="stretch")
+
+sweep_id = st.selectbox("Sweep", listing.sweep_id.tolist(), index=len(listing) - 1)
+if st.button("Refresh", help="Read the database again (a sweep may still be running)."):
+    st.rerun()
+try:
+    data = store.load(sweep_id)
+    info = data.info
+except StoreError as exc:
+    st.error(str(exc))
+    st.stop()
+
+done, total = int(info["points_done"]), int(info["n_points"])
+st.markdown(
+    f"**{sweep_id}**: {info['design']} design, {done} of {total} points done ({info['status']}); "
+    f"{info['replications']} replications per point and strategy; seed {info['seed']}; "
+    f"resectsim {info['version']}, scenario {info['scenario_digest']}."
+)
+if done < total:
+    st.progress(done / total)
+if info["message"]:
+    st.warning(info["message"])
+with st.expander("Parameters"):
+    st.dataframe(data.parameters.drop(columns=["idx"]), hide_index=True, width="stretch")
+
+fitting = [name for name, designs in sensitivity.ANALYSES.items() if info["design"] in designs]
+default = sensitivity.default_analysis(info["design"], len(data.labels))
+analysis = st.radio("Analysis", fitting, index=fitting.index(default), horizontal=True)
+outcomes = list(info["outcomes"])
+outcome = st.selectbox("Outcome", outcomes, format_func=label)
+
+try:
+    records = store.records(sweep_id) if analysis == "tornado" else None
+    tables = sensitivity.tables(data, analysis, records)
+except sensitivity.AnalysisError as exc:
+    st.warning(str(exc))
+    st.stop()
+
+chart = sweep_charts.outcome_chart(analysis, tables, outcome, data.labels)
+if chart is not None:
+    st.altair_chart(chart, width="content")
+summary = sweep_charts.overview_chart(analysis, tables)
+if summary is not None:
+    st.altair_chart(summary, width="content")
+for name, table in tables.items():
+    shown = table[table.outcome == outcome] if "outcome" in table else table
+    st.subheader(name.replace("_", " ").capitalize())
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button(
+        f"Download {name}.csv", table.to_csv(index=False).encode(), file_name=f"{sweep_id}-{name}.csv",
+        mime="text/csv", key=f"download-{name}",
+    )
