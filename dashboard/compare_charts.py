@@ -6,6 +6,7 @@ The page draws only the open tab, so each function here builds one tab's charts.
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import altair as alt
 import pandas as pd
@@ -49,20 +50,30 @@ def timelines(c: Comparison, strategy: str, tl: Timeline) -> dict[str, alt.TopLe
     return out
 
 
+def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Callable[[], alt.TopLevelMixin]]:
+    """Every chart the page can draw, by name, as a builder (run on demand: exports, bench)."""
+    found: dict[str, Callable[[], alt.TopLevelMixin]] = {"At a glance": lambda: overview(c)}
+    for kind in CHART_KINDS:
+        for shown in CONTINUOUS:
+            found[f"{shown.title}, {kind.lower()}"] = (
+                lambda kind=kind, col=shown.column: next(iter(distributions(c, kind, [col]).values()))
+            )
+    if len(c.strategies) > 1:
+        found["Paired differences"] = lambda: paired(c, reference, differences(c, reference))
+    for s in c.strategies:
+        found[f"Typical operation: {c.labels[s]}"] = lambda s=s: alt.vconcat(
+            *timelines(c, s, typical_timeline(scenario, s, c.seed, c.records)).values()
+        )
+    return found
+
+
 def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int, everything: bool = False) -> dict[str, float]:
-    """Seconds to run and to build what the browser receives after *Run* (the Summary tab), or
-    with ``everything`` every tab's charts too, serialised to Vega-Lite as Streamlit does."""
+    """Seconds to run and to build what the browser receives after *Run* (the Summary tab's
+    chart), or with ``everything`` every chart of every tab, serialised to Vega-Lite as Streamlit does."""
     t0 = time.perf_counter()
     c = build_comparison(scenario, strategies, replications, seed)
     t1 = time.perf_counter()
-    specs = [charts.styled(overview(c)).to_dict()]
-    if everything:
-        for kind in CHART_KINDS:
-            specs += [charts.styled(ch).to_dict() for ch in distributions(c, kind, [s.column for s in CONTINUOUS]).values()]
-        reference = c.strategies[0]
-        specs.append(charts.styled(paired(c, reference, differences(c, reference))).to_dict())
-        for s in c.strategies:
-            tl = typical_timeline(scenario, s, seed, c.records)
-            specs += [charts.styled(ch).to_dict() for ch in timelines(c, s, tl).values()]
+    builders = catalogue(c, scenario, c.strategies[0]).values() if everything else [lambda: overview(c)]
+    specs = [charts.styled(build()).to_dict() for build in builders]
     t2 = time.perf_counter()
     return {"run_s": t1 - t0, "charts_s": t2 - t1, "total_s": t2 - t0, "charts": len(specs)}

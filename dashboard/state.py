@@ -16,7 +16,7 @@ import simulation
 from simulation import Patient, Scenario, Strategy, load_scenario
 
 from .compare_view import Comparison, build_comparison
-from .display import MAX_REPLICATIONS
+from .display import DEFAULT_STRATEGIES, MAX_REPLICATIONS
 
 _INPUTS = "inputs"
 # Widgets that live on one page but should keep their value while another page is shown
@@ -66,8 +66,9 @@ def inputs() -> Inputs:
 
 @st.cache_resource(show_spinner=False)
 def bundled_strategies() -> dict[str, Strategy]:
-    """The bundled strategy files, validated once per server."""
-    return {s.name: s for s in load_scenario("seed-case").strategies}
+    """The bundled strategy files, validated once per server: the four main ones first."""
+    found = {s.name: s for s in load_scenario("seed-case").strategies}
+    return dict(sorted(found.items(), key=lambda kv: (kv[0] not in DEFAULT_STRATEGIES, DEFAULT_STRATEGIES.index(kv[0]) if kv[0] in DEFAULT_STRATEGIES else 0)))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -114,3 +115,9 @@ def comparison(page: str, sc: Scenario, strategies: tuple[str, ...], replication
 
 def has_result(page: str) -> bool:
     return f"result:{page}" in st.session_state
+
+
+def latest(page: str) -> Comparison | None:
+    """The page's most recent result, whatever inputs it was for."""
+    kept = st.session_state.get(f"result:{page}")
+    return kept[1] if kept else None

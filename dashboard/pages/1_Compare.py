@@ -2,7 +2,6 @@
 
 import io
 
-import altair as alt
 import streamlit as st
 
 from dashboard import charts, compare_charts, shell, state, tables, ui
@@ -126,33 +125,16 @@ def downloads_tab(c: Comparison, scenario: Scenario) -> None:
     for col, (label, data, suffix, mime) in zip(st.columns(4), files):
         col.download_button(label, data, f"{stem}-{suffix}", mime, on_click="ignore", icon=":material/download:")
     st.markdown("**Charts** (PNG or SVG, drawn as on screen):")
-    name = st.selectbox("Chart", list(_export_catalogue(c, scenario)), key="compare_export")
-    build = _export_catalogue(c, scenario)[name]
+    reference = st.session_state.get("compare_reference")
+    catalogue = compare_charts.catalogue(c, scenario, reference if reference in c.strategies else c.strategies[0])
+    name = st.selectbox("Chart", list(catalogue), key="compare_export")
+    build = catalogue[name]
     slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
     left, right, _ = st.columns([1, 1, 4])
     left.download_button("PNG", lambda: charts.export(build(), "png"), f"{slug}.png", "image/png",
                          on_click="ignore", icon=":material/image:")
     right.download_button("SVG", lambda: charts.export(build(), "svg"), f"{slug}.svg", "image/svg+xml",
                           on_click="ignore", icon=":material/image:")
-
-
-def _export_catalogue(c: Comparison, scenario: Scenario) -> dict:
-    """Chart name -> builder, run only when its download is clicked (off the script thread)."""
-    catalogue = {"At a glance": lambda: compare_charts.overview(c)}
-    for kind in compare_charts.CHART_KINDS:
-        for shown in CONTINUOUS:
-            catalogue[f"{shown.title}, {kind.lower()}"] = (
-                lambda kind=kind, col=shown.column: next(iter(compare_charts.distributions(c, kind, [col]).values()))
-            )
-    if len(c.strategies) > 1:
-        reference = st.session_state.get("compare_reference", c.strategies[0])
-        reference = reference if reference in c.strategies else c.strategies[0]
-        catalogue["Paired differences"] = lambda: compare_charts.paired(c, reference, differences(c, reference))
-    for s in c.strategies:
-        catalogue[f"Typical operation: {c.labels[s]}"] = lambda s=s: alt.vconcat(
-            *compare_charts.timelines(c, s, typical_timeline(scenario, s, c.seed, c.records)).values()
-        )
-    return catalogue
 
 
 inputs = shell.page_inputs()

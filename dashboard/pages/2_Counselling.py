@@ -13,6 +13,7 @@ from simulation import ScenarioError
 
 PAGE = "counsel"
 NONE = "(no second plan)"
+STEADY_REPLICATIONS = 1_000  # below this, "N in 100" can move by several figures from seed to seed
 
 
 def _how_long(summary: FamilySummary) -> None:
@@ -87,6 +88,11 @@ try:
 except ScenarioError as exc:
     ui.show_issues(exc)
     st.stop()
+if inputs.replications < STEADY_REPLICATIONS:
+    st.warning(
+        f"Only {inputs.replications:,} simulated operations per plan: the frequencies below are rough. "
+        f"Use at least {STEADY_REPLICATIONS:,} (sidebar) before showing them to a family."
+    )
 comparison = state.comparison(PAGE, scenario, names, inputs.replications, inputs.seed, run_now=True).comparison
 summary = family_summary(scenario, comparison, datetime.date.today().isoformat())
 st.html(f'<div class="rs-big"><b>The patient:</b> {html.escape(summary.patient)}</div>')

@@ -42,14 +42,14 @@ with params:
             st.table(evidence.readable(rows), hide_index=True)
 with patient:
     st.markdown(f"**{scenario.patient.name}**: {scenario.patient.description}")
-    st.dataframe(evidence.patient_table(scenario), hide_index=True, width="stretch")
+    st.table(evidence.patient_table(scenario), hide_index=True)
     st.subheader("Patient conditions that change the phases")
-    st.dataframe(evidence.modifier_table(scenario), hide_index=True, width="stretch")
+    st.table(evidence.modifier_table(scenario), hide_index=True)
     st.caption("Multipliers compound once per extra level or implanted level; each phase lists the conditions it scales with.")
 with plans:
     name = st.selectbox("Strategy", list(inputs.library), format_func=lambda n: inputs.library[n].label, key="evidence_strategy")
     st.markdown(scenario.strategy(name).description)
-    st.dataframe(evidence.phase_plan(scenario, name), hide_index=True, width="stretch", height=620)
+    st.table(evidence.phase_plan(scenario, name), hide_index=True)
     st.caption(
         "Durations and bleeding rates are written for a one-level primary resection (reference patient); the "
         "multipliers give this patient's. Event risks are per phase, after this patient's odds ratios."

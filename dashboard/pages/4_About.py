@@ -3,10 +3,10 @@
 import streamlit as st
 
 import simulation
-from dashboard import shell
+from dashboard import shell, state
 from dashboard.display import MAX_REPLICATIONS
 
-inputs = shell.page_inputs()
+shell.page_inputs()
 st.title("About ResectSim")
 st.markdown(
     """
@@ -31,16 +31,19 @@ not chance differences between groups.
 """
 )
 st.subheader("How to cite a result")
-patient = inputs.patient.name if inputs.patient else "(fix the patient form)"
 st.markdown(
     "Quote the ResectSim version, the scenario hash, the seed and the number of replications; together they reproduce "
     "every number exactly. They are shown with every result and printed on the family report."
 )
-st.code(
-    f"ResectSim {simulation.__version__}; scenario <hash shown with the results>; seed {inputs.seed}; "
-    f"{inputs.replications:,} replications per strategy; patient {patient}.",
-    language=None,
-)
+last = state.latest("compare")
+if last is None:
+    st.caption("Run a comparison on the *Compare strategies* page to see its citation here.")
+else:
+    st.code(
+        f"ResectSim {last.version}; scenario {last.scenario_digest}; seed {last.seed}; "
+        f"{last.replications:,} replications per strategy; strategies: {', '.join(last.strategies)}.",
+        language=None,
+    )
 st.subheader("Limitations")
 st.markdown(
     """

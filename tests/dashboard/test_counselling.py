@@ -71,6 +71,7 @@ def test_counselling_page_in_plain_words(app):
     assert list(table.columns[2:]) == ["Single stage, three exposures", "Two stages, posterior then anterior"]
     assert all(re.fullmatch(r"(about \d{1,3}|fewer than 1|more than 99|100) in 100", cell) for cell in table.iloc[:, 2])
     assert any(b.proto.label == "Printable report (PDF)" for b in app.get("download_button"))
+    assert any("frequencies below are rough" in w.value for w in app.warning)  # 200 replications in tests
 
 
 def test_one_plan_alone(app):

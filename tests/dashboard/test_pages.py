@@ -22,4 +22,6 @@ def test_about_page(app):
     text = " ".join(m.value for m in app.markdown)
     assert "not a validated clinical prediction rule" in text
     assert "calibrated to one case" in text and "assumptions" in text
-    assert "scenario" in app.code[0].value and "seed 2018" in app.code[0].value
+    comparison = app.session_state["result:compare"][1]
+    cite = app.code[0].value
+    assert f"scenario {comparison.scenario_digest}" in cite and "seed 2018" in cite and "200 replications" in cite

@@ -139,6 +139,16 @@ def test_compare_counsel_and_read_in_the_browser(page):
         _no_problems(page)
         _shot(page, name)
 
+    page.get_by_role("tab", name="Downloads").click()
+    _settle(page)
+    for button, magic in (("Records (CSV)", b"strategy,replication"), ("PNG", b"\x89PNG")):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=button).click()
+        saved = ARTIFACTS / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert saved.read_bytes().startswith(magic), button
+    assert page.locator(CHART).count() == 0 and "Compare strategies" in page.inner_text("body")  # page kept
+
     page.get_by_role("link", name="Counselling").click()
     _settle(page)
     page.wait_for_selector("img[src^='data:image/svg+xml']")
