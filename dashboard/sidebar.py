@@ -67,16 +67,13 @@ def _fill_form() -> None:
 
 def _edited(base: Patient) -> dict:
     """The base patient with the form's values, as a plain mapping for the loader."""
-    data = base.model_dump()
+    data, assumptions = base.model_dump(), dict(base.assumptions)
     for field in FIELDS:
         value = st.session_state[_key(field)]
         data[field] = None if field == "retained_implants" and not str(value).strip() else value
-    assumptions = dict(base.assumptions)
-    for field in FIELDS:
         if data[field] != getattr(base, field):
             assumptions[field] = f"Entered in the dashboard form (the {base.name} file says {getattr(base, field)})."
-    data["assumptions"] = assumptions
-    return data
+    return {**data, "assumptions": assumptions}
 
 
 def _help(field: str) -> str:
@@ -101,7 +98,7 @@ def _widget(field: str) -> None:
 
 # --- uploads ---------------------------------------------------------------------------------
 def _take_patient_upload(upload: Upload) -> None:
-    st.session_state["upload_issues"] = upload
+    st.session_state["patient_upload"] = upload
     if upload.ok:
         name = f"{upload.model.name} (uploaded)"
         st.session_state["uploaded_patients"][name] = upload.model
@@ -129,9 +126,9 @@ def _keep_strategies(results: list[Upload]) -> None:
             up = Upload(up.file_name, None, (Issue(up.file_name, "name", "is the name of a bundled strategy; choose another", up.model.name),))
         if up.ok:
             kept[up.model.name] = up.model
-            chosen = st.session_state.setdefault("compare_strategies", list(DEFAULT_STRATEGIES))
+            chosen = list(st.session_state.get("compare_strategies", DEFAULT_STRATEGIES))
             if up.model.name not in chosen:
-                chosen.append(up.model.name)
+                st.session_state["compare_strategies"] = [*chosen, up.model.name]
         shown.append(up)
     st.session_state["strategy_upload_results"] = shown
 
@@ -161,7 +158,7 @@ def _files_section() -> None:
             "Patient file", type=["yaml", "yml"], key="upload_patient", on_change=_on_patient_file,
             max_upload_size=UPLOAD_MB, help="Same format and checks as `resectsim` on the command line.",
         )
-        _show(st.session_state.get("upload_issues"))
+        _show(st.session_state.get("patient_upload"))
         st.file_uploader(
             "Strategy files", type=["yaml", "yml"], accept_multiple_files=True, key="upload_strategies",
             on_change=_on_strategy_files, max_upload_size=UPLOAD_MB,

@@ -119,3 +119,28 @@ def test_templates_are_the_bundled_files(app):
     names = {b.proto.label for b in app.sidebar.get("download_button")}
     assert {"Patient", "Strategy"} <= names
     assert Path(bundled("patients")["seed-case"]).is_file()
+
+
+def test_uploaded_patient_file_with_errors_is_reported_per_field(app):
+    app.run()
+    bad = SEED_CASE.decode().replace("baseline_hb_g_dl: 12.0", "baseline_hb_g_dl: 30").encode()
+    app.file_uploader(key="upload_patient").set_value(("child.yaml", bad, "application/x-yaml")).run()
+    no_exceptions(app)
+    assert any(e.value.startswith("child.yaml: **baseline_hb_g_dl**") and "30" in e.value for e in app.sidebar.error)
+    assert app.sidebar.selectbox(key="pt_base").value == "seed-case"
+
+
+def test_uploaded_strategy_files(app):
+    app.run()
+    variant = b"name: two-stage-short\nextends: two-stage-posterior-then-anterior\nlabel: Two stages, 3 days apart\n" \
+              b"interval_days: {dist: fixed, value: 3, assumption: 'A shorter interval to compare.'}\n"
+    files = [("variant.yaml", variant, "application/x-yaml"), ("broken.yaml", b"stages: [", "application/x-yaml")]
+    app.file_uploader(key="upload_strategies").set_value(files).run()
+    no_exceptions(app)
+    assert any("variant.yaml: loaded" in s.value for s in app.sidebar.success)
+    assert any(e.value.startswith("broken.yaml:") and "malformed YAML" in e.value for e in app.sidebar.error)
+    assert "two-stage-short" in app.multiselect(key="compare_strategies").value
+    next(b for b in app.button if b.label == "Run").click().run()
+    no_exceptions(app)
+    outcomes = next(t.value for t in app.table if t.value.columns[0] == "Outcome")
+    assert "Two stages, 3 days apart" in outcomes.columns
