@@ -63,8 +63,9 @@ def _labelled(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return frame[frame.strategy.isin(list(labels))].assign(label=lambda f: f.strategy.map(labels))
 
 
-def _strategy_colour(labels: dict[str, str], legend: bool = True) -> alt.Color:
-    return alt.Color("label:N", title=None, scale=strategy_scale(labels), legend=alt.Legend() if legend else None)
+def _strategy_colour(labels: dict[str, str], legend: alt.Legend | None = None) -> alt.Color:
+    """Colour by strategy label; no legend unless given (the page shows one above the charts)."""
+    return alt.Color("label:N", title=None, scale=strategy_scale(labels), legend=legend)
 
 
 RANGE_POINTS = {"p5": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
@@ -82,7 +83,7 @@ def _ranges(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> pd
 def _range_marks(data: pd.DataFrame, labels: dict[str, str], y_labels: bool = True) -> alt.LayerChart:
     axis = alt.Axis(labelLimit=320) if y_labels else None
     y = alt.Y("label:N", sort=list(labels.values()), title=None, axis=axis)
-    base = alt.Chart(data).encode(y=y, color=_strategy_colour(labels, legend=False))
+    base = alt.Chart(data).encode(y=y, color=_strategy_colour(labels))
     tip = [alt.Tooltip("label:N", title="Strategy")] + [
         alt.Tooltip(f"{c}:Q", title=t, format=",.2~f")
         for c, t in (("median", "Median"), ("p25", "25th percentile"), ("p75", "75th percentile"),
@@ -101,7 +102,7 @@ def ranges_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) 
     )
 
 
-def overview_chart(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str, str], width: int = 320) -> alt.TopLevelMixin:
+def overview_chart(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str, str], width: int = 360) -> alt.TopLevelMixin:
     """``ranges_chart`` for several outcomes as small panels, each with its own axis; plans in
     legend order, identified by colour (the page shows the legend above)."""
     data = pd.concat([_ranges(quantiles, s, labels) for s in shown], ignore_index=True)
@@ -120,10 +121,10 @@ def histogram_chart(histograms: pd.DataFrame, shown: Shown, labels: dict[str, st
     h = h.assign(first=~h.duplicated("strategy"))
     base = alt.Chart(h)
     bars = base.mark_bar(opacity=0.85, binSpacing=0).encode(
-        x=alt.X("bin_start:Q", bin="binned", title=shown.title),
+        x=alt.X("bin_start:Q", bin="binned", title=shown.title, scale=alt.Scale(nice=False)),
         x2="bin_end:Q",
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format="%", tickCount=2)),
-        color=_strategy_colour(labels, legend=False),
+        color=_strategy_colour(labels),
         tooltip=[
             alt.Tooltip("label:N", title="Strategy"),
             alt.Tooltip("bin_start:Q", title="From", format=f",.{shown.digits}f"),
@@ -152,14 +153,14 @@ def ecdf_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) ->
         .encode(
             x=alt.X("value:Q", title=shown.title),
             y=alt.Y("q:Q", title="Share at or below", axis=alt.Axis(format="%")),
-            color=_strategy_colour(labels),
+            color=_strategy_colour(labels, alt.Legend(columns=1, labelLimit=400)),
             tooltip=[
                 alt.Tooltip("label:N", title="Strategy"),
                 alt.Tooltip("value:Q", title=shown.title, format=f",.{shown.digits}f"),
                 alt.Tooltip("q:Q", title="Share at or below", format=".0%"),
             ],
         )
-        .properties(title=shown.title, height=CHROME_PX + 300)
+        .properties(title=shown.title, height=CHROME_PX + 340)
     )
 
 
@@ -168,7 +169,7 @@ def differences_chart(diffs: pd.DataFrame, labels: dict[str, str], reference_lab
     d = _labelled(diffs, labels)
     base = alt.Chart(d).encode(
         y=alt.Y("label:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelLimit=260)),
-        color=_strategy_colour(labels, legend=False),
+        color=_strategy_colour(labels),
     )
     tip = [
         alt.Tooltip("label:N", title="Compared with"),
