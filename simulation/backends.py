@@ -78,6 +78,7 @@ class DaskCluster:
         if self.scheduler is None:
             self.cluster = LocalCluster(
                 n_workers=self.n_local, threads_per_worker=1, processes=True, dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP routes on any free port, not 8787
                 silence_logs=logging.ERROR,
             )
             self.client = Client(self.cluster)

@@ -111,8 +111,8 @@ class Store:
         return self.path.with_name(self.path.stem + ".records")
 
     @contextmanager
-    def connect(self, read_only: bool = False):
-        """A connection, retried while another process holds the file."""
+    def connect(self, read_only: bool = False, create: bool = False):
+        """A connection, retried while another process holds the file; ``create`` makes the tables."""
         if read_only and not self.path.exists():
             raise StoreError(f"no sweep database at {self.path}; run a sweep first (resectsim sweep run SPEC --db {self.path})")
         if not read_only:
@@ -120,7 +120,7 @@ class Store:
         deadline, pause = time.monotonic() + self.lock_timeout_s, 0.02
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
+                con = duckdb.connect(str(self.path), read_only=read_only, config={"threads": 1})  # leave the cores to workers
                 break
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
@@ -128,9 +128,9 @@ class Store:
                 time.sleep(pause)
                 pause = min(pause * 2, 0.5)
         try:
-            if not read_only:
+            if create:
                 con.execute(SCHEMA)
-            elif not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sweeps'").fetchone()[0]:
+            elif read_only and not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sweeps'").fetchone()[0]:
                 raise StoreError(f"{self.path} holds no sweeps (not a sweep database, or a sweep is still being created)")
             yield con
         finally:
@@ -140,7 +140,7 @@ class Store:
     def start(self, plan) -> list[int]:
         """Create the sweep (or check it is the same sweep); returns the points not yet done."""
         sweep_id = plan.name
-        with self.connect() as con:
+        with self.connect(create=True) as con:
             row = con.execute("SELECT spec_hash, version FROM sweeps WHERE sweep_id = ?", [sweep_id]).fetchone()
             if row is None:
                 self._create(con, plan)

@@ -58,11 +58,12 @@ def _describe_plan(plan) -> None:
     out.print(f"[bold]{spec.name}[/bold]: {spec.design} design, {len(plan.points)} points x "
               f"{len(plan.strategies)} strategies x {spec.replications} replications = "
               f"{len(plan.points) * len(plan.strategies) * spec.replications:,} simulated operations", highlight=False)
-    table = Table("parameter", "path (resolved)", "varies", "low", "base", "high")
+    table = Table("parameter", "varies", "low", "base", "high")
+    table.add_column("path (resolved)", overflow="fold")
     for p in plan.parameters:
         where = p.target.canonical + (f"  ({p.target.places} places)" if p.target.places > 1 else "")
         how = {"scale": "x multiplier", "probability": "probability", "value": "value", "set": "number"}[p.target.mode.value]
-        table.add_row(p.label, where, how, f"{p.low:.4g}", f"{p.base:.4g}", f"{p.high:.4g}")
+        table.add_row(p.label, how, f"{p.low:.4g}", f"{p.base:.4g}", f"{p.high:.4g}", where)
     out.print(table)
     out.print(f"strategies: {', '.join(plan.strategies)}", highlight=False)
     out.print(f"outcomes: {', '.join(spec.outcomes)}; seed {spec.seed}"
@@ -144,11 +145,13 @@ def list_(db: Path = DB_OPTION):
     if frame.empty:
         out.print(f"no sweeps in {db}")
         return
-    table = Table("id", "design", "status", "points", "replications", "strategies", "updated")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for name in ("design", "status", "points", "reps", "updated (UTC)"):
+        table.add_column(name)
     for r in frame.itertuples():
         status = r.status if r.points_done == r.n_points or r.status != "running" else "running or interrupted"
-        table.add_row(r.sweep_id, r.design, status, f"{r.points_done}/{r.n_points}", str(r.replications),
-                      str(len(r.strategies)), f"{r.updated:%Y-%m-%d %H:%M}")
+        table.add_row(r.sweep_id, r.design, status, f"{r.points_done}/{r.n_points}", str(r.replications), f"{r.updated:%m-%d %H:%M}")
     out.print(table)
 
 
@@ -169,9 +172,10 @@ def status(sweep_id: str = typer.Argument(..., metavar="ID"), db: Path = DB_OPTI
     out.print(f"spec {info['spec_file']} (hash {info['spec_hash']}), scenario {info['scenario_digest']}, "
               f"resectsim {info['version']}; created {info['created']:%Y-%m-%d %H:%M:%S}, updated {info['updated']:%Y-%m-%d %H:%M:%S}",
               highlight=False)
-    table = Table("parameter", "path", "mode", "low", "base", "high")
+    table = Table("parameter", "mode", "low", "base", "high")
+    table.add_column("path", overflow="fold")
     for p in data.parameters.itertuples():
-        table.add_row(p.label, p.canonical, p.mode, f"{p.low:.4g}", f"{p.base:.4g}", f"{p.high:.4g}")
+        table.add_row(p.label, p.mode, f"{p.low:.4g}", f"{p.base:.4g}", f"{p.high:.4g}", p.canonical)
     out.print(table)
 
 

@@ -29,7 +29,7 @@ from .store import Store
 from .sweep import SweepPlan, point_scenario
 from .sweep_paths import Target
 
-SIMS_PER_TASK = 2000  # replications x strategies per task: about a second of work
+SIMS_PER_TASK = 4000  # replications x strategies per task: about two seconds of work
 TASKS_PER_WORKER = 4  # at least this many tasks per worker, for balance
 
 
@@ -58,7 +58,8 @@ class Job:
 @dataclass(frozen=True)
 class ChunkResult:
     points: tuple[int, ...]
-    compute_s: tuple[float, ...]  # per point, seconds of simulation and summary
+    compute_s: tuple[float, ...]  # per point, seconds of simulation and summary (wall clock)
+    cpu_s: float = 0.0  # CPU seconds of the whole chunk (below compute_s when the worker waits for a core)
     results: pd.DataFrame | None = None
     contrasts: pd.DataFrame | None = None
     records: pd.DataFrame | None = None
@@ -103,6 +104,7 @@ def run_point(job: Job, point: int, values) -> tuple[pd.DataFrame, pd.DataFrame,
 def run_chunk(job: Job, chunk: tuple[tuple[int, tuple[float, ...]], ...]) -> ChunkResult:
     """The task: run every point of ``chunk`` ((point, values) pairs)."""
     summaries, pairs, kept, seconds = [], [], [], []
+    cpu_start = time.process_time()
     for point, values in chunk:
         start = time.perf_counter()
         try:
@@ -115,7 +117,7 @@ def run_chunk(job: Job, chunk: tuple[tuple[int, tuple[float, ...]], ...]) -> Chu
         if job.keep_records:
             kept.append(records)
     return ChunkResult(
-        tuple(p for p, _ in chunk), tuple(seconds), pd.concat(summaries, ignore_index=True),
+        tuple(p for p, _ in chunk), tuple(seconds), time.process_time() - cpu_start, pd.concat(summaries, ignore_index=True),
         pd.concat(pairs, ignore_index=True), pd.concat(kept, ignore_index=True) if kept else None,
     )
 
@@ -135,7 +137,8 @@ class RunReport:
     chunks: int
     simulations: int  # replications x strategies run this time
     wall_s: float
-    compute_s: float  # sum over points of worker compute time
+    compute_s: float  # sum over points of worker compute time (wall clock)
+    cpu_s: float  # sum over tasks of worker CPU time
 
 
 def run_sweep(
@@ -160,13 +163,14 @@ def run_sweep(
         tuple((int(i), tuple(float(x) for x in plan.points[i])) for i in pending[a : a + size])
         for a in range(0, len(pending), size)
     ]
-    start, compute = time.perf_counter(), 0.0
+    start, compute, cpu = time.perf_counter(), 0.0, 0.0
     try:
         for result in backend.map_unordered(run_chunk, Job.of(plan), chunks):
             if result.error:
                 raise ScenarioError(list(result.error))
             store.write_chunk(plan.name, result)
             compute += sum(result.compute_s)
+            cpu += result.cpu_s
             done += len(result.points)
             if progress:
                 progress(done, total)
@@ -178,4 +182,4 @@ def run_sweep(
         raise
     store.finish(plan.name, "complete")
     sims = len(pending) * plan.spec.replications * len(plan.strategies)
-    return RunReport(plan.name, total, len(pending), len(chunks), sims, time.perf_counter() - start, compute)
+    return RunReport(plan.name, total, len(pending), len(chunks), sims, time.perf_counter() - start, compute, cpu)
