@@ -22,7 +22,8 @@ from .display import CONTINUOUS, EXCEEDANCES, SHOWN, Shown
 
 RISKS = ("any_major_complication", "massive_transfusion", "death")
 DIFFERENCE_OUTCOMES = (*(s.column for s in CONTINUOUS), "any_major_complication", "massive_transfusion", "death")
-PARALLEL_FROM = 2_000  # total replications from which two worker processes pay for their start-up
+PARALLEL_FROM = 2_000  # total replications from which two worker processes can pay for their start-up
+ALWAYS_PARALLEL_FROM = 8_000  # ... and from which they do even on a busy machine
 IDLE_CORES_FOR_SECOND_WORKER = 1.5  # cores free (cpu count minus 1-minute load average)
 HISTOGRAM_BINS = 40
 TAIL_SHARE = 0.005  # the top 0.5% of each outcome is collected in the last histogram bar
@@ -54,15 +55,18 @@ class Comparison:
 
 
 def workers_for(total_replications: int) -> int:
-    """Two worker processes for big runs when a second core is idle, else one.
+    """Worker processes for a run (results are identical for any number).
 
-    Results are identical for any number of workers; a second process only saves time when
-    it gets a core of its own (on a busy machine it made a 4 x 1,000 run slower: 1.5 s vs 1.05 s).
+    Small runs: one (a pool's start-up costs more than it saves). Large runs: two, which also
+    win a bigger share of a busy machine. In between: two only when a second core is idle
+    (4 x 1,000 on a busy machine took 1.5 s with two workers and 1.05 s with one).
     """
-    if total_replications < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+    cores = os.cpu_count() or 1
+    if cores < 2 or total_replications < PARALLEL_FROM:
         return 1
-    idle_cores = (os.cpu_count() or 1) - os.getloadavg()[0]
-    return 2 if idle_cores >= IDLE_CORES_FOR_SECOND_WORKER else 1
+    if total_replications >= ALWAYS_PARALLEL_FROM:
+        return 2
+    return 2 if cores - os.getloadavg()[0] >= IDLE_CORES_FOR_SECOND_WORKER else 1
 
 
 def build_comparison(
