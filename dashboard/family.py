@@ -64,6 +64,7 @@ class Plan:
     description: str
     colour: str
     operations: str  # "two operations, about 7 days apart"
+    operating: str  # "about 14 hours (9 in 10 between 9 and 22 hours)"
     anaesthesia: str  # "about 15 hours in total (9 in 10 between 11 and 21 hours)"
     stay: str  # "about 3 weeks (9 in 10 between 2 and 7 weeks)"
     main: tuple[Risk, ...]
@@ -104,6 +105,12 @@ class FamilySummary:
         )
 
 
+HOW_LONG = (  # (row title, Plan attribute), as the page and the report show them
+    ("Operations", "operations"),
+    ("Operating time (first cut to closing)", "operating"),
+    ("Time under anaesthesia", "anaesthesia"),
+    ("Time in hospital", "stay"),
+)
 MEANING = (
     "These numbers come from a computer model, not from a study of patients like this one.",
     "Most numbers inside the model are the team's best estimates (assumptions), not measured facts.",
@@ -170,6 +177,7 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
             _risk(c, name, f"complication_{k}", t.plain_label.capitalize(), t.time_frame)
             for k, t in types.items() if k != "death"
         )
+        operating, operating_range = _span(g.operative_time_min.to_numpy() / 60.0, "hours")
         total, total_range = _span(g.anaesthesia_time_min.to_numpy() / 60.0, "hours")
         stay, stay_range = _span(g.los_days.to_numpy(), "days")
         per_stage = c.stages[c.stages.strategy == name].groupby("stage").anaesthesia_time_min.median() / 60.0
@@ -177,6 +185,7 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
         plans.append(Plan(
             name=name, label=c.labels[name], description=scenario.strategy(name).description, colour=colour(name),
             operations=_operations(scenario, name, g),
+            operating=f"{operating}{' in total' if n > 1 else ''} ({operating_range})",
             anaesthesia=f"{total} in total ({split + ', ' if split else ''}{total_range})",
             stay=f"{stay} ({stay_range})",
             main=main, others=others,

@@ -1,7 +1,7 @@
 """The printable family report (A4, one or two pages): ``build_report(summary) -> PDF bytes``.
 
 It draws a ``family.FamilySummary`` (plain strings and numbers) with fpdf2: the patient, each
-plan's operations, time under anaesthesia and hospital stay, icon arrays of 100 figures for
+plan's operations, operating time, time under anaesthesia and hospital stay, icon arrays of 100 figures for
 the main risks, the other complications as "N in 100", what the numbers mean and do not
 mean, and the provenance line on every page. It never sees the model.
 """
@@ -15,11 +15,11 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from .display import DISCLAIMER
-from .family import MEANING, FamilySummary, Plan, Risk
+from .family import HOW_LONG, MEANING, FamilySummary, Plan, Risk
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core (.ci/run installs it)
 INK, GREY, LIGHT, RULE = (25, 25, 25), (95, 95, 95), (217, 217, 217), (230, 159, 0)
-FIGURE_W, FIGURE_H, GAP_X, GAP_Y = 2.4, 3.6, 0.65, 0.5  # one figure of an icon array, mm
+FIGURE_W, FIGURE_H, GAP_X, GAP_Y = 2.1, 3.0, 0.6, 0.42  # one figure of an icon array, mm
 HEADINGS = FontFace(emphasis="BOLD", color=INK, fill_color=(242, 242, 242))
 ARRAY_W, ARRAY_H = 10 * FIGURE_W + 9 * GAP_X, 10 * FIGURE_H + 9 * GAP_Y
 
@@ -100,7 +100,7 @@ def _how_long(pdf: _Report, plans: tuple[Plan, ...]) -> None:
     pdf.heading("How long")
     pdf.use(9.5)
     pdf.set_fill_color(255, 255, 255)
-    first = 38
+    first = 44
     rest = (pdf.epw - first) / len(plans)
     with pdf.table(col_widths=(first, *[rest] * len(plans)), line_height=4.8, padding=1.2,
                    headings_style=HEADINGS, first_row_as_headings=True, text_align="LEFT", borders_layout="HORIZONTAL_LINES") as table:
@@ -108,7 +108,7 @@ def _how_long(pdf: _Report, plans: tuple[Plan, ...]) -> None:
         head.cell("")
         for plan in plans:
             head.cell(pdf.text_of(plan.label))
-        for title, attr in (("Operations", "operations"), ("Time under anaesthesia", "anaesthesia"), ("Time in hospital", "stay")):
+        for title, attr in HOW_LONG:
             row = table.row()
             row.cell(title)
             for plan in plans:
@@ -138,18 +138,18 @@ def _main_risks(pdf: _Report, summary: FamilySummary) -> None:
             pdf.use(9, colour=GREY)
             caption = plan.label if shared else f"{plan.label}, {r.time_frame}"
             pdf.multi_cell(column - ARRAY_W - 6, 4.3, pdf.text_of(caption), new_x=XPos.LEFT, new_y=YPos.NEXT, align="L")
-        pdf.set_y(top + ARRAY_H + 4)
+        pdf.set_y(top + ARRAY_H + 2.5)
 
 
 def _other_risks(pdf: _Report, summary: FamilySummary) -> None:
     plans = summary.plans
     pdf.ensure(12 + 6 * len(plans[0].others))
     pdf.heading(f"Other things that can happen, out of 100 {summary.people}")
-    pdf.use(9)
+    pdf.use(8.5)
     pdf.set_fill_color(255, 255, 255)
-    first, when = 70, 36
+    first, when = 68, 40
     rest = (pdf.epw - first - when) / len(plans)
-    with pdf.table(col_widths=(first, when, *[rest] * len(plans)), line_height=4.4, padding=1.0,
+    with pdf.table(col_widths=(first, when, *[rest] * len(plans)), line_height=4.0, padding=0.8,
                    headings_style=HEADINGS, first_row_as_headings=True, text_align="LEFT", borders_layout="HORIZONTAL_LINES") as table:
         head = table.row()
         for text in ("", "When", *(p.label for p in plans)):
@@ -166,8 +166,8 @@ def _meaning(pdf: _Report, summary: FamilySummary) -> None:
     pdf.ensure(50)
     pdf.heading("What these numbers mean, and what they don't")
     for line in MEANING:
-        pdf.para(f"•  {line}" if pdf.unicode else f"-  {line}", 9.5, height=4.6)
-        pdf.ln(0.6)
+        pdf.para(f"•  {line}" if pdf.unicode else f"-  {line}", 9, height=4.3)
+        pdf.ln(0.4)
     pdf.ln(1)
     pdf.para(summary.how_made, 9, colour=GREY, height=4.3)
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import charts, shell, state, ui
 from dashboard.display import DEFAULT_STRATEGIES
-from dashboard.family import MEANING, FamilySummary, family_summary
+from dashboard.family import HOW_LONG, MEANING, FamilySummary, family_summary
 from dashboard.report import build_report
 from simulation import ScenarioError
 
@@ -21,12 +21,8 @@ def _how_long(summary: FamilySummary) -> None:
     for col, plan in zip(st.columns(len(summary.plans)), summary.plans):
         with col:
             ui.legend({plan.name: plan.label})
-            st.html(
-                '<div class="rs-big">'
-                f"<b>Operations:</b> {html.escape(plan.operations)}<br>"
-                f"<b>Time under anaesthesia:</b> {html.escape(plan.anaesthesia)}<br>"
-                f"<b>Time in hospital:</b> {html.escape(plan.stay)}</div>"
-            )
+            rows = "<br>".join(f"<b>{title}:</b> {html.escape(getattr(plan, attr))}" for title, attr in HOW_LONG)
+            st.html(f'<div class="rs-big">{rows}</div>')
 
 
 def _main_risks(summary: FamilySummary) -> None:

@@ -57,3 +57,12 @@ def test_single_plan_report():
     text, pages = _text(build_report(summary))
     assert pages <= 2
     assert "Posterior only (one stage)" in text and "for an adult like this one" in text
+
+
+def test_the_wordiest_pair_still_fits_two_pages():
+    plans = ["single-stage-with-stop-rule", "three-stage-posterior-anterior-posterior"]
+    scenario = load_scenario("seed-case", plans)
+    summary = family_summary(scenario, build_comparison(scenario, plans, 100, 3), "2026-03-04")
+    text, pages = _text(build_report(summary))
+    assert pages == 2
+    assert "split into two if the agreed limits are reached" in text and "across all 3 operations" in text
