@@ -21,6 +21,10 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Callable, Iterable, Iterator
 
 
+class BackendError(ValueError):
+    """A backend that cannot start: an unreachable scheduler, a cluster without workers."""
+
+
 class ProcessPool:
     """A local process pool (``workers=1``: serial, in this process)."""
 
@@ -64,10 +68,11 @@ class ProcessPool:
 class DaskCluster:
     """A Dask distributed cluster: a new ``LocalCluster`` or an existing scheduler."""
 
-    def __init__(self, scheduler: str | None = None, workers: int = 2):
+    def __init__(self, scheduler: str | None = None, workers: int = 2, connect_timeout_s: float = 20.0):
         if scheduler is None and workers < 1:
             raise ValueError(f"workers must be at least 1 (got {workers})")
         self.scheduler = scheduler
+        self.connect_timeout_s = connect_timeout_s
         self.n_local = workers
         self.cluster = None
         self.client = None
@@ -83,7 +88,14 @@ class DaskCluster:
             )
             self.client = Client(self.cluster)
         else:
-            self.client = Client(self.scheduler, timeout="20s")
+            try:
+                self.client = Client(self.scheduler, timeout=f"{self.connect_timeout_s}s")
+            except (OSError, TimeoutError) as exc:
+                raise BackendError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            if not self.client.scheduler_info(n_workers=-1)["workers"]:
+                self.client.close()
+                raise BackendError(f"the Dask scheduler at {self.scheduler} has no workers; start some with: "
+                                   f"dask worker {self.scheduler}")
         return self
 
     def __exit__(self, *exc):

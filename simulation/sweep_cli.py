@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .loader import ScenarioError
@@ -38,11 +39,12 @@ ANALYSES = ("tornado", "two-way", "sobol", "morris", "psa", "table")
 @contextmanager
 def _user_errors():
     """Input problems -> one line each on stderr, exit status 2 (no traceback)."""
+    from .backends import BackendError
     from .sensitivity import AnalysisError
 
     try:
         yield
-    except (ScenarioError, StoreError, AnalysisError) as exc:
+    except (ScenarioError, StoreError, AnalysisError, BackendError) as exc:
         for line in str(exc).splitlines():
             err.print(f"[red]error:[/red] {line}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -108,19 +110,20 @@ def run(
     _describe_plan(plan)
     store = Store(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
-               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"))
     started = time.perf_counter()
     first_done: list[int] = []  # points done when this run started
     try:
         with _user_errors(), backend, Progress(*columns, console=out, transient=False) as bar:
-            task = bar.add_task(plan.name, total=len(plan.points), rate="")
+            task = bar.add_task(plan.name, total=len(plan.points), rate="", eta="")
 
             def progress(done: int, total: int) -> None:
                 if not first_done:
                     first_done.append(done)
                 elapsed = time.perf_counter() - started
                 rate = (done - first_done[0]) / elapsed if elapsed > 0 else 0.0
-                bar.update(task, completed=done, rate=f"{rate:.2f} points/s" if done > first_done[0] else "")
+                eta = f"ETA {timedelta(seconds=round((total - done) / rate))}" if rate > 0 else ""
+                bar.update(task, completed=done, rate=f"{rate:.2f} points/s" if rate > 0 else "", eta=eta)
 
             out.print(f"running on {backend.describe()}; results to {db}", highlight=False)
             report = run_sweep(plan, store, backend, chunk, progress)

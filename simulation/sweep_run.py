@@ -174,11 +174,11 @@ def run_sweep(
             done += len(result.points)
             if progress:
                 progress(done, total)
-    except ScenarioError as exc:
-        store.finish(plan.name, "failed", str(exc))
-        raise
-    except BaseException:
+    except (KeyboardInterrupt, SystemExit):
         store.finish(plan.name, "interrupted")
+        raise
+    except BaseException as exc:
+        store.finish(plan.name, "failed", f"{type(exc).__name__}: {exc}" if not isinstance(exc, ScenarioError) else str(exc))
         raise
     store.finish(plan.name, "complete")
     sims = len(pending) * plan.spec.replications * len(plan.strategies)

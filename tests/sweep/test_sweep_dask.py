@@ -12,7 +12,7 @@ import pytest
 from sweep_helpers import VENV_BIN, assert_same_sweep, write_spec
 from typer.testing import CliRunner
 
-from simulation.backends import DaskCluster, ProcessPool
+from simulation.backends import BackendError, DaskCluster, ProcessPool
 from simulation.store import Store
 from simulation.sweep import load_plan
 from simulation.sweep_cli import sweep_app
@@ -142,3 +142,9 @@ def test_cli_rejects_conflicting_backends(reference, tmp_path):
     ):
         result = CliRunner().invoke(sweep_app, ["run", spec, "--db", str(tmp_path / "x.duckdb"), *args])
         assert result.exit_code == 2 and message in result.output
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    with pytest.raises(BackendError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        with DaskCluster("tcp://127.0.0.1:9", connect_timeout_s=1):
+            pass
