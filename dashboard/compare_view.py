@@ -96,7 +96,7 @@ def build_comparison(
         records=records,
         stages=results.stages,
         summary=summarise(records, outcomes),
-        exceedance=exceedance_table(records, results.stages),
+        exceedance=exceedance_table(records),
         histograms=pd.concat([histogram(records, s) for s in CONTINUOUS], ignore_index=True),
         quantiles=pd.concat([quantiles(records, s) for s in CONTINUOUS], ignore_index=True),
         risk_labels=risk_labels(scenario),
@@ -118,13 +118,11 @@ def risk_labels(scenario: Scenario) -> dict[str, str]:
     return labels
 
 
-def exceedance_table(records: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
+def exceedance_table(records: pd.DataFrame) -> pd.DataFrame:
     """P(outcome > threshold) per strategy for each question in ``display.EXCEEDANCES``."""
-    longest = stages.groupby(["strategy", "replication"], sort=False)["anaesthesia_time_min"].max()
-    frame = records.join(longest.rename("longest_anaesthetic_min"), on=["strategy", "replication"])
     parts = []
     for t in EXCEEDANCES:
-        part = exceedance(frame, t.column, t.threshold)
+        part = exceedance(records, t.column, t.threshold)
         parts.append(part.assign(question=t.text)[["strategy", "question", "p", "mcse"]])
     return pd.concat(parts, ignore_index=True)
 

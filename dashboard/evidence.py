@@ -8,7 +8,6 @@ plan ``simulation.plan.compile_plan`` compiles for the patient (multipliers and 
 
 from __future__ import annotations
 
-import math
 from typing import Any, Iterator
 
 import numpy as np
@@ -185,7 +184,7 @@ def phase_plan(scenario: Scenario, strategy: str) -> pd.DataFrame:
             "Duration ×": _g(p.duration_multiplier),
             "Bleeding ×": _g(p.bleeding_multiplier),
             "Events, P(at least one) for this patient": "; ".join(
-                f"{events[e].label} {100 * (1 - math.exp(-rate)):.1f}%" for e, rate in p.event_rates
+                f"{events[e].label} {100 * prob:.1f}%" for e, prob in p.event_probabilities
             ),
             "Before incision": "yes" if p.phase.before_incision else "",
         })

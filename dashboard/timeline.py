@@ -57,10 +57,10 @@ def timeline_of(entries: list[dict], replication: int) -> Timeline:
     }).sort_values(["stage", "start_h"], kind="stable", ignore_index=True)
     bars["order"] = bars.groupby("stage").cumcount()
     given = [e for e in entries if e["kind"] == "transfusion"]
+    stage_of = np.array([int(e["stage"]) for e in given], dtype=int)
     at = np.array([float(e["start"]) for e in given])
-    stage_of = bounds.index.to_numpy()[np.searchsorted(bounds["first"].to_numpy(), at, side="right") - 1] if given else []
     transfusions = pd.DataFrame({
-        "stage": np.asarray(stage_of, dtype=int),
+        "stage": stage_of,
         "at_h": (at - bounds["first"].reindex(stage_of).to_numpy()) / 60.0 if given else [],
         "units": [int(e["units"]) for e in given],
     })

@@ -89,6 +89,7 @@ class Operation:
         self.stages: list[StageCourse] = []
         self.event_counts = np.zeros(len(plan.event_names), dtype=np.int64)
         self.converted = False
+        self.between_stages = False
         self.interval_days = 0.0
         self.timeline: list[dict] = []
 
@@ -164,10 +165,13 @@ class Operation:
         self._schedule_trigger()
 
     def _give(self, units: int) -> None:
+        """Transfuse ``units``; between stages they count to the stage just finished (recovery)."""
         self.hb += units * self.unit_rise
-        self.stage.rbc_units += units
+        stage = self.stages[-1] if self.between_stages else self.stage
+        stage.rbc_units += units
         if self.trace:
-            self.timeline.append({"kind": "transfusion", "start": self.env.now, "units": units})
+            number = len(self.stages) + (0 if self.between_stages else 1)
+            self.timeline.append({"kind": "transfusion", "stage": number, "start": self.env.now, "units": units})
 
     # --- the operation ---------------------------------------------------------------------
     def _begin(self, minutes: float, rate_ml_per_min: float) -> simpy.Timeout:
@@ -233,7 +237,9 @@ class Operation:
     def wait_between_stages(self):
         days = self.intervals[len(self.stages) - 1]
         self.interval_days += days
+        self.between_stages = True
         yield self._begin(days * 1440.0, 0.0)
+        self.between_stages = False
 
     def _rule_fires(self) -> bool:
         self._advance()

@@ -23,6 +23,7 @@ from .sampling import MAX_STAGES, Draws
 RESULT_FIELDS: dict[str, tuple[str, str]] = {
     "operative_time_min": ("Operative time (skin to skin)", "min"),
     "anaesthesia_time_min": ("Anaesthesia time", "min"),
+    "longest_anaesthetic_min": ("Longest single anaesthetic", "min"),
     "or_time_min": ("Operating-room time", "min"),
     "blood_loss_ml": ("Blood loss", "mL"),
     "blood_loss_bv": ("Blood loss", "blood volumes"),
@@ -126,6 +127,7 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
             "replication": draws.replications,
             "operative_time_min": op,
             "anaesthesia_time_min": an,
+            "longest_anaesthetic_min": grid[1].max(axis=1),
             "or_time_min": orr,
             "blood_loss_ml": bl,
             "blood_loss_bv": bl / ebv,

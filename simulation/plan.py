@@ -26,6 +26,11 @@ class PlannedPhase:
     bleeding_multiplier: float
     event_rates: tuple[tuple[str, float], ...]  # (event key, expected count per phase)
 
+    @property
+    def event_probabilities(self) -> tuple[tuple[str, float], ...]:
+        """(event key, probability of at least one in this phase) for this patient."""
+        return tuple((name, -math.expm1(-rate)) for name, rate in self.event_rates)
+
 
 @dataclass(frozen=True, eq=False)
 class Plan:

@@ -7,7 +7,7 @@ the block size.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -80,10 +80,13 @@ def run(
     workers: int = 1,
     block_size: int = BLOCK,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> Results:
     """Run ``replications`` of each strategy (default: all in the scenario).
 
-    ``progress(done, total)`` is called with replications done after each block.
+    ``workers > 1`` runs blocks on a new process pool; pass ``executor`` to reuse a pool of your
+    own (a long-lived server should). ``progress(done, total)`` is called after each block with
+    the operations simulated so far.
     """
     if replications < 1:
         raise ValueError(f"replications must be at least 1 (got {replications})")
@@ -101,14 +104,19 @@ def run(
         if progress:
             progress(done, total)
 
-    if workers <= 1:
+    def on(pool: Executor) -> None:
+        futures = [pool.submit(simulate_block, scenario, names, seed, block) for block in blocks]
+        for block, fut in zip(blocks, futures):
+            collect(fut.result(), block)
+
+    if executor is not None:
+        on(executor)
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            on(pool)
+    else:
         for block in blocks:
             collect(simulate_block(scenario, names, seed, block), block)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(simulate_block, scenario, names, seed, block) for block in blocks]
-            for block, fut in zip(blocks, futures):
-                collect(fut.result(), block)
     def tidy(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
         df = pd.concat(frames, ignore_index=True)
         return df.sort_values(keys, kind="stable").reset_index(drop=True)

@@ -6,6 +6,9 @@ identical outcomes; different strategies share the patient's complication unifor
 paired comparison is much tighter than an unpaired one.
 """
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -51,6 +54,14 @@ def test_process_pool_is_bit_identical_to_serial(seed_scenario, reference):
     assert_same(reference, pooled)
     total = R * len(STRATEGIES)
     assert calls == [(done * len(STRATEGIES), total) for done in (25, 50, 75, 100, 120)]
+
+
+def test_a_reused_forkserver_pool_is_bit_identical_to_serial(seed_scenario, reference):
+    """A long-lived pool (as a server keeps) gives the same frames, run after run."""
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        for _ in range(2):
+            assert_same(reference, simulation.run(seed_scenario, R, SEED, strategies=STRATEGIES, block_size=40, executor=pool))
 
 
 def test_block_size_does_not_matter(seed_scenario, reference):
