@@ -88,10 +88,8 @@ def run_point(job: Job, point: int, values) -> tuple[pd.DataFrame, pd.DataFrame,
     """Summaries, contrasts and records of one point (raises ``ScenarioError`` if it is invalid)."""
     scenario = point_scenario(job.tree, job.targets, values, job.file, point, job.labels)
     key = None if job.common_random_numbers else point
-    records = pd.concat(
-        [simulate_block(scenario, s, job.seed, range(job.replications), point=key)[0] for s in job.strategies],
-        ignore_index=True,
-    )
+    records, _ = simulate_block(scenario, job.strategies, job.seed, range(job.replications), point=key)
+    records["strategy"] = records["strategy"].astype(str)
     summary = summarise(records, list(job.outcomes))
     summary["sd"] = summary.mcse * np.sqrt(summary.n)
     summary.insert(0, "point", point)

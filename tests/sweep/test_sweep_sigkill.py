@@ -16,12 +16,9 @@ from simulation.sweep import load_plan
 from simulation.sweep_cli import sweep_app
 from simulation.sweep_run import run_sweep
 
-PARAMS = [
-    {"path": "transfusion.trigger_hb", "range": [6, 8]},
-    {"path": "phases.vessel_dissection.duration", "range": [0.5, 2]},
-    {"path": "patient.weight_kg", "range": [22, 32]},
-    {"path": "icu.admission", "range": [0.1, 0.5]},
-    {"path": "phases.en_bloc_removal.bleeding", "range": [0.5, 2]},
+PARAMS = [  # a 5 x 5 grid: 25 points of about 0.1 s each, a wide window to kill in
+    {"path": "transfusion.trigger_hb", "values": [6, 6.5, 7, 7.5, 8]},
+    {"path": "phases.vessel_dissection.duration", "range": [0.5, 2], "levels": 5},
 ]
 
 
@@ -33,9 +30,9 @@ def _points_done(store: Store, name: str) -> int | None:
 
 
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
-    spec = write_spec(tmp_path, name="killed", parameters=PARAMS, replications=40, keep_records=True)
+    spec = write_spec(tmp_path, name="killed", design="grid", parameters=PARAMS, replications=60, keep_records=True)
     plan = load_plan(spec)
-    total = len(plan.points)  # 11
+    total = len(plan.points)  # 25
     db = tmp_path / "killed.duckdb"
     store = Store(db)
     args = [sys.executable, "-m", "simulation.sweep_cli", "run", str(spec), "--db", str(db), "--workers", "1", "--chunk", "1"]
@@ -46,7 +43,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
             deadline = time.monotonic() + 120
             while proc.poll() is None and time.monotonic() < deadline:
                 seen = _points_done(store, plan.name)
-                if seen is not None and 2 <= seen <= total - 4:
+                if seen is not None and 2 <= seen <= total - 8:
                     os.kill(proc.pid, signal.SIGKILL)
                     break
                 time.sleep(0.02)
@@ -74,7 +71,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
         run_sweep(plan, Store(reference), backend)
     assert_same_sweep(reference, db, plan.name)
     records, expected = store.records(plan.name), Store(reference).records(plan.name)
-    assert len(records) == total * 2 * 40 and not records.duplicated(["point", "strategy", "replication"]).any()
+    assert len(records) == total * 2 * 60 and not records.duplicated(["point", "strategy", "replication"]).any()
     key = ["point", "strategy", "replication"]
     assert records.sort_values(key).reset_index(drop=True).equals(expected.sort_values(key).reset_index(drop=True))
     assert store.info(plan.name)["status"] == "complete"
