@@ -11,6 +11,9 @@ changes a result.
 * ``DaskCluster(scheduler=None, workers=2)``: a ``LocalCluster`` of ``workers`` single-threaded
   worker processes, or the existing cluster at ``scheduler`` ("tcp://host:port"), whose workers
   must be able to import ``simulation`` (start them from the same environment).
+
+Worker processes are started fresh (forkserver, Dask's spawn) and import the caller's main
+module, so a script that uses a backend needs the usual ``if __name__ == "__main__":`` guard.
 """
 
 from __future__ import annotations

@@ -71,10 +71,10 @@ except sensitivity.AnalysisError as exc:
 
 chart = sweep_charts.outcome_chart(analysis, tables, outcome, data.labels)
 if chart is not None:
-    st.altair_chart(chart, width="content")
+    st.altair_chart(chart, theme=None)  # the chart's own size (width="content" squeezes layered charts)
 summary = sweep_charts.overview_chart(analysis, tables)
 if summary is not None:
-    st.altair_chart(summary, width="content")
+    st.altair_chart(summary, theme=None)
 for name, table in tables.items():
     shown = table[table.outcome == outcome] if "outcome" in table else table
     st.subheader(name.replace("_", " ").capitalize())
