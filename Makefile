@@ -21,7 +21,7 @@ compare: $(STAMP)
 	$(BIN)/resectsim compare seed-case --reps 2000 --seed 2018
 
 test: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n 2 --dist loadgroup
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n 2
 
 bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python benchmarks/bench.py

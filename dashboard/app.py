@@ -1,7 +1,7 @@
 """ResectSim dashboard entry point: ``streamlit run dashboard/app.py`` (``make run``).
 
 Navigation, then the frame every page shares (``shell``: sidebar with the patient form,
-uploads and run settings; the disclaimer), then the selected page from ``pages/``. A "Sweeps"
+uploads and run settings; the disclaimer), then the selected page from ``views/``. A "Sweeps"
 page is listed when its file exists.
 """
 
@@ -17,11 +17,11 @@ import streamlit as st  # noqa: E402
 from dashboard import shell  # noqa: E402
 
 PAGES = (
-    ("pages/1_Compare.py", "Compare strategies", ":material/view_column:"),
-    ("pages/2_Counselling.py", "Counselling", ":material/family_restroom:"),
-    ("pages/3_Evidence.py", "Evidence and assumptions", ":material/menu_book:"),
-    ("pages/5_Sweeps.py", "Sweeps", ":material/tune:"),
-    ("pages/4_About.py", "About", ":material/info:"),
+    ("views/1_Compare.py", "Compare strategies", ":material/view_column:"),
+    ("views/2_Counselling.py", "Counselling", ":material/family_restroom:"),
+    ("views/3_Evidence.py", "Evidence and assumptions", ":material/menu_book:"),
+    ("views/5_Sweeps.py", "Sweeps", ":material/tune:"),
+    ("views/4_About.py", "About", ":material/info:"),
 )
 
 page = st.navigation(
@@ -29,7 +29,4 @@ page = st.navigation(
     position="top",
 )
 shell.draw()
-try:
-    page.run()
-finally:
-    shell.forget()
+page.run()

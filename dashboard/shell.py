@@ -1,9 +1,8 @@
 """The frame around every page: page config, style, the shared sidebar and the disclaimer.
 
-``app.py`` draws it before running the selected page. A page calls ``page_inputs()``, which
-draws the frame itself when the entry script did not run first: Streamlit runs a page file
-directly when a ``pages/`` folder exists and the very first request of a server process (or
-an ``AppTest`` rerun) names that page.
+``app.py`` draws it before running the selected page (pages live in ``views/``, not in a
+``pages/`` folder, so Streamlit never runs a page without ``app.py``); a page reads the
+sidebar's inputs with ``state.inputs()``.
 """
 
 from __future__ import annotations
@@ -12,8 +11,6 @@ import streamlit as st
 
 from . import sidebar, state, ui
 
-_DRAWN = "frame_drawn"
-
 
 def draw() -> state.Inputs:
     st.set_page_config(page_title="ResectSim", page_icon=":material/monitor_heart:", layout="wide")
@@ -21,18 +18,4 @@ def draw() -> state.Inputs:
     ui.style()
     inputs = sidebar.render()
     ui.disclaimer()
-    st.session_state[_DRAWN] = True
     return inputs
-
-
-def forget() -> None:
-    """End of a run: the next run starts without a frame."""
-    st.session_state.pop(_DRAWN, None)
-
-
-def page_inputs() -> state.Inputs:
-    """The sidebar's inputs for the page being drawn (drawing the frame first if needed)."""
-    if not st.session_state.pop(_DRAWN, False):
-        draw()
-        st.session_state.pop(_DRAWN)
-    return state.inputs()

@@ -17,6 +17,7 @@ Conversions (inferred, stated in ``../shared/evidence/evidence.md``):
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Annotated, Literal, Union
 
 import numpy as np
@@ -91,7 +92,7 @@ class Probability(Sourced):
 class _Dist(Sourced):
     def ppf_normal(self, z: np.ndarray) -> np.ndarray:
         """Quantile at the standard-normal score ``z`` (vectorised)."""
-        return self.frozen().ppf(special.ndtr(z))
+        return _frozen(self).ppf(special.ndtr(z))
 
     def frozen(self):
         """The equivalent frozen ``scipy.stats`` distribution."""
@@ -215,6 +216,12 @@ class BetaEvents(_Dist):
 
     def frozen(self):
         return stats.beta(self.events + 1, self.n - self.events + 1)
+
+
+@lru_cache(maxsize=4096)
+def _frozen(dist: _Dist):
+    """``dist.frozen()``, built once per distinct specification (scipy's constructors are slow)."""
+    return dist.frozen()
 
 
 Distribution = Annotated[

@@ -346,4 +346,9 @@ def check_file(path: str | Path, root: Path = BUNDLED) -> str:
     if isinstance(data, dict) and "age_years" in data:
         patient_from(data, str(path), references)
         return "patient"
-    raise ScenarioError([Issue(str(path), "", "not a patient (age_years, ...) or strategy (stages, ...) file")])
+    if isinstance(data, dict) and "design" in data:
+        from .sweep import load_plan  # sweeps need the `distributed` extra (SALib)
+
+        load_plan(path, root)
+        return "sweep"
+    raise ScenarioError([Issue(str(path), "", "not a patient (age_years, ...), strategy (stages, ...) or sweep (design, ...) file")])

@@ -1,6 +1,7 @@
 """Shared fixtures. Hypothesis runs derandomised under the `ci` profile (HYPOTHESIS_PROFILE=ci)."""
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -25,3 +26,12 @@ def adult_scenario():
     from simulation import load_scenario
 
     return load_scenario("adult-primary")
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's AppTest leaves ``sys.modules['__main__']`` at the last page it ran; a
+    forkserver or spawn worker started later would import that page. Put it back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main

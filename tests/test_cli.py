@@ -227,6 +227,7 @@ BUNDLED_FILES = [
     (BUNDLED / "references.yaml", "references"),
     *[(p, "patient") for p in bundled("patients").values()],
     *[(p, "strategy") for p in bundled("strategies").values()],
+    *[(p, "sweep") for p in sorted((BUNDLED / "sweeps").glob("*.yaml"))],
 ]
 
 

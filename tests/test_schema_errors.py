@@ -302,7 +302,7 @@ def test_not_a_scenario_file(tmp_path, text):
     path = tmp_path / "other.yaml"
     path.write_text(text, encoding="utf-8")
     (issue,) = issues_of(path)
-    assert issue.message == "not a patient (age_years, ...) or strategy (stages, ...) file"
+    assert issue.message == "not a patient (age_years, ...), strategy (stages, ...) or sweep (design, ...) file"
 
 
 def test_unknown_patient_lists_the_bundled_patients():

@@ -58,7 +58,7 @@ def test_frequencies_are_the_simulated_shares(summary):
 
 def test_counselling_page_in_plain_words(app):
     app.run()
-    app.switch_page("pages/2_Counselling.py").run()
+    app.switch_page("views/2_Counselling.py").run()
     no_exceptions(app)
     assert app.selectbox(key="counsel_plan").value == PLANS[0]
     assert app.selectbox(key="counsel_other").value == PLANS[1]
@@ -76,7 +76,7 @@ def test_counselling_page_in_plain_words(app):
 
 def test_one_plan_alone(app):
     app.run()
-    app.switch_page("pages/2_Counselling.py").run()
+    app.switch_page("views/2_Counselling.py").run()
     app.selectbox(key="counsel_other").set_value("(no second plan)").run()
     no_exceptions(app)
     html = " ".join(h.proto.body for h in app.get("html"))

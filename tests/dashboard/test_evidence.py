@@ -73,7 +73,7 @@ def test_phase_plan_applies_this_patients_conditions(seed):
 
 def test_evidence_page(app):
     app.run()
-    app.switch_page("pages/3_Evidence.py").run()
+    app.switch_page("views/3_Evidence.py").run()
     no_exceptions(app)
     counts = {m.label: int(m.value) for m in app.metric}
     assert counts["Numbers in the model"] == counts["From a published source"] + counts["Assumptions"]

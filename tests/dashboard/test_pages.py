@@ -5,7 +5,7 @@ from dashboard_helpers import no_exceptions
 
 from dashboard.display import DISCLAIMER
 
-PAGES = ["pages/1_Compare.py", "pages/2_Counselling.py", "pages/3_Evidence.py", "pages/4_About.py"]
+PAGES = ["views/1_Compare.py", "views/2_Counselling.py", "views/3_Evidence.py", "views/4_About.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -18,7 +18,7 @@ def test_every_page_shows_the_disclaimer(app, page):
 
 def test_about_page(app):
     app.run()
-    app.switch_page("pages/4_About.py").run()
+    app.switch_page("views/4_About.py").run()
     text = " ".join(m.value for m in app.markdown)
     assert "not a validated clinical prediction rule" in text
     assert "calibrated to one case" in text and "assumptions" in text

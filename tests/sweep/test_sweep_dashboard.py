@@ -11,7 +11,7 @@ from simulation.store import Store
 from simulation.sweep import load_plan
 from simulation.sweep_run import run_sweep
 
-PAGE = Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "5_Sweeps.py"
+PAGE = Path(__file__).resolve().parents[2] / "dashboard" / "views" / "5_Sweeps.py"
 
 
 @pytest.fixture(scope="module")

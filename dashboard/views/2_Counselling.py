@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from dashboard import charts, shell, state, ui
+from dashboard import charts, state, ui
 from dashboard.display import DEFAULT_STRATEGIES
 from dashboard.family import HOW_LONG, MEANING, FamilySummary, family_summary
 from dashboard.report import build_report
@@ -62,7 +62,7 @@ def _meaning(summary: FamilySummary) -> None:
     )
 
 
-inputs = shell.page_inputs()
+inputs = state.inputs()
 st.title("Counselling")
 st.markdown("For talking with a family: what each plan may mean for a patient like this one, in plain words.")
 if not inputs.ready:

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from dashboard import evidence, shell, state, ui
+from dashboard import evidence, state, ui
 from simulation import ScenarioError
 
-inputs = shell.page_inputs()
+inputs = state.inputs()
 st.title("Evidence and assumptions")
 if not inputs.ready:
     ui.inputs_not_ready()

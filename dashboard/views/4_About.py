@@ -3,10 +3,9 @@
 import streamlit as st
 
 import simulation
-from dashboard import shell, state
+from dashboard import state
 from dashboard.display import MAX_REPLICATIONS
 
-shell.page_inputs()
 st.title("About ResectSim")
 st.markdown(
     """

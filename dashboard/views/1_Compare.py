@@ -4,7 +4,7 @@ import io
 
 import streamlit as st
 
-from dashboard import charts, compare_charts, shell, state, tables, ui
+from dashboard import charts, compare_charts, state, tables, ui
 from dashboard.compare_view import Comparison, differences
 from dashboard.display import CONTINUOUS, DEFAULT_STRATEGIES, SHOWN, number, patient_line
 from dashboard.timeline import typical_timeline
@@ -137,7 +137,7 @@ def downloads_tab(c: Comparison, scenario: Scenario) -> None:
                           on_click="ignore", icon=":material/image:")
 
 
-inputs = shell.page_inputs()
+inputs = state.inputs()
 st.title("Compare strategies")
 if not inputs.ready:
     ui.inputs_not_ready()
