@@ -251,28 +251,28 @@ class Operation:
     def operate(self):
         """The whole plan: stages -> exposures -> phases, staging when the rule says so."""
         plan = self.plan
-        phases = plan.phases
-        last = len(phases) - 1
         yield from self.anaesthetise()
-        for j, p in enumerate(phases):
-            if j and p.stage != phases[j - 1].stage:
-                yield from self.finish_stage()
-                yield from self.wait_between_stages()
-                yield from self.anaesthetise()
+        for j in range(len(plan.phases)):
+            if plan.starts_stage[j]:
+                yield from self.next_stage()
             yield from self.perform(j)
-            if (
-                plan.has_rule and not self.converted and j < last and phases[j + 1].stage == p.stage
-                and p.phase.stage_break_allowed and self._rule_fires()
-            ):
-                self.converted = True
-                close, *reopen = range(len(phases), len(plan.all_phases))
-                yield from self.perform(close)
-                yield from self.finish_stage()
-                yield from self.wait_between_stages()
-                yield from self.anaesthetise()
-                for r in reopen:
-                    yield from self.perform(r)
+            if plan.may_stop_after[j] and not self.converted and self._rule_fires():
+                yield from self.restage()
         yield from self.finish_stage()
+
+    def next_stage(self):
+        yield from self.finish_stage()
+        yield from self.wait_between_stages()
+        yield from self.anaesthetise()
+
+    def restage(self):
+        """The rule fired: close now, and carry on with the rest of the plan in a new stage."""
+        self.converted = True
+        close, *reopen = range(len(self.plan.phases), len(self.plan.all_phases))
+        yield from self.perform(close)
+        yield from self.next_stage()
+        for r in reopen:
+            yield from self.perform(r)
 
     def run(self) -> Course:
         self.env.run(until=self.env.process(self.operate()))

@@ -57,6 +57,21 @@ class Plan:
         return self.phases + self.restage_phases
 
     @cached_property
+    def starts_stage(self) -> tuple[bool, ...]:
+        """Whether each planned phase opens a new planned stage (after the first)."""
+        return tuple(j > 0 and p.stage != self.phases[j - 1].stage for j, p in enumerate(self.phases))
+
+    @cached_property
+    def may_stop_after(self) -> tuple[bool, ...]:
+        """Whether the stop-and-stage rule may stop after each planned phase: the strategy has a
+        rule, the phase allows a break, and more of the same stage follows."""
+        last = len(self.phases) - 1
+        return tuple(
+            self.has_rule and p.phase.stage_break_allowed and j < last and self.phases[j + 1].stage == p.stage
+            for j, p in enumerate(self.phases)
+        )
+
+    @cached_property
     def operative(self) -> tuple[bool, ...]:
         """Whether each phase of ``all_phases`` counts as operative (skin-to-skin) time."""
         return tuple(not p.phase.before_incision for p in self.all_phases)
