@@ -62,7 +62,10 @@ class Patient(BaseModel):
     scar_severity: ScarSeverity = "none"
     great_vessel_adhesion: bool = False
     psoas_extension: bool = Field(False, description="Soft-tissue (psoas) extension of the tumour.")
-    asa_class: int = Field(2, ge=1, le=5)
+    asa_class: int = Field(
+        2, ge=1, le=5, description="ASA physical status; recorded for reports, not used by the risk models "
+        "(no en bloc effect size was found)."
+    )
     source: str | None = Field(None, description="Reference key for the case, if it is a published case.")
     assumptions: dict[str, str] = Field(default_factory=dict, description="Field -> why this value was assumed.")
 
