@@ -70,12 +70,3 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         else:
             df.to_csv(handle, index=False, encoding="utf-8")
     return path
-
-
-def write_text_atomic(text: str, path: str | Path) -> Path:
-    """Write ``text`` (UTF-8) to ``path``, atomically."""
-    path = check_directory(path)
-    data = text.encode("utf-8")
-    with _atomic(path) as handle:
-        handle.write(data)
-    return path
