@@ -95,22 +95,17 @@ def _comparison(digest: str, strategies: tuple[str, ...], replications: int, see
     return result
 
 
-@dataclass(frozen=True)
-class Stored:
-    comparison: Comparison | None
-    stale: bool  # a result exists, but for other inputs
-
-
-def comparison(page: str, sc: Scenario, strategies: tuple[str, ...], replications: int, seed: int, run_now: bool) -> Stored:
-    """The page's result for these inputs: run (or fetch from cache) when asked, else the kept one."""
+def comparison(
+    page: str, sc: Scenario, strategies: tuple[str, ...], replications: int, seed: int, run_now: bool
+) -> Comparison | None:
+    """The page's result for these inputs: run (or fetch from cache) when asked, else the kept one
+    (None when the kept result was for other inputs)."""
     key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__)
     slot = f"result:{page}"
     if run_now:
         st.session_state[slot] = (key, _comparison(*key, _scenario=sc))
     kept = st.session_state.get(slot)
-    if kept is None:
-        return Stored(None, False)
-    return Stored(kept[1], False) if kept[0] == key else Stored(None, True)
+    return kept[1] if kept is not None and kept[0] == key else None
 
 
 def has_result(page: str) -> bool:

@@ -158,12 +158,11 @@ except ScenarioError as exc:
     ui.show_issues(exc)
     st.stop()
 st.markdown(f"**{scenario.patient.name}**: {patient_line(scenario.patient, scenario.blood_volume_ml)}")
-stored = state.comparison(PAGE, scenario, tuple(chosen), inputs.replications, inputs.seed,
-                          run_now=clicked or not state.has_result(PAGE))
-if stored.comparison is None:
+comparison = state.comparison(PAGE, scenario, tuple(chosen), inputs.replications, inputs.seed,
+                              run_now=clicked or not state.has_result(PAGE))
+if comparison is None:
     st.info("The inputs have changed since the last run. Press **Run** to simulate them.", icon=":material/refresh:")
     st.stop()
-comparison = stored.comparison
 ui.legend(comparison.labels)
 st.caption(
     f"{comparison.replications:,} simulated operations per strategy · seed {comparison.seed} · "

@@ -89,7 +89,7 @@ if inputs.replications < STEADY_REPLICATIONS:
         f"Only {inputs.replications:,} simulated operations per plan: the frequencies below are rough. "
         f"Use at least {STEADY_REPLICATIONS:,} (sidebar) before showing them to a family."
     )
-comparison = state.comparison(PAGE, scenario, names, inputs.replications, inputs.seed, run_now=True).comparison
+comparison = state.comparison(PAGE, scenario, names, inputs.replications, inputs.seed, run_now=True)
 summary = family_summary(scenario, comparison, datetime.date.today().isoformat())
 st.html(f'<div class="rs-big"><b>The patient:</b> {html.escape(summary.patient)}</div>')
 st.download_button(
