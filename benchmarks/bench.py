@@ -101,6 +101,11 @@ def throughput(scenario: simulation.Scenario, replications: int) -> dict[str, Fi
         if blocks < 2:
             note += f"; a single block of {BLOCK}: nothing to share, pool start-up only"
         figures[f"{name}, 2 processes"] = Figure(two, "replications/s", note)
+    four = list(MEMORY_STRATEGIES)
+    together = replications * len(four) / _seconds(lambda: simulation.run(scenario, replications, SEED, four, workers=1))
+    figures["the 4 main strategies together, 1 process"] = Figure(
+        together, "operations/s", "a tumour-board comparison: strategies share each replication's draws"
+    )
     return figures
 
 
