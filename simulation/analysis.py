@@ -42,6 +42,18 @@ def event_columns(records: pd.DataFrame) -> list[str]:
     return [c for c in records.columns if c.startswith("event_")]
 
 
+def outcome_values(records: pd.DataFrame, column: str) -> np.ndarray:
+    """A record column as the summaries read it: floats; complications count any severity (0/1)."""
+    x = records[column].to_numpy()
+    return (x > 0).astype(float) if column.startswith("complication_") else x.astype(float)
+
+
+def better_worse(d: np.ndarray, column: str) -> tuple[float, float]:
+    """Shares of paired differences ``d = a - b`` where a is better, and where a is worse."""
+    lower, higher = float((d < 0).mean()), float((d > 0).mean())
+    return (higher, lower) if column in HIGHER_IS_BETTER else (lower, higher)
+
+
 def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per (strategy, outcome): n, mean with 95% CI, median, 5th and 95th percentiles.
 
@@ -53,8 +65,7 @@ def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
     for strategy, g in records.groupby("strategy", sort=False, observed=True):
         n = len(g)
         for col in outcomes:
-            x = g[col].to_numpy()
-            x = (x > 0).astype(float) if col.startswith("complication_") else x.astype(float)
+            x = outcome_values(g, col)
             mean = x.mean()
             se = x.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
             p5, median, p95 = np.percentile(x, [5, 50, 95])
@@ -76,8 +87,13 @@ def exceedance(records: pd.DataFrame, column: str, threshold: float) -> pd.DataF
 
 
 def paired(records: pd.DataFrame, a: str, b: str, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Values of ``column`` for strategies ``a`` and ``b``, aligned by replication."""
-    wide = records[records.strategy.isin([a, b])].pivot(index="replication", columns="strategy", values=column)
+    """Values of ``column`` (as ``outcome_values`` reads it) for ``a`` and ``b``, aligned by replication."""
+    sub = records[records.strategy.isin([a, b])]
+    long = pd.DataFrame({
+        "replication": sub.replication.to_numpy(), "strategy": sub.strategy.astype(str).to_numpy(),
+        "x": outcome_values(sub, column),
+    })
+    wide = long.pivot(index="replication", columns="strategy", values="x")
     if a not in wide or b not in wide:
         raise KeyError(f"strategies {a!r} and {b!r} must both be in the records")
     wide = wide.dropna()
@@ -99,9 +115,7 @@ def paired_differences(records: pd.DataFrame, a: str, b: str, outcomes: list[str
         d = xa - xb
         n = len(d)
         mean, se = d.mean(), d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-        better, worse = (d < 0).mean(), (d > 0).mean()
-        if col in HIGHER_IS_BETTER:
-            better, worse = worse, better
+        better, worse = better_worse(d, col)
         rows.append(
             dict(a=a, b=b, outcome=col, label=label(col), n=n, mean_difference=mean, ci_low=mean - Z * se,
                  ci_high=mean + Z * se, p_a_better=better, p_a_worse=worse, p_tie=1 - better - worse,

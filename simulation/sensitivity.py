@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import designs
-from .analysis import HIGHER_IS_BETTER, label
+from .analysis import HIGHER_IS_BETTER, label, outcome_values
 from .store import SweepData
 
 Z = 1.959963984540054
@@ -65,8 +65,6 @@ def _difference_se(records: pd.DataFrame | None, res, point: int, strategy: str,
     with common random numbers.
     """
     if records is not None and len(records):
-        from .sweep_run import outcome_values
-
         sel = records[records.strategy == strategy]
         at = sel[sel.point == point].sort_values("replication")
         base = sel[sel.point == 0].sort_values("replication")

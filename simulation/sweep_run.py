@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .analysis import summarise
+from .analysis import better_worse, outcome_values, summarise
 from .loader import Issue, ScenarioError
 from .runner import simulate_block
 from .store import Store
@@ -66,21 +66,16 @@ class ChunkResult:
     error: tuple[Issue, ...] = field(default=())  # a point whose scenario is invalid
 
 
-def outcome_values(records: pd.DataFrame, outcome: str) -> np.ndarray:
-    """An outcome column as ``analysis.summarise`` reads it (complications: any severity, 0/1)."""
-    x = records[outcome].to_numpy()
-    return (x > 0).astype(float) if outcome.startswith("complication_") else x.astype(float)
-
-
 def contrasts(records: pd.DataFrame, strategies: tuple[str, ...], outcomes: tuple[str, ...]) -> pd.DataFrame:
-    """Paired differences a - b for every strategy pair (records ordered by strategy, then replication)."""
+    """Paired differences a - b for every strategy pair (records ordered by strategy, then replication);
+    P(a better) counts a higher value as better for ``analysis.HIGHER_IS_BETTER`` outcomes."""
     rows = []
     for outcome in outcomes:
         x = outcome_values(records, outcome).reshape(len(strategies), -1)
         for (i, a), (j, b) in itertools.combinations(enumerate(strategies), 2):
             d = x[i] - x[j]
             n = len(d)
-            rows.append((a, b, outcome, d.mean(), d.std(ddof=1) / math.sqrt(n), (d < 0).mean(), (d > 0).mean()))
+            rows.append((a, b, outcome, d.mean(), d.std(ddof=1) / math.sqrt(n), *better_worse(d, outcome)))
     return pd.DataFrame(rows, columns=["a", "b", "outcome", "mean_difference", "se", "p_a_better", "p_a_worse"])
 
 

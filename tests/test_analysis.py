@@ -109,3 +109,12 @@ def test_paired_differences_count_a_higher_lowest_hb_as_better():
     out = paired_differences(rec, "a", "b", ["lowest_hb_g_dl"]).iloc[0]
     assert out.mean_difference == pytest.approx(0.625)
     assert out.p_a_better == pytest.approx(0.75)  # a keeps a higher haemoglobin in 3 of 4 patients
+
+
+def test_paired_differences_count_any_severity_of_a_complication(records):
+    """Replications 0-4: a has (0, 1, 2, 0, 0) and b (0, 0, 0, 0, 2) as severity codes; as
+    "any complication" that is (0, 1, 1, 0, 0) against (0, 0, 0, 0, 1): mean a - b = 1/5."""
+    out = paired_differences(records, "a", "b", ["complication_csf_leak"]).iloc[0]
+    assert out.n == 5
+    assert out.mean_difference == pytest.approx(0.2)
+    assert out.p_a_better == pytest.approx(0.2) and out.p_a_worse == pytest.approx(0.4)
