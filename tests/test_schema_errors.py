@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from simulation import ScenarioError, check_file, load_scenario
 from simulation.distributions import LogNormal
-from simulation.loader import BUNDLED, load_library, read_yaml
+from simulation.loader import BUNDLED, load_library
 from simulation.scenario import Parameters, Patient, Phase
 
 PHASES = "stages[0].exposures[0].phases"  # the posterior exposure of the single-stage strategy
