@@ -7,7 +7,8 @@ delivery delay. Haemoglobin is not polled: between changes of bleeding rate it f
 isovolaemic haemodilution, ``Hb(t) = Hb0 * exp(-V_net(t) / EBV)``, so the moment it reaches the
 trigger is computed and scheduled as an event (only when it falls before the current segment
 ends, since the rate changes then), and rescheduled whenever the rate changes or units arrive.
-A red-cell unit raises Hb by ``(unit_mL / weight_kg) * Hct_unit / 3`` g/dL (Davies et al. 2007).
+A red-cell unit (or, for a small child, an aliquot of at most ``max_dose_ml_per_kg``) raises Hb
+by ``(dose_mL / weight_kg) * Hct_unit / 3`` g/dL (Davies et al. 2007).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class Operation:
         self.ebv_ml = sc.blood_volume_ml
         self.trigger = tp.trigger_hb_g_dl.value
         self.target = tp.target_hb_g_dl.value
-        self.unit_rise = tp.unit_volume_ml.value / sc.patient.weight_kg * tp.unit_haematocrit.value / 3.0
+        self.unit_rise = sc.red_cell_dose_ml / sc.patient.weight_kg * tp.unit_haematocrit.value / 3.0
         self.kept = 1.0 - (tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0)
         self.theatre_units = int(tp.units_in_theatre.value)
         self.pack = int(tp.units_per_delivery.value)

@@ -245,6 +245,9 @@ class TransfusionPolicy(BaseModel):
     trigger_hb_g_dl: Value = Field(description="Transfuse when Hb falls to this, g/dL.")
     target_hb_g_dl: Value = Field(description="Order enough units to reach this, g/dL.")
     unit_volume_ml: Value = Field(description="Volume of one red-cell unit, mL.")
+    max_dose_ml_per_kg: Value = Field(
+        description="Largest dose given as one unit, mL/kg: a small child gets an aliquot of the unit."
+    )
     unit_haematocrit: Value = Field(description="Haematocrit of a red-cell unit, 0-1.")
     cell_salvage: CellSalvage
     units_in_theatre: Value = Field(description="Cross-matched units already in theatre (no delay).")
@@ -262,8 +265,9 @@ class TransfusionPolicy(BaseModel):
             raise ValueError(f"target_hb_g_dl {tgt} must exceed trigger_hb_g_dl {trig}")
         if not 0 < self.unit_haematocrit.value < 1:
             raise ValueError(f"unit_haematocrit {self.unit_haematocrit.value} must lie between 0 and 1")
-        if self.unit_volume_ml.value <= 0:
-            raise ValueError(f"unit_volume_ml {self.unit_volume_ml.value} must be positive")
+        for name in ("unit_volume_ml", "max_dose_ml_per_kg"):
+            if getattr(self, name).value <= 0:
+                raise ValueError(f"{name} {getattr(self, name).value} must be positive")
         if self.units_per_delivery.value < 1:
             raise ValueError(f"units_per_delivery {self.units_per_delivery.value} must be at least 1")
         for name in ("units_in_theatre", "units_per_delivery", "reorder_level_units"):
@@ -378,6 +382,12 @@ class Scenario(BaseModel):
     def blood_volume_ml(self) -> float:
         """Estimated blood volume of the patient, mL."""
         return self.patient.weight_kg * self.blood_volume_ml_per_kg
+
+    @property
+    def red_cell_dose_ml(self) -> float:
+        """Volume of one transfused unit for this patient, mL: the unit, or an aliquot of it."""
+        tp = self.parameters.transfusion
+        return min(tp.unit_volume_ml.value, tp.max_dose_ml_per_kg.value * self.patient.weight_kg)
 
     @property
     def blood_volume_ml_per_kg(self) -> float:

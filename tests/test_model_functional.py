@@ -411,3 +411,19 @@ def test_a_certain_event_is_refused(adult_scenario):
 
     with pytest.raises(ValidationError, match="above 0.95"):
         variant(adult_scenario, edit)
+
+
+def test_a_small_child_is_transfused_in_weight_based_aliquots(adult_scenario):
+    """10 kg: one "unit" is 15 mL/kg = 150 mL (not 250 mL), rising Hb by (150/10)*0.6/3 = 3.0 g/dL;
+    a 20 kg child still gets whole 250 mL units (15 mL/kg would be 300 mL)."""
+    small = transfusion_scenario(adult_scenario, 10, 100, 0.0)
+    assert small.red_cell_dose_ml == pytest.approx(150.0)
+    assert transfusion_scenario(adult_scenario, 20, 100, 0.0).red_cell_dose_ml == pytest.approx(250.0)
+    rec = runs(small, 3)
+    assert (rec.rbc_units > 0).all()
+    np.testing.assert_allclose(rec.rbc_ml_per_kg, rec.rbc_units * 15.0, rtol=1e-12)
+    course = simulation.trace(small, "bleed", SEED, 0)
+    # the first order at the trigger: ceil((9 - 7) / 3.0) = 1 aliquot
+    first = next(e for e in course.timeline if e["kind"] == "transfusion")
+    assert first["units"] == 1
+    assert (rec.lowest_hb_g_dl > 0).all()

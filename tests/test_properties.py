@@ -88,7 +88,7 @@ def check_records(sc: Scenario, res) -> None:
     assert (rec.anaesthetics == rec.planned_stages + rec.converted_to_staged).all()
     np.testing.assert_allclose(rec.blood_loss_bv * sc.blood_volume_ml, rec.blood_loss_ml, rtol=1e-9)
     np.testing.assert_allclose(
-        rec.rbc_ml_per_kg, rec.rbc_units * sc.parameters.transfusion.unit_volume_ml.value / sc.patient.weight_kg,
+        rec.rbc_ml_per_kg, rec.rbc_units * sc.red_cell_dose_ml / sc.patient.weight_kg,
         rtol=1e-9,
     )
     per_stage = res.stages.groupby(["strategy", "replication"], sort=False).size()
