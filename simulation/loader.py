@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .distributions import DIST_KINDS
-from .scenario import Parameters, Patient, Phase, Reference, Scenario, Strategy
+from .scenario import Parameters, Patient, Phase, Reference, Scenario, Strategy, source_keys, strategy_event_keys
 
 BUNDLED = Path(os.environ.get("RESECTSIM_SCENARIOS", Path(__file__).resolve().parent.parent / "scenarios"))
 MAX_FILE_BYTES = 1_000_000
@@ -225,17 +225,11 @@ def resolve_strategy(data: Any, library: dict[str, dict], file: str, root: Path 
 
 
 def _check_sources(model: BaseModel, references: dict[str, Reference], file: str) -> None:
-    issues = []
-    stack: list[tuple[str, Any]] = [("", model.model_dump())]
-    while stack:
-        path, obj = stack.pop()
-        if isinstance(obj, dict):
-            src = obj.get("source")
-            if isinstance(src, str) and src not in references:
-                issues.append(Issue(file, f"{path}.source" if path else "source", "unknown source key; add it to references.yaml", src))
-            stack += [(f"{path}.{k}" if path else str(k), v) for k, v in obj.items()]
-        elif isinstance(obj, (list, tuple)):
-            stack += [(f"{path}[{i}]", v) for i, v in enumerate(obj)]
+    issues = [
+        Issue(file, path, "unknown source key; add it to references.yaml", key)
+        for path, key in source_keys(model)
+        if key not in references
+    ]
     if issues:
         raise ScenarioError(sorted(issues, key=lambda i: i.path))
 
@@ -258,13 +252,9 @@ def strategy_from(
     strategy = validate(Strategy, resolve_strategy(data, library, file, root), file)
     _check_sources(strategy, references, file)
     known = set(events) if events is not None else set(load_parameters(root, references).events)
-    for i, st in enumerate(strategy.stages):
-        for j, ex in enumerate(st.exposures):
-            for k, ph in enumerate(ex.phases):
-                for m, risk in enumerate(ph.events):
-                    if risk.event not in known:
-                        path = f"stages[{i}].exposures[{j}].phases[{k}].events[{m}].event"
-                        raise ScenarioError([Issue(file, path, f"unknown event; known: {', '.join(sorted(known))}", risk.event)])
+    for path, key in strategy_event_keys(strategy):
+        if key not in known:
+            raise ScenarioError([Issue(file, path, f"unknown event; known: {', '.join(sorted(known))}", key)])
     return strategy
 
 

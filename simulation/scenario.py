@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Literal
+from typing import Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -364,7 +364,7 @@ class Scenario(BaseModel):
         if dup:
             raise ValueError(f"strategy names must be unique; repeated: {', '.join(sorted(dup))}")
         events = set(self.parameters.events)
-        for path, src in _sources(self):
+        for path, src in source_keys(self):
             if src not in self.references:
                 raise ValueError(f"{path}: source '{src}' is not a key of references.yaml")
         for path, ev in _event_keys(self):
@@ -404,29 +404,35 @@ class Scenario(BaseModel):
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _sources(scenario: Scenario):
-    dumped = scenario.model_dump(exclude={"references"})
-    stack = [("", dumped)]
+def source_keys(model: BaseModel) -> Iterator[tuple[str, str]]:
+    """(path of the ``source`` field, key) for every number in ``model`` that names a source."""
+    stack: list[tuple[str, object]] = [("", model.model_dump(exclude={"references"} if isinstance(model, Scenario) else None))]
     while stack:
         path, obj = stack.pop()
         if isinstance(obj, dict):
-            if obj.get("source"):
-                yield path or "patient", obj["source"]
-            stack += [(f"{path}.{k}" if path else k, v) for k, v in obj.items()]
+            if isinstance(obj.get("source"), str):
+                yield (f"{path}.source" if path else "source"), obj["source"]
+            stack += [(f"{path}.{k}" if path else str(k), v) for k, v in obj.items()]
         elif isinstance(obj, (list, tuple)):
             stack += [(f"{path}[{i}]", v) for i, v in enumerate(obj)]
 
 
-def _event_keys(scenario: Scenario):
+def strategy_event_keys(strategy: Strategy) -> Iterator[tuple[str, str]]:
+    """(path of the ``event`` field, key) for every event the strategy's phases can cause."""
+    for i, st in enumerate(strategy.stages):
+        for j, ex in enumerate(st.exposures):
+            for k, ph in enumerate(ex.phases):
+                for m, risk in enumerate(ph.events):
+                    yield f"stages[{i}].exposures[{j}].phases[{k}].events[{m}].event", risk.event
+
+
+def _event_keys(scenario: Scenario) -> Iterator[tuple[str, str]]:
     for s in scenario.strategies:
-        for i, st in enumerate(s.stages):
-            for j, ex in enumerate(st.exposures):
-                for k, ph in enumerate(ex.phases):
-                    for m, er in enumerate(ph.events):
-                        yield f"strategies.{s.name}.stages[{i}].exposures[{j}].phases[{k}].events[{m}]", er.event
+        for path, ev in strategy_event_keys(s):
+            yield f"strategies.{s.name}.{path}", ev
     for k, ph in enumerate(scenario.parameters.staging.restage_phases):
         for m, er in enumerate(ph.events):
-            yield f"parameters.staging.restage_phases[{k}].events[{m}]", er.event
+            yield f"parameters.staging.restage_phases[{k}].events[{m}].event", er.event
     mods = scenario.parameters.modifiers
     for name in ("per_extra_level", "per_implant_level", "revision", "vessel_adhesion", "psoas_extension"):
         for ev in getattr(mods, name).event_odds:
