@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
+from .distributions import Distribution
 from .scenario import MAX_EVENT_PROBABILITY, Modifier, Phase, Scenario, Strategy
 
 
@@ -43,7 +44,7 @@ class Plan:
     max_stages: int  # planned stages plus one if a stop-and-stage rule may add one
     event_names: tuple[str, ...]
     scenario: Scenario
-    interval_days: object  # Distribution of days between stages
+    interval_days: Distribution  # days between stages
     rule_max_blood_volumes: float  # inf when no rule
     rule_max_minutes: float  # inf when no rule
 
@@ -109,12 +110,15 @@ def modifier_exposures(scenario: Scenario) -> dict[str, tuple[Modifier, float]]:
 
 
 def _with_odds(p: float, odds_ratio: float) -> float:
-    odds = odds_ratio * p / (1.0 - p) if p < 1 else math.inf
-    return odds / (1.0 + odds) if math.isfinite(odds) else 1.0
+    """``p`` (below 1, as EventRisk guarantees) with its odds multiplied by ``odds_ratio``."""
+    odds = odds_ratio * p / (1.0 - p)
+    return odds / (1.0 + odds)
 
 
-def plan_phase(phase: Phase, stage: int, exposure: str, scenario: Scenario) -> PlannedPhase:
-    exposures = modifier_exposures(scenario)
+def _plan_phase(
+    phase: Phase, stage: int, exposure: str, exposures: dict[str, tuple[Modifier, float]]
+) -> PlannedPhase:
+    """``phase`` with the multipliers and event odds of the modifiers it lists in ``scales_with``."""
     dur = bleed = 1.0
     odds: dict[str, float] = {}
     for family in phase.scales_with:
@@ -137,15 +141,16 @@ def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
     if isinstance(strategy, str):
         strategy = scenario.strategy(strategy)
     has_implants = bool(scenario.patient.implant_levels)
+    exposures = modifier_exposures(scenario)
     phases = tuple(
-        plan_phase(ph, i, ex.label, scenario)
+        _plan_phase(ph, i, ex.label, exposures)
         for i, stage in enumerate(strategy.stages)
         for ex in stage.exposures
         for ph in ex.phases
         if ph.requires != "implants" or has_implants
     )
     restage = tuple(
-        plan_phase(ph, -1, "Unplanned staging", scenario) for ph in scenario.parameters.staging.restage_phases
+        _plan_phase(ph, -1, "Unplanned staging", exposures) for ph in scenario.parameters.staging.restage_phases
     )
     rule = strategy.stop_and_stage
     max_bv = rule.max_blood_volumes if rule and rule.max_blood_volumes else math.inf
