@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulation import RESULT_FIELDS, Patient
+from simulation import RESULT_FIELDS, Scenario
 
 MAX_REPLICATIONS = 20_000  # per strategy: keeps a run under about 10 s on a 2-core machine
 DEFAULT_REPLICATIONS = 1_000
@@ -95,9 +95,9 @@ def percent_mcse(p: float, mcse: float) -> str:
     return f"{percent(p)} ± {100 * mcse:.1f}"
 
 
-def patient_line(patient: Patient, blood_volume_ml: float) -> str:
+def patient_line(scenario: Scenario) -> str:
     """``'9-year-old girl, 28 kg, Hb 12.0 g/dL; L2-L4 (3 levels), revision, ...'``."""
-    young = patient.age_years < 18
+    patient, blood_volume_ml, young = scenario.patient, scenario.blood_volume_ml, scenario.is_child
     noun = {("female", True): "girl", ("male", True): "boy", ("female", False): "woman", ("male", False): "man"}
     facts = [
         f"{patient.age_years:g}-year-old {noun[patient.sex, young]}, {patient.weight_kg:g} kg, "

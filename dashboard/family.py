@@ -152,7 +152,7 @@ def _risk(c: Comparison, name: str, column: str, label: str, time_frame: str) ->
 def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummary:
     types = scenario.parameters.complications.types
     massive = scenario.parameters.transfusion.massive_transfusion_ml_per_kg.value
-    people = "children" if scenario.patient.age_years < 18 else "adults"
+    people = "children" if scenario.is_child else "adults"
     plans = []
     for name in c.strategies:
         g = c.records[c.records.strategy == name]
@@ -191,5 +191,5 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
             main=main, others=others,
         ))
     provenance = Provenance(c.version, c.scenario_digest, c.seed, c.replications, date)
-    return FamilySummary(patient_line(scenario.patient, scenario.blood_volume_ml), people, tuple(plans), provenance)
+    return FamilySummary(patient_line(scenario), people, tuple(plans), provenance)
 

@@ -54,7 +54,7 @@ def complications(plan: Plan, draws: Draws, x: dict[str, np.ndarray], events: np
     """Severity per type (0 none, 1 minor, 2 major), columns ``complication_<key>``."""
     sc = plan.scenario
     cm = sc.parameters.complications
-    child = sc.patient.age_years < 18
+    child = sc.is_child
     out = {}
     for t, (key, ct) in enumerate(cm.types.items()):
         base = ct.baseline_child if child and ct.baseline_child else ct.baseline

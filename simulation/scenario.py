@@ -188,7 +188,7 @@ class ComplicationType(BaseModel):
     plain_label: str = Field(description="Words a family would use.")
     time_frame: str = Field(description="When the risk applies, e.g. 'in hospital'.")
     baseline: Probability = Field(description="Probability at the reference covariates.")
-    baseline_child: Probability | None = Field(None, description="Baseline under 18 years, where it differs.")
+    baseline_child: Probability | None = Field(None, description="Baseline for a child, where it differs.")
     major_fraction: Value = Field(description="Share of these complications counted as major, 0-1.")
     odds_ratios: dict[
         Literal[
@@ -205,6 +205,7 @@ class ComplicationModel(BaseModel):
 
     reference_operative_hours: Value = Field(description="Operative time at which the baselines apply, hours.")
     reference_blood_volumes: Value = Field(description="Blood loss at which the baselines apply, blood volumes.")
+    child_below_age_years: Value = Field(description="Patients younger than this use the child baselines, years.")
     types: dict[str, ComplicationType] = Field(min_length=1)
 
 
@@ -382,6 +383,11 @@ class Scenario(BaseModel):
     def blood_volume_ml(self) -> float:
         """Estimated blood volume of the patient, mL."""
         return self.patient.weight_kg * self.blood_volume_ml_per_kg
+
+    @property
+    def is_child(self) -> bool:
+        """Whether the patient is young enough for the child baselines (and child wording)."""
+        return self.patient.age_years < self.parameters.complications.child_below_age_years.value
 
     @property
     def red_cell_dose_ml(self) -> float:

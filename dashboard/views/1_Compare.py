@@ -157,7 +157,7 @@ try:
 except ScenarioError as exc:
     ui.show_issues(exc)
     st.stop()
-st.markdown(f"**{scenario.patient.name}**: {patient_line(scenario.patient, scenario.blood_volume_ml)}")
+st.markdown(f"**{scenario.patient.name}**: {patient_line(scenario)}")
 comparison = state.comparison(PAGE, scenario, tuple(chosen), inputs.replications, inputs.seed,
                               run_now=clicked or not state.has_result(PAGE))
 if comparison is None:
