@@ -15,11 +15,10 @@ import pandas as pd
 from pydantic import BaseModel
 
 from simulation import Scenario
-from simulation.distributions import BetaEvents, Fixed, LogNormal, Probability, Sourced, Triangular, Uniform, Value
+from simulation.distributions import Z95, BetaEvents, Fixed, LogNormal, Probability, Sourced, Triangular, Uniform, Value
 from simulation.plan import compile_plan, modifier_exposures
 from simulation.scenario import BloodVolumeBand, CellSalvage, Phase, StagingRule
 
-Z90 = 1.6448536269514722  # standard-normal score of the 95th percentile
 UNIT_SUFFIXES = (  # longest first
     ("_ml_per_min", "mL/min"), ("_ml_per_kg", "mL/kg"), ("_g_dl", "g/dL"), ("_min", "min"), ("_ml", "mL"),
     ("_kg", "kg"), ("_days", "days"), ("_hours", "h"), ("_years", "years"), ("_units", "units"),
@@ -67,7 +66,7 @@ def middle_90(obj: Sourced) -> str:
     """5th-95th percentile of a distribution (blank for fixed numbers)."""
     if isinstance(obj, Fixed) or not hasattr(obj, "ppf_normal"):
         return ""
-    lo, hi = obj.ppf_normal(np.array([-Z90, Z90]))
+    lo, hi = obj.ppf_normal(np.array([-Z95, Z95]))
     return f"{_g(float(lo))}–{_g(float(hi))}"
 
 
