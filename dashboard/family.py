@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from simulation import Scenario
 from simulation.analysis import exceedance
@@ -122,9 +123,15 @@ MEANING = (
 )
 
 
-def _span(values: np.ndarray, unit: str) -> tuple[str, str]:
-    """Typical value and 90% range in words, in hours, days or weeks."""
-    lo, mid, hi = np.percentile(values, [5, 50, 95])
+def _summary_row(c: Comparison, name: str, column: str) -> pd.Series:
+    return c.summary[(c.summary.strategy == name) & (c.summary.outcome == column)].iloc[0]
+
+
+def _span(c: Comparison, name: str, column: str, unit: str) -> tuple[str, str]:
+    """Typical value and 90% range of ``column`` (from the run's summary) in words: hours, days or weeks."""
+    row = _summary_row(c, name, column)
+    scale = 1 / 60.0 if unit == "hours" else 1.0  # record columns are in minutes or days
+    lo, mid, hi = (float(row[k]) * scale for k in ("p5", "median", "p95"))
     if unit == "hours":
         return f"about {mid:.0f} hours", f"9 in 10 between {lo:.0f} and {hi:.0f} hours"
     if mid >= 14:
@@ -145,7 +152,7 @@ def _operations(scenario: Scenario, name: str, g) -> str:
 
 
 def _risk(c: Comparison, name: str, column: str, label: str, time_frame: str) -> Risk:
-    row = c.summary[(c.summary.strategy == name) & (c.summary.outcome == column)].iloc[0]
+    row = _summary_row(c, name, column)
     return Risk(column, label, time_frame, float(row["mean"]), float(row.mcse))
 
 
@@ -177,9 +184,9 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
             _risk(c, name, f"complication_{k}", t.plain_label.capitalize(), t.time_frame)
             for k, t in types.items() if k != "death"
         )
-        operating, operating_range = _span(g.operative_time_min.to_numpy() / 60.0, "hours")
-        total, total_range = _span(g.anaesthesia_time_min.to_numpy() / 60.0, "hours")
-        stay, stay_range = _span(g.los_days.to_numpy(), "days")
+        operating, operating_range = _span(c, name, "operative_time_min", "hours")
+        total, total_range = _span(c, name, "anaesthesia_time_min", "hours")
+        stay, stay_range = _span(c, name, "los_days", "days")
         per_stage = c.stages[c.stages.strategy == name].groupby("stage").anaesthesia_time_min.median() / 60.0
         split = " + ".join(f"{h:.0f}" for h in per_stage.iloc[:n]) + " hours" if n > 1 else ""
         plans.append(Plan(
