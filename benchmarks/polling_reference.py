@@ -31,20 +31,19 @@ class PolledOperation:
     """One replication of a single-stage plan; haemoglobin is checked every ``POLL_MIN``."""
 
     def __init__(self, plan: Plan, draws: Draws, row: int):
-        sc = plan.scenario
-        tp = sc.parameters.transfusion
+        blood = plan.blood  # the same physiology and policy as the model
         self.plan, self.d, self.row = plan, draws, row
         self.env = simpy.Environment()
         self.blood_bank = simpy.Resource(self.env, capacity=1)
-        self.ebv_ml = sc.blood_volume_ml
-        self.trigger = tp.trigger_hb_g_dl.value
-        self.target = tp.target_hb_g_dl.value
-        self.unit_rise = tp.unit_volume_ml.value / sc.patient.weight_kg * tp.unit_haematocrit.value / 3.0
-        self.returned = tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0
-        self.theatre_units = int(tp.units_in_theatre.value)
-        self.pack = int(tp.units_per_delivery.value)
-        self.reorder_level = int(tp.reorder_level_units.value)
-        self.hb = self.lowest_hb = sc.patient.baseline_hb_g_dl
+        self.ebv_ml = blood.ebv_ml
+        self.trigger = blood.trigger_hb_g_dl
+        self.target = blood.target_hb_g_dl
+        self.unit_rise = blood.unit_rise_g_dl
+        self.kept = blood.kept_fraction
+        self.theatre_units = blood.units_in_theatre
+        self.pack = blood.units_per_delivery
+        self.reorder_level = blood.reorder_level_units
+        self.hb = self.lowest_hb = blood.baseline_hb_g_dl
         self.rate = 0.0  # current gross bleeding, mL/min
         self.operative_min = 0.0
         self.blood_loss_ml = 0.0
@@ -78,7 +77,7 @@ class PolledOperation:
         """Every minute: haemodilution over the minute, then a transfusion if Hb is at the trigger."""
         while True:
             yield self.env.timeout(POLL_MIN)
-            self.hb *= math.exp(-self.rate * (1.0 - self.returned) * POLL_MIN / self.ebv_ml)
+            self.hb *= math.exp(-self.rate * self.kept * POLL_MIN / self.ebv_ml)
             self.lowest_hb = min(self.lowest_hb, self.hb)
             if self.hb <= self.trigger and not self.waiting:
                 self.order()

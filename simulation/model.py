@@ -50,8 +50,6 @@ class Operation:
     """One simulated operation: state lives here, processes are its methods."""
 
     def __init__(self, plan: Plan, draws: Draws, row: int, trace: bool = False):
-        sc = plan.scenario
-        tp = sc.parameters.transfusion
         self.plan, self.trace = plan, trace
         self.env = simpy.Environment()
         self.blood_bank = simpy.Resource(self.env, capacity=1)
@@ -67,17 +65,18 @@ class Operation:
         self.delays = draws.delivery_delay_min[row].tolist()
         self.intervals = draws.interval_days[row].tolist()
         self.operative = plan.operative
-        # physiology and policy
-        self.ebv_ml = sc.blood_volume_ml
-        self.trigger = tp.trigger_hb_g_dl.value
-        self.target = tp.target_hb_g_dl.value
-        self.unit_rise = sc.red_cell_dose_ml / sc.patient.weight_kg * tp.unit_haematocrit.value / 3.0
-        self.kept = 1.0 - (tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0)
-        self.theatre_units = int(tp.units_in_theatre.value)
-        self.pack = int(tp.units_per_delivery.value)
-        self.reorder_level = int(tp.reorder_level_units.value)
+        # physiology and policy (worked out once per plan)
+        blood = plan.blood
+        self.ebv_ml = blood.ebv_ml
+        self.trigger = blood.trigger_hb_g_dl
+        self.target = blood.target_hb_g_dl
+        self.unit_rise = blood.unit_rise_g_dl
+        self.kept = blood.kept_fraction
+        self.theatre_units = blood.units_in_theatre
+        self.pack = blood.units_per_delivery
+        self.reorder_level = blood.reorder_level_units
         # state
-        self.hb = self.lowest_hb = sc.patient.baseline_hb_g_dl
+        self.hb = self.lowest_hb = blood.baseline_hb_g_dl
         self.t_ref = 0.0
         self.segment_end = 0.0
         self.rate = 0.0  # gross bleeding, mL/min

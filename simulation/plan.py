@@ -33,6 +33,37 @@ class PlannedPhase:
         return tuple((name, -math.expm1(-rate)) for name, rate in self.event_rates)
 
 
+@dataclass(frozen=True)
+class BloodPolicy:
+    """The patient's blood volume and the transfusion policy as the model uses them."""
+
+    ebv_ml: float  # estimated blood volume, mL
+    baseline_hb_g_dl: float
+    trigger_hb_g_dl: float
+    target_hb_g_dl: float
+    unit_rise_g_dl: float  # Hb rise per unit: (dose mL / kg) * Hct / 3 (Davies 2007)
+    kept_fraction: float  # share of shed red cells not returned by cell salvage
+    units_in_theatre: int
+    units_per_delivery: int
+    reorder_level_units: int
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "BloodPolicy":
+        tp = scenario.parameters.transfusion
+        salvaged = tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0
+        return cls(
+            ebv_ml=scenario.blood_volume_ml,
+            baseline_hb_g_dl=scenario.patient.baseline_hb_g_dl,
+            trigger_hb_g_dl=tp.trigger_hb_g_dl.value,
+            target_hb_g_dl=tp.target_hb_g_dl.value,
+            unit_rise_g_dl=scenario.red_cell_dose_ml / scenario.patient.weight_kg * tp.unit_haematocrit.value / 3.0,
+            kept_fraction=1.0 - salvaged,
+            units_in_theatre=int(tp.units_in_theatre.value),
+            units_per_delivery=int(tp.units_per_delivery.value),
+            reorder_level_units=int(tp.reorder_level_units.value),
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """Everything one strategy's simulation needs, already adjusted for the patient."""
@@ -45,6 +76,7 @@ class Plan:
     event_names: tuple[str, ...]
     scenario: Scenario
     interval_days: Distribution  # days between stages
+    blood: BloodPolicy
     rule_max_blood_volumes: float  # inf when no rule
     rule_max_minutes: float  # inf when no rule
 
@@ -165,6 +197,7 @@ def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
         event_names=tuple(scenario.parameters.events),
         scenario=scenario,
         interval_days=strategy.interval_days or scenario.parameters.staging.interval_days,
+        blood=BloodPolicy.of(scenario),
         rule_max_blood_volumes=max_bv,
         rule_max_minutes=max_min,
     )
