@@ -34,6 +34,11 @@ class Sourced(BaseModel):
 
     source: str | None = Field(None, description="Key into scenarios/references.yaml.")
     assumption: str | None = Field(None, description="A sentence stating the assumption plainly.")
+    inferred: str | None = Field(
+        None,
+        description="How the number was derived from its source when the source does not state it "
+        "(evidence flag I), e.g. 'relative risk implied by 16/35 vs 31/99'.",
+    )
 
     @model_validator(mode="after")
     def _one_provenance(self):
@@ -42,6 +47,8 @@ class Sourced(BaseModel):
                 "give exactly one of 'source' (a key into references.yaml) or "
                 "'assumption' (a sentence)"
             )
+        if self.inferred and not self.source:
+            raise ValueError("'inferred' says how a number was derived from its 'source'; give the source")
         return self
 
     @property
