@@ -19,7 +19,7 @@ import numpy as np
 from scipy import special, stats
 
 from .plan import Plan
-from .streams import Stream, generator
+from .streams import Stream, block
 
 MAX_STAGES = 6  # slots reserved per replication for per-stage draws (5 planned + 1 unplanned)
 DELAY_SLOTS = 32  # blood bank orders per replication
@@ -88,14 +88,11 @@ def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = Non
         Stream.INTERSTAGE: MAX_STAGES - 1,
         Stream.STAY: 2 + 2 * MAX_STAGES,
     }
-    normals = {stream: np.zeros((R, n)) for stream, n in sizes.items()}
-    if not staged:
-        del sizes[Stream.INTERSTAGE]
-    comp_u = np.empty((R, n_cx))
-    for i, r in enumerate(reps.tolist()):
-        for stream, n in sizes.items():
-            normals[stream][i] = generator(seed, r, stream, point).standard_normal(n)
-        comp_u[i] = generator(seed, r, Stream.COMPLICATIONS, point).random(n_cx)
+    normals = {
+        stream: block(seed, reps, stream, n, point) if staged or stream is not Stream.INTERSTAGE else np.zeros((R, n))
+        for stream, n in sizes.items()
+    }
+    comp_u = block(seed, reps, Stream.COMPLICATIONS, n_cx, point, uniform=True)
     return RawDraws(
         reps, normals[Stream.DURATION], normals[Stream.BLEEDING], normals[Stream.EVENTS],
         normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_u, normals[Stream.STAY],
