@@ -155,11 +155,20 @@ def read_yaml(path: Path | str, text: str | None = None) -> Any:
 
 
 def load_references(root: Path = BUNDLED) -> dict[str, Reference]:
+    """The evidence register: reference id -> ``Reference``; every bad entry is reported at once."""
     path = root / "references.yaml"
     data = read_yaml(path)
     if not isinstance(data, dict):
-        raise ScenarioError([Issue(str(path), "", "expected a mapping of source key -> citation")])
-    return {k: validate(Reference, v, str(path), k) for k, v in data.items()}
+        raise ScenarioError([Issue(str(path), "", "expected a mapping of reference id -> entry (citation, n, design, ...)")])
+    references, issues = {}, []
+    for key, entry in data.items():
+        try:
+            references[str(key)] = validate(Reference, entry, str(path), str(key))
+        except ScenarioError as exc:
+            issues += exc.issues
+    if issues:
+        raise ScenarioError(issues)
+    return references
 
 
 def _without_notes(data: Any) -> Any:

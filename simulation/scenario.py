@@ -322,6 +322,30 @@ class HospitalStay(BaseModel):
     extra_days_minor: Value = Field(description="Extra days per minor complication.")
 
 
+class Widening(BaseModel):
+    """How much wider the parameter uncertainty of a labelled number is in probabilistic sensitivity analysis.
+
+    One factor per label (``simulation.evidence.LABELS``); the factors of all labels that apply
+    to a number multiply. A ratio's log-SD is multiplied by the product; an events/n proportion
+    keeps its point value while its effective sample size is divided by the product squared.
+    """
+
+    model_config = FROZEN
+
+    assumption: Value = Field(description="A number the team assumed (no source).")
+    inferred: Value = Field(description="A number derived from its source by arithmetic (evidence flag I).")
+    abstract_only: Value = Field(description="A number read in an abstract only (label abstract-only).")
+    adult_to_child: Value = Field(description="An adult figure applied to a child (label adult-to-child).")
+
+    @model_validator(mode="after")
+    def _at_least_one(self):
+        for name in type(self).model_fields:
+            factor = getattr(self, name).value
+            if factor < 1:
+                raise ValueError(f"{name} factor {factor:g} must be at least 1 (a label never narrows the uncertainty)")
+        return self
+
+
 class Parameters(BaseModel):
     """Model-wide parameters (scenarios/parameters.yaml)."""
 
@@ -337,15 +361,35 @@ class Parameters(BaseModel):
     complications: ComplicationModel
     icu: IntensiveCare
     stay: HospitalStay
+    widening: Widening = Field(description="Wider parameter uncertainty for labelled numbers (PSA).")
+
+
+Confidence = Literal["read", "read-partial", "inferred", "unverified"]
+Access = Literal["abstract", "full-text", "web", "case-report"]
+Population = Literal["paediatric", "adult", "mixed"]
 
 
 class Reference(BaseModel):
+    """One entry of the evidence register (scenarios/references.yaml), keyed by its reference id."""
+
     model_config = FROZEN
 
-    citation: str
+    citation: str = Field(min_length=1)
     doi: str | None = None
     url: str | None = None
     note: str | None = None
+    n: int | None = Field(
+        description="Patients in the series (studies for a meta-analysis that gives no patient total); "
+        "null when not applicable or not reported.",
+        ge=1,
+    )
+    design: str = Field(min_length=1, description="Short design: case report, retrospective series, meta-analysis, ...")
+    taken: str = Field(min_length=1, description="One sentence: what the model takes from the source.")
+    confidence: Confidence = Field(
+        description="Evidence flag of the figures taken (evidence.md): read, read-partial, inferred or unverified."
+    )
+    access: Access = Field(description="What was read: abstract, full-text, web (a web page or calculator) or case-report.")
+    population: Population = Field(description="Who was studied: paediatric, adult or mixed.")
 
 
 class Scenario(BaseModel):
