@@ -13,10 +13,11 @@ slow or bleeds in one phase tends to in the others, and every marginal stays as 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from .plan import Plan
 from .streams import Stream, block
@@ -43,6 +44,17 @@ class Draws:
     complication_u: np.ndarray  # [R, complication types] uniforms
     stay_z: np.ndarray  # [R, 2 * MAX_STAGES + 1] own scores: ICU admission, ICU days per stage, ward days
     stay_x: np.ndarray  # the same mixed with the latent recovery factor (used for days)
+
+
+def poisson_quantile(u: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """Poisson counts at probabilities ``u`` [R, k] for ``means`` [k]: the smallest count c with
+    P(C <= c) >= u, as ``scipy.stats.poisson.ppf`` defines it, found by binary search in each
+    mean's cumulative table (run to where it reaches 1.0) instead of scipy's iterative inverse."""
+    counts = np.empty(u.shape, dtype=np.int64)
+    for s, mean in enumerate(np.asarray(means, dtype=float).tolist()):
+        cdf = special.pdtr(np.arange(math.ceil(mean + 40 * math.sqrt(mean) + 40)), mean)
+        counts[:, s] = np.searchsorted(cdf, u[:, s], side="left")
+    return counts
 
 
 def _mix(latent: np.ndarray, own: np.ndarray, rho: float) -> np.ndarray:
@@ -123,7 +135,7 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
     if n_sl:
         rates = np.array([rate for _, _, rate in slots])
         u = special.ndtr(_mix(raw.event_z[:, 0], ez[:, :, 0], latent.events.value))
-        counts = stats.poisson.ppf(u, rates[None, :]).astype(np.int64)
+        counts = poisson_quantile(u, rates)
         for s, (_, e, _) in enumerate(slots):
             etype = params.events[plan.event_names[e]]
             repair[:, s] = etype.repair_min.ppf_normal(ez[:, s, 1]) * counts[:, s]
