@@ -118,8 +118,8 @@ def against_reference(scenario: simulation.Scenario, model_replications: int, re
         lambda: simulate_reference(scenario, PROCEDURE, SEED, range(reference_replications))
     )
     ratio = model / reference
-    # Both draw the same random inputs (one Generator per replication and stream); without
-    # that shared cost the comparison is event-scheduled Hb against minute-by-minute polling.
+    # Both draw the same random inputs (``sampling.draw``: every stream of a block of
+    # replications, then each phase's distribution); without that shared cost the comparison is event-scheduled Hb against minute-by-minute polling.
     plan = compile_plan(scenario, PROCEDURE)
     draw_s = _seconds(lambda: draw(plan, SEED, range(model_replications))) / model_replications
     sim_ratio = (1 / reference - draw_s) / (1 / model - draw_s)
