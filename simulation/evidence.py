@@ -1,0 +1,325 @@
+"""The evidence register: every number of a scenario, where it comes from, and how far to trust it.
+
+``register(scenario)`` walks the validated scenario generically: every object carrying a
+``source`` or an ``assumption`` (``simulation.distributions.Sourced``) becomes a row with its
+value in words, its unit, its reference (citation, N, design, confidence flag) and its labels:
+
+* ``assumption``: the number has no source, only a sentence;
+* ``inferred``: derived from its source by arithmetic (``inferred:`` says how; evidence flag I);
+* ``abstract-only``: its reference was read in an abstract only (``access: abstract``);
+* ``adult-to-child``: the patient is a child (``Scenario.is_child``) and the reference studied adults.
+
+Labelled numbers get wider parameter uncertainty in probabilistic sensitivity analysis: each
+label has a factor (``parameters.widening``) and the factors of all labels that apply multiply
+(``widening``). A ratio's lognormal log-SD is multiplied by the product (``widened_lognormal``);
+an events/n proportion keeps its point value k/n while its effective sample size becomes
+n / product^2 (``WidenedBeta``), which multiplies its SD by about the product.
+
+``provenance_issues(root)`` checks the bundled scenario files: every number of every patient,
+strategy, the phase library and the parameters has a source that exists in references.yaml or a
+non-blank assumption.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+from scipy import special, stats
+
+from .distributions import Z95, BetaEvents, Fixed, LogNormal, Probability, Sourced, Triangular, Uniform, Value
+from .loader import BUNDLED, Issue, ScenarioError, bundled, load_library, load_parameters, load_references
+from .loader import patient_from, read_yaml, strategy_from, validate
+from .scenario import BloodVolumeBand, CellSalvage, Patient, Phase, Reference, Scenario, StagingRule, Widening
+
+LABELS = ("assumption", "inferred", "abstract-only", "adult-to-child")
+UNIT_SUFFIXES = (  # longest first
+    ("_ml_per_min", "mL/min"), ("_ml_per_kg", "mL/kg"), ("_g_dl", "g/dL"), ("_min", "min"), ("_ml", "mL"),
+    ("_kg", "kg"), ("_days", "days"), ("_hours", "h"), ("_years", "years"), ("_units", "units"),
+    ("_levels", "levels"), ("_haematocrit", "fraction (0–1)"),
+)
+RATIO_PARENTS = {"odds_ratios": "odds ratio", "event_odds": "odds ratio", "per_event": "odds ratio"}
+COLUMNS = (
+    "Section", "Parameter", "Meaning", "Value", "5–95%", "Unit", "Basis", "Source", "Source or assumption",
+    "N", "Design", "Confidence", "Labels", "Widening",
+)
+
+
+# --- numbers in words ----------------------------------------------------------------------------
+def number(x: float) -> str:
+    """Three significant figures, thousands separated (a whole number from 1000 up)."""
+    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def describe(obj: Sourced) -> str:
+    """The number or distribution in words, as written in the scenario file."""
+    if isinstance(obj, Fixed):
+        return f"fixed {number(obj.value)}"
+    if isinstance(obj, LogNormal):
+        if obj.p95 is not None:
+            return f"lognormal, median {number(obj.median)}, 95th percentile {number(obj.p95)}"
+        if obj.n is not None:
+            return f"lognormal, median {number(obj.median)}, range {number(obj.min)}–{number(obj.max)} in {obj.n}"
+        return f"lognormal, mean {number(obj.mean_)}, SD {number(obj.sd)}"
+    if isinstance(obj, Triangular):
+        return f"triangular, min {number(obj.min)}, mode {number(obj.mode)}, max {number(obj.max)}"
+    if isinstance(obj, Uniform):
+        return f"uniform {number(obj.min)}–{number(obj.max)}"
+    if isinstance(obj, BetaEvents):
+        return f"Beta from {obj.events} events in {obj.n}"
+    if isinstance(obj, Probability):
+        return f"{obj.events} / {obj.n} ({100 * obj.value:.1f}%)" if obj.p is None else f"{number(obj.p)}"
+    if isinstance(obj, BloodVolumeBand):
+        return f"{number(obj.value)} (up to age {number(obj.max_age_years)} years)"
+    if isinstance(obj, Value):
+        return number(obj.value) + (f" (95% CI {number(obj.ci95[0])}–{number(obj.ci95[1])})" if obj.ci95 else "")
+    if isinstance(obj, StagingRule):
+        limits = [f"{number(obj.max_blood_volumes)} blood volumes" if obj.max_blood_volumes else "",
+                  f"{number(obj.max_hours)} h of operating" if obj.max_hours else ""]
+        return "stop and stage at " + " or ".join(t for t in limits if t)
+    if isinstance(obj, CellSalvage):
+        return f"{'on' if obj.enabled else 'off'}; returns {100 * obj.recovery_fraction:.0f}% of shed red cells when on"
+    return ", ".join(f"{k} {v}" for k, v in obj.model_dump(exclude={"source", "assumption", "inferred"}).items())
+
+
+def middle_90(obj: Sourced) -> str:
+    """5th-95th percentile of a distribution (blank for fixed numbers)."""
+    if isinstance(obj, Fixed) or not hasattr(obj, "ppf_normal"):
+        return ""
+    lo, hi = obj.ppf_normal(np.array([-Z95, Z95]))
+    return f"{number(float(lo))}–{number(float(hi))}"
+
+
+def unit(path: tuple[str, ...], obj: Sourced) -> str:
+    """The unit of the number at ``path``, read from the field names (``_min``, ``_ml_per_kg``, ...)."""
+    if isinstance(obj, (Probability, BetaEvents)):
+        return "probability"
+    for part in reversed(path):
+        if part in RATIO_PARENTS:
+            return RATIO_PARENTS[part]
+        for suffix, name in UNIT_SUFFIXES:
+            if part.split("[")[0].endswith(suffix):
+                return name
+    if "modifiers" in path and path[-1] in ("duration", "bleeding"):
+        return "multiplier"
+    if "widening" in path:
+        return "factor"
+    if "latent" in path or path[-1].endswith("fraction"):
+        return "share (0–1)"
+    return ""
+
+
+def sourced_numbers(obj: Any, path: tuple[str, ...] = (), meaning: str = "") -> Iterator[tuple[tuple[str, ...], Sourced, str]]:
+    """(path, number, field description) for every ``Sourced`` inside ``obj``; library phases by id."""
+    if isinstance(obj, Sourced):
+        yield path, obj, meaning
+        return
+    if isinstance(obj, Phase):  # the same library phase recurs in strategies: name it by id
+        path = ("phases", obj.id)
+    if isinstance(obj, BaseModel):
+        for name, field in type(obj).model_fields.items():
+            yield from sourced_numbers(getattr(obj, name), path + (name,), field.description or "")
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from sourced_numbers(value, path + (str(key),), meaning)
+    elif isinstance(obj, (list, tuple)):
+        for i, value in enumerate(obj):
+            yield from sourced_numbers(value, path[:-1] + (f"{path[-1]}[{i}]",), meaning)
+
+
+# --- labels and widening -------------------------------------------------------------------------
+def labels(number: Sourced, references: Mapping[str, Reference], child: bool) -> tuple[str, ...]:
+    """The labels of one number (in ``LABELS`` order) for a child or an adult patient."""
+    found = []
+    if number.assumption:
+        found.append("assumption")
+    if number.inferred:
+        found.append("inferred")
+    ref = references.get(number.source) if number.source else None
+    if ref is not None and ref.access == "abstract":
+        found.append("abstract-only")
+    if ref is not None and child and ref.population == "adult":
+        found.append("adult-to-child")
+    return tuple(found)
+
+
+def widening(found: tuple[str, ...], factors: Widening) -> float:
+    """The product of the widening factors of ``found`` labels (1 when there are none)."""
+    unknown = set(found) - set(LABELS)
+    if unknown:
+        raise ValueError(f"unknown label(s) {', '.join(sorted(unknown))}; labels are {', '.join(LABELS)}")
+    return math.prod(getattr(factors, label.replace("-", "_")).value for label in found)
+
+
+def widening_at(node: Mapping, tree: Mapping) -> float:
+    """The widening factor of one number of a dumped scenario (``model_dump(mode="json", by_alias=True)``)."""
+    scenario = Scenario.model_validate(tree)
+    number = Sourced.model_validate({k: node.get(k) for k in ("source", "assumption", "inferred")})
+    return widening(labels(number, scenario.references, scenario.is_child), scenario.parameters.widening)
+
+
+def widened_lognormal(median: float, sigma_log: float, factor: float, **provenance) -> LogNormal:
+    """Lognormal with this ``median`` and log-SD ``sigma_log * factor``."""
+    return LogNormal(dist="lognormal", median=median, p95=median * math.exp(Z95 * sigma_log * factor), **provenance)
+
+
+@dataclass(frozen=True)
+class WidenedBeta:
+    """Beta of a proportion seen as ``events`` in ``n``, with its effective sample size divided by ``factor**2``.
+
+    ``Beta(k' + 1, n' - k' + 1)`` with ``n' = n / factor**2`` and ``k' = k / factor**2``: the
+    proportion k/n stays the mode while the SD grows by about ``factor``; ``factor = 1`` is the
+    usual ``Beta(k + 1, n - k + 1)`` of ``BetaEvents``.
+    """
+
+    events: int
+    n: int
+    factor: float
+
+    @property
+    def n_eff(self) -> float:
+        return self.n / self.factor**2
+
+    @property
+    def shape(self) -> tuple[float, float]:
+        k = self.events / self.factor**2
+        return k + 1, self.n_eff - k + 1
+
+    def frozen(self):
+        return stats.beta(*self.shape)
+
+    def ppf_normal(self, z: np.ndarray) -> np.ndarray:
+        """Quantile at the standard-normal score ``z`` (vectorised), as the scenario distributions."""
+        return self.frozen().ppf(special.ndtr(z))
+
+    def mean(self) -> float:
+        return float(self.frozen().mean())
+
+
+# --- the register --------------------------------------------------------------------------------
+def register(scenario: Scenario) -> pd.DataFrame:
+    """One row per number of the scenario's parameters, phases and strategies (a library phase once)."""
+    roots = [(scenario.parameters, ("parameters",))] + [(s, ("strategy", s.name)) for s in scenario.strategies]
+    refs, child, factors = scenario.references, scenario.is_child, scenario.parameters.widening
+    rows = []
+    for model, root in roots:
+        for path, obj, meaning in sourced_numbers(model, root):
+            ref = refs[obj.source] if obj.source else None
+            found = labels(obj, refs, child)
+            rows.append({
+                "Section": path[0] if path[0] == "phases" else f"{path[0]}: {path[1].split('[')[0]}",
+                "Parameter": ".".join(path[1:]),
+                "Meaning": meaning,
+                "Value": describe(obj),
+                "5–95%": middle_90(obj),
+                "Unit": unit(path, obj),
+                "Basis": "source" if ref else "assumption",
+                "Source": obj.source or "",
+                "Source or assumption": ref.citation if ref else obj.assumption,
+                "N": ref.n if ref else None,
+                "Design": ref.design if ref else "",
+                "Confidence": ("inferred" if obj.inferred else ref.confidence) if ref else "",
+                "Labels": ", ".join(found),
+                "Widening": widening(found, factors),
+            })
+    table = pd.DataFrame(rows, columns=list(COLUMNS)).astype({"N": "Int64"})
+    return table.drop_duplicates(subset=["Parameter", "Value", "Source or assumption"], ignore_index=True)
+
+
+def with_label(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Rows of ``register`` that carry ``label``; ``ValueError`` naming the labels for any other word."""
+    if label not in LABELS:
+        raise ValueError(f"'{label}' is not a label; labels are {', '.join(LABELS)}")
+    return table[table.Labels.str.split(", ").apply(lambda found: label in found)]
+
+
+def references_table(scenario: Scenario) -> pd.DataFrame:
+    """One row per reference of the register, with how many of the scenario's numbers use it."""
+    uses = register(scenario).Source.value_counts()
+    rows = [{
+        "Reference": key, "Citation": ref.citation, "N": ref.n, "Design": ref.design, "Taken": ref.taken,
+        "Confidence": ref.confidence, "Access": ref.access, "Population": ref.population,
+        "Link": f"https://doi.org/{ref.doi}" if ref.doi else (ref.url or ""),
+        "Parameters": int(uses.get(key, 0)),
+    } for key, ref in scenario.references.items()]
+    return pd.DataFrame(rows).astype({"N": "Int64"})
+
+
+# --- completeness of the bundled files -----------------------------------------------------------
+def _blank_sentences(model: BaseModel, file: str, prefix: tuple[str, ...] = ()) -> list[Issue]:
+    issues = []
+    for path, obj, _ in sourced_numbers(model, prefix):
+        where = ".".join(path)
+        for field in ("assumption", "inferred"):
+            text = getattr(obj, field)
+            if text is not None and not text.strip():
+                issues.append(Issue(file, f"{where}.{field}", f"'{field}' must be a sentence, not blank", text))
+    return issues
+
+
+def _checked(issues: list[Issue], load, *args):
+    """``load(*args)``, or None with its ``ScenarioError`` issues added to ``issues``."""
+    try:
+        return load(*args)
+    except ScenarioError as exc:
+        issues += exc.issues
+        return None
+
+
+def provenance_issues(root: Path = BUNDLED) -> list[Issue]:
+    """Problems with the provenance of the numbers in a scenario folder (empty: all is well).
+
+    Every number of the phase library, the parameters, each patient and each strategy must name
+    a source that is a key of references.yaml or state a non-blank assumption; a patient's
+    ``assumptions`` must name patient fields and be sentences. Each problem names file and path.
+    """
+    issues: list[Issue] = []
+    references = _checked(issues, load_references, root)
+    if references is None:
+        return issues
+    phases_file = str(root / "phases.yaml")
+    raw = read_yaml(root / "phases.yaml")
+    for pid, entry in (raw.items() if isinstance(raw, dict) else ()):
+        if str(pid).startswith("x-"):
+            continue
+        phase = _checked(issues, validate, Phase, {"id": pid, **(entry or {})}, phases_file, str(pid))
+        if phase is not None:
+            issues += _unknown_sources(phase, references, phases_file, (str(pid),))
+            issues += _blank_sentences(phase, phases_file, (str(pid),))
+    library = _checked(issues, load_library, root)
+    parameters = _checked(issues, load_parameters, root, references)
+    if parameters is not None:
+        issues += _blank_sentences(parameters, str(root / "parameters.yaml"))
+    for path in bundled("patients", root).values():
+        patient = _checked(issues, patient_from, read_yaml(path), str(path), references)
+        if patient is not None:
+            for name, text in patient.assumptions.items():
+                if name not in Patient.model_fields:
+                    issues.append(Issue(str(path), f"assumptions.{name}", "not a patient field", name))
+                elif not text.strip():
+                    issues.append(Issue(str(path), f"assumptions.{name}", "must be a sentence, not blank", text))
+    if library is not None and parameters is not None:
+        for path in bundled("strategies", root).values():
+            strategy = _checked(issues, strategy_from, read_yaml(path), str(path), library, references, root, parameters.events)
+            if strategy is not None:
+                issues += _blank_sentences(strategy, str(path))
+    return issues
+
+
+def _unknown_sources(model: BaseModel, references: Mapping[str, Reference], file: str, prefix: tuple[str, ...]) -> list[Issue]:
+    return [
+        Issue(file, ".".join(path) + ".source", "unknown reference id; add it to references.yaml", obj.source)
+        for path, obj, _ in sourced_numbers(model, prefix)
+        if obj.source and obj.source not in references
+    ]
+
+
+__all__ = [
+    "LABELS", "WidenedBeta", "describe", "labels", "middle_90", "provenance_issues", "references_table",
+    "register", "sourced_numbers", "unit", "widened_lognormal", "widening", "widening_at", "with_label",
+]
