@@ -70,3 +70,11 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         else:
             df.to_csv(handle, index=False, encoding="utf-8")
     return path
+
+
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write ``data`` to ``path`` atomically (its directory must exist)."""
+    path = check_directory(path)
+    with _atomic(path) as handle:
+        handle.write(data)
+    return path

@@ -1,0 +1,98 @@
+"""``resectsim validate``: run the validation cohorts and compare the model with published figures.
+
+    resectsim validate [--reps N] [--seed S] [--report DIR] [--cohort NAME ...]
+
+Prints one row per published figure: cohort, figure, published value, the model's median and
+95% predictive interval (or its rate with a 95% CI), the interval the figure is judged against
+and whether it lies inside. ``--report DIR`` also writes Markdown, HTML and one PNG per figure.
+Bad input (an unknown cohort, a broken cohort file, a bad option) prints one line per problem
+and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .loader import ScenarioError
+from .validation import DEFAULT_REPLICATIONS, DEFAULT_SEED, display_table, load_cohorts, run_validation
+
+EXIT_BAD_INPUT = 2
+MIN_REPLICATIONS = 10  # fewer cannot give a 2.5th-97.5th percentile interval
+
+validate_app = typer.Typer(help="Compare the model with published cohorts (scenarios/validation).", add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(*lines: str) -> typer.Exit:
+    for line in lines:
+        err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _report_folder(report: Path) -> Path:
+    """``report`` if it is a folder or can be made one (its parent exists); else one error line."""
+    if report.exists() and not report.is_dir():
+        raise _fail(f"--report: {report} is a file, not a folder")
+    if not report.parent.is_dir():
+        raise _fail(f"--report: {report}: folder '{report.parent}' does not exist")
+    return report
+
+
+def table(validation) -> Table:
+    """The validation table as a Rich table; rows outside their interval in bold."""
+    t = validation.table
+    shown = display_table(t).assign(Cohort=t.cohort + t.role.map({"calibration": " (calibration)", "validation": ""}))
+    result = Table(
+        title=f"Validation: {t.replications.iloc[0]:,} simulated patients per cohort, seed {t.seed.iloc[0]}",
+        box=box.SIMPLE_HEAD, title_justify="left",
+    )
+    for column in shown.columns:
+        result.add_column(column, overflow="fold")
+    for inside, row in zip(t.inside, shown.itertuples(index=False)):
+        result.add_row(*(Text(str(v)) for v in row), style="" if inside else "bold")
+    return result
+
+
+@validate_app.callback(invoke_without_command=True)
+def validate(
+    reps: int = typer.Option(DEFAULT_REPLICATIONS, "--reps", help="Simulated patients per cohort."),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Random seed (same seed, same table)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Folder for validation.md, validation.html and charts."),
+    cohort: Optional[list[str]] = typer.Option(None, "--cohort", help="Cohort name (repeat for several); default all."),
+) -> None:
+    """Run the validation cohorts and compare the model with the published figures."""
+    if reps < MIN_REPLICATIONS:
+        raise _fail(f"--reps: must be at least {MIN_REPLICATIONS} (got {reps})")
+    if seed < 0:
+        raise _fail(f"--seed: must be 0 or more (got {seed})")
+    folder = _report_folder(report) if report is not None else None
+    if folder is not None:
+        try:
+            from .validation_report import write_report
+        except ModuleNotFoundError as missing:  # charts need the `dashboard` extra
+            raise _fail(f"--report needs {missing.name}: pip install 'resectsim[dashboard]'") from None
+    try:
+        cohorts = load_cohorts(cohort or None)
+    except ScenarioError as exc:
+        raise _fail(*str(exc).splitlines()) from None
+    validation = run_validation(cohorts, reps, seed)
+    out.print(table(validation))
+    t = validation.table
+    out.print(f"{int(t.inside.sum())} of {len(t)} published figures inside the model's 95% interval. "
+              "Calibration rows were used to set the parameters (consistency checks, not validation). "
+              "Decision support, not a validated prediction rule.", highlight=False)
+    if folder is not None:
+        try:
+            folder.mkdir(exist_ok=True)
+            files = write_report(validation, folder)
+        except OSError as exc:
+            raise _fail(f"--report: could not write to {folder}: {exc.strerror or exc}") from None
+        err.print(f"wrote {len(files)} files to {folder}", highlight=False)
