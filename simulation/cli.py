@@ -25,6 +25,7 @@ from . import __version__, analysis, loader
 from .io import OutputPathError, check_table_path, write_table
 from .loader import ScenarioError, load_scenario
 from .outcomes import RESULT_FIELDS
+from .precision import DEFAULT_MAXIMUM, Precision, PrecisionResults, SettingError, run_to_precision
 from .runner import Results, run as run_model
 from .scenario import Scenario
 
@@ -58,6 +59,7 @@ except ModuleNotFoundError as missing:
     sweep_app = typer.Typer(help=f"Parameter sweeps (unavailable: {missing.name} is not installed; "
                             "pip install 'resectsim[distributed]').")
 app.add_typer(sweep_app, name="sweep")
+from .validation_cli import validate_app; app.add_typer(validate_app, name="validate")  # noqa: E402, E702
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -75,12 +77,36 @@ def _load(patient: str, strategies: list[str]) -> Scenario:
         raise _fail(str(err).splitlines()) from None
 
 
-def _run(scenario: Scenario, reps: int, seed: int, workers: int) -> Results:
+def _run(scenario: Scenario, reps: int, seed: int, workers: int, target: Precision | None = None
+         ) -> tuple[Results, PrecisionResults | None]:
+    """``reps`` replications, or with a ``target`` a precision run whose pilot is ``reps``."""
     with _LazyProgress() as progress:
         try:
-            return run_model(scenario, reps, seed, workers=workers, progress=progress)
+            if target is None:
+                return run_model(scenario, reps, seed, workers=workers, progress=progress), None
+            done = run_to_precision(scenario, seed, target, _targeted(scenario), workers=workers, progress=progress)
+            return done.results, done
         except ValueError as err:  # e.g. replications < 1
             raise _fail(str(err).splitlines()) from None
+
+
+PRECISION_OPTIONS = {"relative": "--precision", "absolute": "--risk-precision", "minimum": "--reps", "maximum": "--max-reps"}
+DEFAULT_RISK_PRECISION = 0.01
+
+
+def _precision(relative: float | None, absolute: float | None, reps: int, max_reps: int | None) -> Precision | None:
+    """The precision target the options ask for (None: a fixed number of replications)."""
+    if relative is None and absolute is None:
+        if max_reps is not None:
+            raise _fail([f"--max-reps: only used with --precision or --risk-precision (got {max_reps})"])
+        return None
+    if relative is not None and absolute is None:
+        absolute = DEFAULT_RISK_PRECISION
+    try:
+        return Precision(relative, absolute, reps, max_reps if max_reps is not None else max(reps, DEFAULT_MAXIMUM))
+    except SettingError as err:
+        allowed = f"at least --reps ({reps})" if err.field == "maximum" else err.allowed
+        raise _fail([f"{PRECISION_OPTIONS[err.field]}: must be {allowed} (got {err.value})"]) from None
 
 
 def _checked_outputs(*paths: Path | None) -> None:
@@ -183,19 +209,22 @@ def _legend(scenario: Scenario) -> Table:
     return table
 
 
-def _risk_rows(scenario: Scenario, records: pd.DataFrame) -> list[tuple[str, str]]:
+def _risk_rows(scenario: Scenario) -> list[tuple[str, str]]:
     """(column, label) of the yes/no outcomes shown: complications by type, with their time frame."""
     types = scenario.parameters.complications.types
     rows = [("any_major_complication", RESULT_FIELDS["any_major_complication"][0])]
-    for column in analysis.complication_columns(records):
-        meta = types.get(column.removeprefix("complication_"))
-        rows.append((column, f"{meta.label} ({meta.time_frame})" if meta else analysis.label(column)))
+    rows += [(f"complication_{key}", f"{meta.label} ({meta.time_frame})") for key, meta in types.items()]
     return [*rows, ("massive_transfusion", RESULT_FIELDS["massive_transfusion"][0])]
+
+
+def _targeted(scenario: Scenario) -> list[str]:
+    """The outcomes the tables show, which a precision run must make precise."""
+    return [*SHOWN, *(c for c, _ in _risk_rows(scenario))]
 
 
 def _summary_tables(scenario: Scenario, records: pd.DataFrame) -> list[Table]:
     codes = _codes(scenario)
-    risks = _risk_rows(scenario, records)
+    risks = _risk_rows(scenario)
     summary = analysis.summarise(records, [*SHOWN, *(c for c, _ in risks)]).set_index(["outcome", "strategy"])
 
     values = _table("Outcomes per strategy", "Outcome", "", "Median", "5th–95th pct", "Mean [95% CI]")
@@ -232,7 +261,7 @@ def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:
         f"Paired differences on the same simulated patients: {first[1]} minus each other strategy "
         f"(risks in percentage points); P(better): share of patients better off with {first[1]} "
         "(less time, blood loss, transfusion, stay or risk; higher lowest haemoglobin)",
-        "Outcome", "", "Mean difference [95% CI]", "P(better)",
+        "Outcome", "", "Mean difference [95% CI]", "P(better) ± MCSE",
     )
     by = diffs.set_index(["outcome", "b"])
     for column in DIFFERENCES:
@@ -241,10 +270,56 @@ def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:
             d = by.loc[(column, name)]
             table.add_row(
                 _row_label(column) if i == 0 else "", f"{first[1]} − {code}",
-                f"{fmt(d.mean_difference)} [{fmt(d.ci_low)} to {fmt(d.ci_high)}]", _pct(d.p_a_better, 0) + "%",
+                f"{fmt(d.mean_difference)} [{fmt(d.ci_low)} to {fmt(d.ci_high)}]",
+                f"{_pct(d.p_a_better)}% ± {_pct(d.mcse_p_a_better)}",
                 end_section=i == len(others) - 1,
             )
     return table
+
+
+def _precision_table(scenario: Scenario, done: PrecisionResults) -> Table:
+    """Half-width reached per outcome and strategy, against its target."""
+    p, codes = done.precision, _codes(scenario)
+    names = [n for n in codes if n in set(done.table.strategy)]
+    goals = [f"±{100 * p.relative:g}% of the mean" if p.relative is not None else "",
+             f"±{100 * p.absolute:g} percentage point{'' if p.absolute == 0.01 else 's'} (pp) for risks"
+             if p.absolute is not None else ""]
+    table = _table(
+        f"Precision: 95% CI half-width reached after {done.replications:,} simulated patients per strategy "
+        f"(pilot {p.minimum:,}, at most {p.maximum:,}); target {' and '.join(g for g in goals if g)}",
+        "Outcome", "Target", *(codes[n] for n in names),
+    )
+    by = done.table.set_index(["outcome", "strategy"])
+    labels = dict(_risk_rows(scenario))
+    for column in dict.fromkeys(done.table.outcome):
+        first = by.loc[(column, names[0])]
+        relative = first.scale == "relative"
+        shown = (lambda x: f"±{100 * x:.1f}%") if relative else (lambda x: f"±{100 * x:.1f} pp")
+        table.add_row(
+            Text(labels.get(column) or _row_label(column)),
+            shown(first.target),
+            *(Text(shown(r.achieved) + ("" if r.reached else " not reached"), style="" if r.reached else "bold")
+              for r in (by.loc[(column, n)] for n in names)),
+        )
+    return table
+
+
+def _precision_line(done: PrecisionResults) -> str:
+    short = done.table[~done.table.reached]
+    if short.empty:
+        return f"Every precision target reached with {done.replications:,} simulated patients per strategy."
+    return (f"{len(short)} precision target(s) NOT reached at the maximum of {done.replications:,} simulated patients "
+            f"per strategy: {', '.join(dict.fromkeys(short.outcome))}.")
+
+
+def _precision_json(done: PrecisionResults) -> dict:
+    p = done.precision
+    return {
+        "replications": done.replications, "pilot_replications": p.minimum, "max_replications": p.maximum,
+        "checkpoints": list(done.checkpoints), "relative_target": p.relative, "risk_target": p.absolute,
+        "reached": done.reached,
+        "outcomes": _json_rows(done.table),
+    }
 
 
 def _provenance(scenario: Scenario, results: Results) -> dict:
@@ -265,8 +340,20 @@ def _json_rows(df: pd.DataFrame) -> list[dict]:
 
 # --- commands ------------------------------------------------------------------------------------
 PatientArg = Annotated[str, typer.Argument(help="Bundled patient name (see `resectsim list`) or a patient YAML file.")]
-RepsOpt = Annotated[int, typer.Option("--reps", "-n", help="Replications (simulated patients) per strategy.")]
+RepsOpt = Annotated[int, typer.Option(
+    "--reps", "-n", help="Replications (simulated patients) per strategy; with --precision, the pilot (minimum).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives identical results.")]
+PrecisionOpt = Annotated[float | None, typer.Option(
+    "--precision", metavar="REL",
+    help="Run until the 95% CI half-width of each shown continuous outcome is at most REL times its mean "
+    "(0.02 = ±2%); --reps is then the pilot. See simulation/precision.py for the stopping rule.")]
+RiskPrecisionOpt = Annotated[float | None, typer.Option(
+    "--risk-precision", metavar="ABS",
+    help=f"... and that of each shown risk at most ABS (0.01 = ±1 percentage point; default "
+    f"{DEFAULT_RISK_PRECISION} with --precision).")]
+MaxRepsOpt = Annotated[int | None, typer.Option(
+    "--max-reps", metavar="N", help=f"With --precision: stop at N replications per strategy (default {DEFAULT_MAXIMUM:,}) "
+    "and report the targets not reached.")]
 
 
 def _version(show: bool) -> None:
@@ -297,11 +384,15 @@ def compare(
         "--out", "-o", help="Write the per-replication records here (.parquet or .csv).")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print summaries, paired differences and provenance as JSON instead of tables.")] = False,
+    precision: PrecisionOpt = None,
+    risk_precision: RiskPrecisionOpt = None,
+    max_reps: MaxRepsOpt = None,
 ) -> None:
     """Compare strategies for one patient: outcome distributions, risks, paired differences."""
+    target = _precision(precision, risk_precision, reps, max_reps)
     _checked_outputs(out)
     scenario = _load(patient, list(strategy or DEFAULT_STRATEGIES))
-    results = _run(scenario, reps, seed, workers)
+    results, done = _run(scenario, reps, seed, workers, target)
     if out is not None:
         _write(results.records, out, "records")
     diffs = _difference_rows(scenario, results.records)
@@ -311,6 +402,8 @@ def compare(
             "summaries": _json_rows(analysis.summarise(results.records)),
             "paired_differences": _json_rows(diffs),
         }
+        if done is not None:
+            doc["precision"] = _precision_json(done)
         typer.echo(json.dumps(doc, indent=2, allow_nan=False))
         return
     console = Console()
@@ -319,6 +412,9 @@ def compare(
         f"{scenario.patient.name}: {p['replications']} simulated patients per strategy, seed {p['seed']}, "
         f"scenario {p['scenario_digest']}, resectsim {p['resectsim_version']}"), style="bold")
     console.print(_legend(scenario))
+    if done is not None:
+        console.print(_precision_table(scenario, done))
+        console.print(_precision_line(done), style="bold")
     for table in _summary_tables(scenario, results.records):
         console.print(table)
     if len(scenario.strategies) > 1:
@@ -337,11 +433,20 @@ def run_command(
     stages: Annotated[Path | None, typer.Option(
         help="Also write one row per (replication, stage) here (.parquet or .csv).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (results do not depend on it).")] = 1,
+    precision: PrecisionOpt = None,
+    risk_precision: RiskPrecisionOpt = None,
+    max_reps: MaxRepsOpt = None,
 ) -> None:
     """Run one strategy and write the raw per-replication records."""
+    target = _precision(precision, risk_precision, reps, max_reps)
     _checked_outputs(out, stages)
     scenario = _load(patient, [strategy])
-    results = _run(scenario, reps, seed, workers)
+    results, done = _run(scenario, reps, seed, workers, target)
+    if done is not None:  # stdout stays empty, as without --precision; the report goes with the other messages
+        console = Console(stderr=True)
+        console.print(_legend(scenario))
+        console.print(_precision_table(scenario, done))
+        console.print(_precision_line(done), style="bold")
     _write(results.records, out, "records")
     if stages is not None:
         _write(results.stages, stages, "stage rows")

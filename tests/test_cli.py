@@ -89,11 +89,15 @@ def test_compare_paired_differences_are_first_minus_each_other(reference, tables
     d = analysis.paired_differences(results.records, a, b, ["los_days"]).iloc[0]
     los = next(line for line in lines[start:] if line.lstrip().startswith("Hospital stay (days)"))
     assert f"{d.mean_difference:+.1f} [{d.ci_low:+.1f} to {d.ci_high:+.1f}]" in los
-    assert los.rstrip().endswith(f"{100 * d.p_a_better:.0f}%")
+    # P(better) with its Monte Carlo standard error, sqrt(p(1-p)/n) over the 200 paired replications.
+    mcse = (d.p_a_better * (1 - d.p_a_better) / 200) ** 0.5
+    assert d.mcse_p_a_better == pytest.approx(mcse, rel=1e-12) and mcse > 0.002
+    assert los.rstrip().endswith(f"{100 * d.p_a_better:.1f}% ± {100 * mcse:.1f}")
     # Lowest haemoglobin: higher is better, so P(better) is the share with a higher value under A.
     xa, xb = analysis.paired(results.records, a, b, "lowest_hb_g_dl")
     hb = next(line for line in lines[start:] if line.lstrip().startswith("Lowest haemoglobin"))
-    assert hb.rstrip().endswith(f"{100 * (xa > xb).mean():.0f}%")
+    p = (xa > xb).mean()
+    assert hb.rstrip().endswith(f"{100 * p:.1f}% ± {100 * (p * (1 - p) / 200) ** 0.5:.1f}")
     assert (xa > xb).mean() != pytest.approx((xa < xb).mean(), abs=0.01)  # the check can tell them apart
 
 
