@@ -401,3 +401,15 @@ def interval_text(row: pd.Series) -> str:
     if row.statistic == "case":
         return f"{row.interval_low:,.0f}–{row.interval_high:,.0f}"
     return f"{row.statistic} of {row.n}: {row.interval_low:,.0f}–{row.interval_high:,.0f}"
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as people read it: one row per figure, texts instead of numbers."""
+    return pd.DataFrame({
+        "Cohort": table.cohort_label + np.where(table.role == "calibration", " (calibration)", ""),
+        "Figure": table.figure,
+        "Published": table.apply(published_text, axis=1),
+        "Model (median, 95% PI / rate, 95% CI)": table.apply(model_text, axis=1),
+        "Compared with (95%)": table.apply(interval_text, axis=1),
+        "Result": np.where(table.inside, "inside", "OUTSIDE"),
+    })
