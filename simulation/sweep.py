@@ -49,8 +49,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import designs
-from .distributions import Z95 as Z_P95
-from .distributions import BetaEvents, Distribution, LogNormal, Uniform
+from .distributions import Distribution, Uniform
 from .loader import BUNDLED, Issue, ScenarioError, bundled, load_scenario, read_yaml, validate
 from .outcomes import RESULT_FIELDS
 from .scenario import Scenario
@@ -258,17 +257,21 @@ def outcome_columns(scenario: Scenario) -> tuple[str, ...]:
 
 
 def _inferred(target: Target, tree: dict):
-    """The scenario's own uncertainty about a target: ci95 -> lognormal, events/n -> beta."""
+    """The scenario's own uncertainty about a target: ci95 -> lognormal, events/n -> beta, each
+    widened by the factors of the target's evidence labels (``simulation.evidence``)."""
+    from . import evidence
+
     node = tree
     for key in target.locations[0]:
         node = node[key]
     prov = {"source": node["source"]} if node.get("source") else {"assumption": f"Uncertainty of {target.canonical} as given in the scenario."}
+    factor = evidence.widening_at(node, tree)
     if target.mode is Mode.VALUE and node.get("ci95") and node["ci95"][0] > 0:
         lo, hi = node["ci95"]
         sigma = (math.log(hi) - math.log(lo)) / (2 * Z975)
-        return LogNormal(dist="lognormal", median=node["value"], p95=node["value"] * math.exp(Z_P95 * sigma), **prov)
+        return evidence.widened_lognormal(node["value"], sigma, factor, **prov)
     if target.mode is Mode.PROBABILITY and node.get("events") is not None:
-        return BetaEvents(dist="beta", events=node["events"], n=node["n"], **prov)
+        return evidence.WidenedBeta(node["events"], node["n"], factor)
     return None
 
 

@@ -153,19 +153,23 @@ def test_saltelli_and_morris_shapes_and_determinism():
 
 
 def test_psa_uses_the_scenarios_own_uncertainty(tmp_path):
-    """events/n -> Beta(k + 1, n - k + 1); ci95 -> lognormal with that 95% interval."""
+    """events/n -> Beta(k' + 1, n' - k' + 1), n' = n / f^2; ci95 -> lognormal with that 95% interval's
+    log-SD times f; f the product of the evidence widening factors (the seed case is a child)."""
     params = [
-        {"path": "icu.admission", "label": "icu"},  # 32/113
-        {"path": "modifiers.revision.event_odds.durotomy", "label": "or"},  # 2.28 [1.84, 2.83]
+        {"path": "icu.admission", "label": "icu"},  # 32/113, charest_morin2020: abstract-only, adult-to-child
+        {"path": "modifiers.revision.event_odds.durotomy", "label": "or"},  # 2.28 [1.84, 2.83], alshameeri2021: adult-to-child
     ]
     spec, file = load_spec(write_spec(tmp_path, design="psa", samples=4000, parameters=params))
     plan = plan_sweep(spec, file)
     icu, odds = plan.points[:, 0], plan.points[:, 1]
-    beta = stats.beta(33, 82)
+    widening = plan.scenario.parameters.widening
+    f_icu, f_or = widening.abstract_only.value * widening.adult_to_child.value, widening.adult_to_child.value
+    beta = stats.beta(32 / f_icu**2 + 1, (113 - 32) / f_icu**2 + 1)
     assert icu.mean() == pytest.approx(beta.mean(), abs=4 * beta.std() / np.sqrt(4000))
-    assert np.percentile(odds, [2.5, 97.5]) == pytest.approx([1.84, 2.83], rel=0.03)
-    # median = the point estimate 2.28, width from the ci95 (2.28 is not quite its geometric centre)
-    assert [plan.parameters[1].low, plan.parameters[1].high] == pytest.approx([1.84, 2.83], rel=0.005)
+    # median = the point estimate 2.28, log-SD from the ci95 (2.28 is not quite its geometric centre)
+    half = f_or * (np.log(2.83) - np.log(1.84)) / 2
+    assert np.percentile(odds, [2.5, 97.5]) == pytest.approx(2.28 * np.exp([-half, half]), rel=0.03)
+    assert [plan.parameters[1].low, plan.parameters[1].high] == pytest.approx(2.28 * np.exp([-half, half]), rel=0.005)
 
 
 def test_design_depends_on_the_seed_only(tmp_path):
