@@ -5,18 +5,22 @@ distribution through a standard-normal score ``z`` (``ppf_normal``), so one late
 factor can be mixed into many activities (a Gaussian copula) while every marginal stays
 exactly the distribution written in the file.
 
-Conversions (inferred, stated in ``../shared/evidence/evidence.md``):
+Conversions (inferred, stated in ``../shared/evidence/evidence.md``), each done once, in
+``simulation.published`` (which names the methods and references):
 
 * lognormal from median and p95: ``mu = ln(median)``, ``sigma = (ln(p95) - mu) / 1.645``;
 * lognormal from median and range of a series of n: ``sigma = (ln(max) - ln(min)) / xi(n)``,
   ``xi(n) = 2 * Phi^-1((n - 0.375) / (n + 0.25))`` (Wan et al. 2014 on the log scale);
+* lognormal from median and quartiles q1, q3 (optionally of a series of n):
+  ``sigma = (ln(q3) - ln(q1)) / eta(n)``, ``eta(n) = 2 * Phi^-1((0.75 n - 0.125) / (n + 0.25))``
+  (Wan et al. 2014 on the log scale); without n, ``eta = 2 * Phi^-1(0.75) = 1.349`` (the large-n limit);
 * lognormal from mean and SD: moments matched on the natural scale;
-* Beta from events/N: ``Beta(k + 1, N - k + 1)``.
+* gamma from mean and SD: moments matched (``shape = mean^2 / sd^2``, ``scale = sd^2 / mean``);
+* Beta from events/N: ``Beta(k + 1, N - k + 1)`` (a uniform prior).
 """
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import Annotated, Literal, Union
 
@@ -24,7 +28,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special, stats
 
-Z95 = stats.norm.ppf(0.95)
+from . import published
+
+Z95 = published.Z95  # standard-normal 95th percentile (used by the schema's readers)
 
 
 class Sourced(BaseModel):
@@ -123,14 +129,17 @@ class Fixed(_Dist):
 
 
 class LogNormal(_Dist):
-    """Lognormal from ``median`` + ``p95``, ``median`` + ``min``/``max``/``n``, or ``mean`` + ``sd``."""
+    """Lognormal from ``median`` + ``p95``, ``median`` + ``min``/``max``/``n``, ``median`` +
+    ``q1``/``q3`` (+ ``n``), or ``mean`` + ``sd``."""
 
     dist: Literal["lognormal"]
     median: float | None = Field(None, gt=0)
     p95: float | None = Field(None, gt=0)
     min: float | None = Field(None, gt=0)
     max: float | None = Field(None, gt=0)
-    n: int | None = Field(None, ge=2, description="Size of the series the range comes from.")
+    q1: float | None = Field(None, gt=0, description="First quartile (25th percentile) of the series.")
+    q3: float | None = Field(None, gt=0, description="Third quartile (75th percentile) of the series.")
+    n: int | None = Field(None, ge=2, description="Size of the series the range or quartiles come from.")
     mean_: float | None = Field(None, gt=0, alias="mean")
     sd: float | None = Field(None, gt=0)
 
@@ -138,38 +147,52 @@ class LogNormal(_Dist):
 
     @model_validator(mode="after")
     def _one_form(self):
-        given = {k for k in ("median", "p95", "min", "max", "n", "mean_", "sd") if getattr(self, k) is not None}
-        forms = ({"median", "p95"}, {"median", "min", "max", "n"}, {"mean_", "sd"})
+        given = {k for k in ("median", "p95", "min", "max", "q1", "q3", "n", "mean_", "sd") if getattr(self, k) is not None}
+        forms = ({"median", "p95"}, {"median", "min", "max", "n"}, {"median", "q1", "q3"}, {"median", "q1", "q3", "n"}, {"mean_", "sd"})
         if given not in forms:
             raise ValueError(
-                "lognormal needs exactly one of: median + p95; median + min + max + n; mean + sd "
+                "lognormal needs exactly one of: median + p95; median + min + max + n; "
+                "median + q1 + q3 (+ n); mean + sd "
                 f"(got {', '.join(sorted(k.rstrip('_') for k in given)) or 'nothing'})"
             )
-        if self.p95 is not None and self.p95 <= self.median:
-            raise ValueError(f"p95 ({self.p95}) must exceed median ({self.median})")
-        if self.min is not None and not (self.min < self.max and self.min <= self.median <= self.max):
-            raise ValueError(f"need min < max and min <= median <= max (got {self.min}, {self.median}, {self.max})")
+        self.fit()  # the conversion checks the numbers' order (min <= median <= max, ...)
         return self
+
+    def fit(self) -> published.LogNormalFit:
+        """The lognormal this form describes (``simulation.published`` does the conversion)."""
+        if self.p95 is not None:
+            return published.lognormal_from_median_p95(self.median, self.p95)
+        if self.min is not None:
+            return published.lognormal_from_range(self.median, self.min, self.max, self.n)
+        if self.q1 is not None:
+            return published.lognormal_from_iqr(self.q1, self.median, self.q3, self.n)
+        return published.lognormal_from_mean_sd(self.mean_, self.sd)
 
     @property
     def mu_sigma(self) -> tuple[float, float]:
         """Location and scale on the log scale."""
-        if self.p95 is not None:
-            mu = math.log(self.median)
-            return mu, (math.log(self.p95) - mu) / Z95
-        if self.n is not None:
-            xi = 2 * stats.norm.ppf((self.n - 0.375) / (self.n + 0.25))
-            return math.log(self.median), (math.log(self.max) - math.log(self.min)) / xi
-        s2 = math.log1p((self.sd / self.mean_) ** 2)
-        return math.log(self.mean_) - s2 / 2, math.sqrt(s2)
+        fit = self.fit()
+        return fit.mu, fit.sigma
 
     def ppf_normal(self, z):
         mu, sigma = self.mu_sigma
         return np.exp(mu + sigma * np.asarray(z))
 
     def frozen(self):
-        mu, sigma = self.mu_sigma
-        return stats.lognorm(s=sigma, scale=math.exp(mu))
+        return self.fit().frozen()
+
+
+class Gamma(_Dist):
+    """Gamma from ``mean`` + ``sd`` (moments matched): a skewed positive quantity reported as mean +/- SD."""
+
+    dist: Literal["gamma"]
+    mean_: float = Field(gt=0, alias="mean")
+    sd: float = Field(gt=0)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def frozen(self):
+        return published.gamma_from_mean_sd(self.mean_, self.sd).frozen()
 
 
 class Triangular(_Dist):
@@ -222,7 +245,7 @@ class BetaEvents(_Dist):
         return self
 
     def frozen(self):
-        return stats.beta(self.events + 1, self.n - self.events + 1)
+        return published.beta_from_events(self.events, self.n)
 
 
 @lru_cache(maxsize=4096)
@@ -232,6 +255,6 @@ def _frozen(dist: _Dist):
 
 
 Distribution = Annotated[
-    Union[Fixed, LogNormal, Triangular, Uniform, BetaEvents], Field(discriminator="dist")
+    Union[Fixed, LogNormal, Gamma, Triangular, Uniform, BetaEvents], Field(discriminator="dist")
 ]
-DIST_KINDS = ("fixed", "lognormal", "triangular", "uniform", "beta")
+DIST_KINDS = ("fixed", "lognormal", "gamma", "triangular", "uniform", "beta")

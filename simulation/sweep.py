@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -52,6 +51,7 @@ from . import designs
 from .distributions import Distribution, Uniform
 from .loader import BUNDLED, Issue, ScenarioError, bundled, load_scenario, read_yaml, validate
 from .outcomes import RESULT_FIELDS
+from .published import lognormal_from_ratio_ci
 from .scenario import Scenario
 from .sweep_paths import Mode, PathError, Target, apply, resolve
 
@@ -267,8 +267,7 @@ def _inferred(target: Target, tree: dict):
     prov = {"source": node["source"]} if node.get("source") else {"assumption": f"Uncertainty of {target.canonical} as given in the scenario."}
     factor = evidence.widening_at(node, tree)
     if target.mode is Mode.VALUE and node.get("ci95") and node["ci95"][0] > 0:
-        lo, hi = node["ci95"]
-        sigma = (math.log(hi) - math.log(lo)) / (2 * Z975)
+        sigma = lognormal_from_ratio_ci(node["value"], *node["ci95"]).sigma
         return evidence.widened_lognormal(node["value"], sigma, factor, **prov)
     if target.mode is Mode.PROBABILITY and node.get("events") is not None:
         return evidence.WidenedBeta(node["events"], node["n"], factor)

@@ -24,7 +24,7 @@ What varying the addressed leaf means (``Mode``):
   set and ``events``/``n`` dropped;
 * ``scale``: a distribution (``{dist: ...}``, e.g. ``...phases[4].bleeding``) is scaled: the swept
   number is a multiplier ``k > 0`` on the random variable, so every location and scale key
-  (value, median, p95, min, mode, max, mean, sd) is multiplied by ``k`` and the shape (the
+  (value, median, p95, min, mode, max, q1, q3, mean, sd) is multiplied by ``k`` and the shape (the
   coefficient of variation) stays; the base is 1. A beta distribution is a proportion and cannot
   be scaled: name ``.events`` or ``.n`` instead.
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-SCALE_KEYS = ("value", "median", "p95", "min", "mode", "max", "mean", "sd")
+SCALE_KEYS = ("value", "median", "p95", "min", "mode", "max", "q1", "q3", "mean", "sd")
 _TOP = ("patient", "strategies", "parameters", "phases")
 _TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 

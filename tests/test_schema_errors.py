@@ -141,7 +141,8 @@ def test_lognormal_with_an_incomplete_parameter_set(tmp_path):
     issue = only_issue(write(tmp_path, data))
     assert issue.path == f"{PHASES}[1].duration_min"
     assert issue.message == (
-        "lognormal needs exactly one of: median + p95; median + min + max + n; mean + sd (got median)"
+        "lognormal needs exactly one of: median + p95; median + min + max + n; median + q1 + q3 (+ n); "
+        "mean + sd (got median)"
     )
 
 
@@ -151,15 +152,15 @@ def test_unknown_key_inside_a_distribution_lists_that_distributions_keys(tmp_pat
     issue = only_issue(write(tmp_path, data))
     assert issue.path == f"{PHASES}[1].duration_min.shape"
     assert issue.message == f"unknown field 'shape'; allowed here: {allowed(LogNormal)}"
-    assert "mean, median, min, n, p95, sd" in issue.message
+    assert "mean, median, min, n, p95, q1, q3, sd" in issue.message
 
 
 def test_unknown_distribution_kind_lists_the_kinds(tmp_path):
-    data = with_phase(1, {"use": "posterior_exposure", "duration_min": {"dist": "gamma", "shape": 2, "assumption": NOTE}})
+    data = with_phase(1, {"use": "posterior_exposure", "duration_min": {"dist": "weibull", "shape": 2, "assumption": NOTE}})
     issue = only_issue(write(tmp_path, data))
     assert issue.path == f"{PHASES}[1].duration_min.dist"
-    assert issue.value == "gamma"
-    assert issue.message == "missing or unknown 'dist'; allowed: fixed, lognormal, triangular, uniform, beta"
+    assert issue.value == "weibull"
+    assert issue.message == "missing or unknown 'dist'; allowed: fixed, lognormal, gamma, triangular, uniform, beta"
 
 
 def test_probability_above_one(tmp_path):
@@ -347,7 +348,7 @@ def test_distribution_without_kind_lists_the_kinds(tmp_path):
     data = with_phase(1, {"use": "posterior_exposure", "duration_min": {"median": 20, "p95": 38, "assumption": NOTE}})
     issue = only_issue(write(tmp_path, data))
     assert issue.path == f"{PHASES}[1].duration_min.dist"
-    assert "fixed, lognormal, triangular, uniform, beta" in issue.message.replace("'", "")
+    assert "fixed, lognormal, gamma, triangular, uniform, beta" in issue.message.replace("'", "")
 
 
 # --- property: any mutation validates or raises ScenarioError, never anything else ---------------
