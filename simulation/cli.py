@@ -60,6 +60,7 @@ except ModuleNotFoundError as missing:
                             "pip install 'resectsim[distributed]').")
 app.add_typer(sweep_app, name="sweep")
 from .validation_cli import validate_app; app.add_typer(validate_app, name="validate")  # noqa: E402, E702
+from .evidence_cli import evidence; app.command("evidence")(evidence)  # noqa: E402, E702
 
 
 # --- errors --------------------------------------------------------------------------------------

@@ -99,6 +99,8 @@ def unit(path: tuple[str, ...], obj: Sourced) -> str:
     """The unit of the number at ``path``, read from the field names (``_min``, ``_ml_per_kg``, ...)."""
     if isinstance(obj, (Probability, BetaEvents)):
         return "probability"
+    if len(path) > 1 and path[-2] in RATIO_PARENTS:  # keyed by what it applies to, e.g. more_than_two_levels
+        return RATIO_PARENTS[path[-2]]
     for part in reversed(path):
         if part in RATIO_PARENTS:
             return RATIO_PARENTS[part]
