@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import evidence, state, ui
 from simulation import ScenarioError
+from simulation.evidence import LABELS, references_table, register, with_label
 
 inputs = state.inputs()
 st.title("Evidence and assumptions")
@@ -15,7 +16,7 @@ try:
 except ScenarioError as exc:
     ui.show_issues(exc)
     st.stop()
-table = evidence.parameter_table(scenario)
+table = register(scenario)
 assumed = int((table.Basis == "assumption").sum())
 left, middle, right = st.columns(3)
 left.metric("Numbers in the model", len(table))
@@ -24,15 +25,22 @@ right.metric("Assumptions", assumed, help="Stated in a sentence next to the numb
 st.markdown(
     f"Scenario **{scenario.digest()}** (the current patient with every available strategy). Most phase-level times, "
     "bleeding rates and event risks are **assumptions**, calibrated so that the index case and published series fall "
-    "inside the simulated ranges; treat them as the team's best estimates, not measurements."
+    "inside the simulated ranges; treat them as the team's best estimates, not measurements. "
+    "**Labels** mark numbers to trust less: *assumption* (no source), *inferred* (derived from a source by "
+    "arithmetic), *abstract-only* (the source was read in an abstract only) and *adult-to-child* (an adult "
+    f"figure applied to {'this child' if scenario.is_child else 'a child; not for this adult patient'}). "
+    "In probabilistic sensitivity analysis their uncertainty is widened by the factor shown (factors multiply)."
 )
 
 params, patient, plans, refs = st.tabs(["Parameters", "Patient", "Phase plans", "References"])
 with params:
-    left, right = st.columns([1, 2])
+    left, middle, right = st.columns([2, 1, 2])
     basis = left.radio("Show", ("All", "Published source", "Assumption"), horizontal=True, key="evidence_basis")
+    label = middle.selectbox("Label", ("Any", *LABELS), key="evidence_label")
     query = right.text_input("Filter", placeholder="e.g. durotomy, transfusion, vessel", key="evidence_query")
     shown = table if basis == "All" else table[table.Basis == ("source" if basis == "Published source" else "assumption")]
+    if label != "Any":
+        shown = with_label(shown, label)
     if query:
         mask = shown.apply(lambda row: query.lower() in " ".join(map(str, row.values)).lower(), axis=1)
         shown = shown[mask]
@@ -55,6 +63,15 @@ with plans:
         "multipliers give this patient's. Event risks are per phase, after this patient's odds ratios."
     )
 with refs:
+    references = references_table(scenario)
+    st.dataframe(
+        references, hide_index=True,
+        column_config={"Link": st.column_config.LinkColumn("Link"), "Taken": st.column_config.TextColumn("Taken", width="large")},
+    )
+    st.caption(
+        "N: patients (studies for a meta-analysis without a patient total). Confidence: the evidence flag of the "
+        "figures taken. Access: what was read. Parameters: numbers of this scenario that cite the reference."
+    )
     for key, ref in scenario.references.items():
-        link = f" [doi:{ref.doi}](https://doi.org/{ref.doi})" if ref.doi else (f" [{ref.url}]({ref.url})" if ref.url else "")
-        st.markdown(f"**{key}** — {ref.citation}{link}" + (f"  \n*{ref.note}*" if ref.note else ""))
+        if ref.note:
+            st.markdown(f"**{key}** — {ref.citation}  \n*{ref.note}*")

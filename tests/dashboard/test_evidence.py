@@ -1,12 +1,13 @@
-"""The evidence page's tables: every sourced number with its basis, and each phase plan."""
+"""The evidence page: the register (every sourced number with its basis and labels), each phase plan, the references."""
 
 import json
 
 import pytest
 from dashboard_helpers import no_exceptions
 
-from dashboard.evidence import parameter_table, patient_table, phase_plan
+from dashboard.evidence import patient_table, phase_plan
 from simulation import load_scenario
+from simulation.evidence import register
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def _sourced(node, where=()) -> set:
     with a source or an assumption; phases are keyed by id, as one library phase recurs."""
     found = set()
     if isinstance(node, dict):
-        if node.get("source") or node.get("assumption"):
+        if isinstance(node.get("source"), str) or isinstance(node.get("assumption"), str):  # not widening.assumption
             return {(where, json.dumps(node, sort_keys=True))}
         if "id" in node and "duration_min" in node:
             where = ("phase", node["id"])
@@ -32,7 +33,7 @@ def _sourced(node, where=()) -> set:
 
 
 def test_every_parameter_has_a_basis_and_a_citation_or_sentence(seed):
-    table = parameter_table(seed)
+    table = register(seed)
     assert set(table.Basis) == {"source", "assumption"}
     assert table["Source or assumption"].str.len().min() > 10
     expected = _sourced(seed.parameters.model_dump(by_alias=True))
@@ -42,7 +43,7 @@ def test_every_parameter_has_a_basis_and_a_citation_or_sentence(seed):
 
 
 def test_known_entries(seed):
-    table = parameter_table(seed).set_index("Parameter")
+    table = register(seed).set_index("Parameter")
     trigger = table.loc["transfusion.trigger_hb_g_dl"]
     assert (trigger.Value, trigger.Unit, trigger.Basis) == ("7", "g/dL", "source")
     assert "Lacroix" in trigger["Source or assumption"]
@@ -80,3 +81,15 @@ def test_evidence_page(app):
     assert counts["Assumptions"] > counts["From a published source"]
     app.text_input(key="evidence_query").set_value("trigger").run()
     assert any("transfusion.trigger_hb_g_dl" in t.value.Parameter.iloc[0] for t in app.table)
+
+
+def test_evidence_page_filters_by_label_and_lists_the_references(app):
+    app.run()
+    app.switch_page("views/3_Evidence.py").run()
+    app.selectbox(key="evidence_label").set_value("adult-to-child").run()
+    no_exceptions(app)
+    shown = [t.value for t in app.table if "Labels" in t.value.columns]
+    assert shown and all(t.Labels.str.contains("adult-to-child").all() for t in shown)
+    assert any(t.Parameter.str.startswith("complications.types.csf_leak.baseline").any() for t in shown)
+    (references,) = [d.value.set_index("Reference") for d in app.dataframe if "Reference" in d.value.columns]
+    assert references.loc["kanazawa2021", "N"] == 307 and references.loc["kanazawa2021", "Parameters"] > 0
