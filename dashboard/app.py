@@ -21,6 +21,7 @@ PAGES = (
     ("views/2_Counselling.py", "Counselling", ":material/family_restroom:"),
     ("views/3_Evidence.py", "Evidence and assumptions", ":material/menu_book:"),
     ("views/5_Sweeps.py", "Sweeps", ":material/tune:"),
+    ("views/6_Validation.py", "Validation", ":material/fact_check:"),
     ("views/4_About.py", "About", ":material/info:"),
 )
 

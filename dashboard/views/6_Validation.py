@@ -1,0 +1,47 @@
+"""Validation: the model against the index case and published series (scenarios/validation)."""
+
+import streamlit as st
+
+from simulation import ScenarioError
+from simulation.validation import DEFAULT_REPLICATIONS, DEFAULT_SEED, display_table, load_cohorts, run_validation
+from simulation.validation_report import CAVEAT, chart
+from dashboard import ui
+
+
+@st.cache_data(show_spinner="Running the validation cohorts…", max_entries=4)
+def validation(replications: int, seed: int):
+    """The validation table and each figure's compared distribution (cached per run settings)."""
+    result = run_validation(load_cohorts(), replications, seed)
+    return result.table, result.distributions
+
+
+st.title("Validation")
+st.markdown(f"**{CAVEAT}**")
+try:
+    table, distributions = validation(DEFAULT_REPLICATIONS, DEFAULT_SEED)
+except ScenarioError as exc:
+    ui.show_issues(exc)
+    st.stop()
+
+left, middle, right = st.columns(3)
+left.metric("Published figures", len(table))
+middle.metric("Inside the model's 95% interval", int(table.inside.sum()))
+right.metric("Of them calibration targets", int((table.role == "calibration").sum()),
+             help="Used to set the parameters: a consistency check, not validation.")
+st.markdown(
+    f"{DEFAULT_REPLICATIONS:,} simulated patients per cohort, seed {DEFAULT_SEED}. A value from one patient is "
+    "judged against one simulated patient's 95% predictive interval; a series **mean** against the 95% interval of "
+    "the mean of N simulated patients; k of N patients against the Binomial(N, model rate) interval. "
+    "What was changed after this comparison and why the misses remain: `docs/validation.md`."
+)
+st.dataframe(display_table(table), hide_index=True, use_container_width=True)
+
+st.subheader("Each figure against the model")
+names = list(dict.fromkeys(table.cohort))
+labels = dict(zip(table.cohort, table.cohort_label))
+name = st.selectbox("Cohort", names, format_func=labels.get, key="validation_cohort")
+for i in table.index[table.cohort == name]:
+    row = table.loc[i]
+    st.altair_chart(chart(row, distributions[i]), use_container_width=True)
+    if row.note:
+        st.caption(f"{row.note} Source: {row.source}.")
