@@ -176,7 +176,8 @@ def differences_chart(diffs: pd.DataFrame, labels: dict[str, str], reference_lab
         alt.Tooltip("mean_difference:Q", title="Mean difference", format=",.2f"),
         alt.Tooltip("ci_low:Q", title="95% CI from", format=",.2f"),
         alt.Tooltip("ci_high:Q", title="95% CI to", format=",.2f"),
-        alt.Tooltip("p_reference_better:Q", title=f"P({reference_label} better)", format=".0%"),
+        alt.Tooltip("p_reference_better:Q", title=f"P({reference_label} better)", format=".1%"),
+        alt.Tooltip("mcse_p_reference_better:Q", title="± Monte Carlo standard error", format=".1%"),
     ]
     bar = base.mark_rule(strokeWidth=3).encode(x=alt.X("ci_low:Q", title=None), x2="ci_high:Q", tooltip=tip)
     dot = base.mark_point(filled=True, size=110, opacity=1).encode(x="mean_difference:Q", tooltip=tip)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from simulation import RESULT_FIELDS, Scenario, __version__, run
 from simulation.analysis import exceedance, paired_differences, summarise
+from simulation.precision import share_mcse
 
 from .display import CONTINUOUS, EXCEEDANCES, SHOWN, Shown
 
@@ -159,7 +160,9 @@ def differences(comparison: Comparison, reference: str) -> pd.DataFrame:
     """``reference`` minus each other strategy, paired by replication (common random numbers).
 
     Continuous outcomes are converted to display units; ``p_reference_better`` is the share of
-    simulated patients for whom the reference plan gave the lower (better) value.
+    simulated patients for whom the reference plan gave the lower (better) value; each share
+    has its Monte Carlo standard error (``mcse_p_reference_better``, ``mcse_p_reference_worse``,
+    ``mcse_p_tie``).
     """
     parts = []
     for other in comparison.strategies:
@@ -173,6 +176,9 @@ def differences(comparison: Comparison, reference: str) -> pd.DataFrame:
     scale = out.outcome.map(lambda c: SHOWN[c].scale if c in SHOWN else 100.0)  # risks in percentage points
     for col in ("mean_difference", "ci_low", "ci_high"):
         out[col] = out[col] * scale
+    out["p_tie"] = out.p_tie.clip(0.0, 1.0)  # 1 - better - worse can come out as -1e-16
+    out["mcse_p_reference_worse"], out["mcse_p_tie"] = share_mcse(out.p_a_worse, out.n), share_mcse(out.p_tie, out.n)
     out["unit"] = out.outcome.map(lambda c: SHOWN[c].unit if c in SHOWN else "percentage points")
     out["title"] = [f"{SHOWN[c].label} ({u})" if c in SHOWN else f"{lab} ({u})" for c, lab, u in zip(out.outcome, out.label, out.unit)]
-    return out.rename(columns={"p_a_better": "p_reference_better", "p_a_worse": "p_reference_worse"})
+    return out.rename(columns={"p_a_better": "p_reference_better", "p_a_worse": "p_reference_worse",
+                               "mcse_p_a_better": "mcse_p_reference_better"})

@@ -41,6 +41,11 @@ class Risk:
     def words(self) -> str:
         return in_100(self.p)
 
+    @property
+    def margin(self) -> str:
+        """The Monte Carlo standard error in the same terms: ``'give or take 1.2 in 100'``."""
+        return f"give or take {100 * self.mcse:.1f} in 100"
+
 
 def per_100(p: float) -> int:
     """A share as a whole number out of 100, halves rounded up."""
@@ -70,6 +75,11 @@ class Plan:
     stay: str  # "about 3 weeks (9 in 10 between 2 and 7 weeks)"
     main: tuple[Risk, ...]
     others: tuple[Risk, ...]
+    staging: Risk | None = None  # the stop-and-stage rule splitting the operation, when the plan has one
+
+    @property
+    def risks(self) -> tuple[Risk, ...]:
+        return (*self.main, *self.others, *((self.staging,) if self.staging else ()))
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,15 @@ class FamilySummary:
                "plans themselves, not from chance. " if len(self.plans) > 1 else "")
             + "The numbers are those results scaled to 100: 'about 18 in 100' means about 18 of every 100 "
             f"simulated {self.people} like this one."
+        )
+
+    @property
+    def chance_note(self) -> str:
+        """One line on the simulation's own chance variation (Monte Carlo standard error)."""
+        largest = max(r.mcse for plan in self.plans for r in plan.risks)
+        return (
+            "The simulation's own chance: each number may be off by its 'give or take', at most "
+            f"{100 * largest:.1f} in 100 (Monte Carlo standard error)."
         )
 
 
@@ -139,15 +158,22 @@ def _span(c: Comparison, name: str, column: str, unit: str) -> tuple[str, str]:
     return f"about {mid:.0f} days", f"9 in 10 between {lo:.0f} and {hi:.0f} days"
 
 
-def _operations(scenario: Scenario, name: str, g) -> str:
-    strategy = scenario.strategy(name)
-    n = len(strategy.stages)
+def _staging(c: Comparison, scenario: Scenario, name: str) -> Risk | None:
+    """How often the stop-and-stage rule splits the operation (None when the plan has no rule)."""
+    if scenario.strategy(name).stop_and_stage is None:
+        return None
+    split = exceedance(c.records, "converted_to_staged", 0.5).set_index("strategy").loc[name]
+    return Risk("converted_to_staged", "Split into two", "during the operation", float(split.p), float(split.mcse))
+
+
+def _operations(scenario: Scenario, name: str, g, staging: Risk | None) -> str:
+    n = len(scenario.strategy(name).stages)
     text = ORDINAL_OPERATIONS.get(n, f"{n} operations")
     if n > 1:
         gap = np.median(g.interval_days) / (n - 1)
         text += f", about {gap:.0f} days apart"
-    if strategy.stop_and_stage is not None:
-        text += f"; split into two if the agreed limits are reached ({in_100(float(g.converted_to_staged.mean()))})"
+    if staging is not None:
+        text += f"; split into two if the agreed limits are reached ({staging.words})"
     return text
 
 
@@ -187,15 +213,16 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
         operating, operating_range = _span(c, name, "operative_time_min", "hours")
         total, total_range = _span(c, name, "anaesthesia_time_min", "hours")
         stay, stay_range = _span(c, name, "los_days", "days")
+        staging = _staging(c, scenario, name)
         per_stage = c.stages[c.stages.strategy == name].groupby("stage").anaesthesia_time_min.median() / 60.0
         split = " + ".join(f"{h:.0f}" for h in per_stage.iloc[:n]) + " hours" if n > 1 else ""
         plans.append(Plan(
             name=name, label=c.labels[name], description=scenario.strategy(name).description, colour=colour(name),
-            operations=_operations(scenario, name, g),
+            operations=_operations(scenario, name, g, staging),
             operating=f"{operating}{' in total' if n > 1 else ''} ({operating_range})",
             anaesthesia=f"{total} in total ({split + ', ' if split else ''}{total_range})",
             stay=f"{stay} ({stay_range})",
-            main=main, others=others,
+            main=main, others=others, staging=staging,
         ))
     provenance = Provenance(c.version, c.scenario_digest, c.seed, c.replications, date)
     return FamilySummary(patient_line(scenario), people, tuple(plans), provenance)

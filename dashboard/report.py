@@ -2,8 +2,9 @@
 
 It draws a ``family.FamilySummary`` (plain strings and numbers) with fpdf2: the patient, each
 plan's operations, operating time, time under anaesthesia and hospital stay, icon arrays of 100 figures for
-the main risks, the other complications as "N in 100", what the numbers mean and do not
-mean, and the provenance line on every page. It never sees the model.
+the main risks, each with its Monte Carlo "give or take", the other complications as "N in 100",
+what the numbers mean and do not mean (with the largest Monte Carlo error), and the provenance
+line on every page. It never sees the model.
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ def _main_risks(pdf: _Report, summary: FamilySummary) -> None:
             pdf.use(16, bold=True)
             pdf.multi_cell(column - ARRAY_W - 6, 7, pdf.text_of(r.words), new_x=XPos.LEFT, new_y=YPos.NEXT, align="L")
             pdf.set_x(x + ARRAY_W + 4)
+            pdf.use(8, colour=GREY)
+            pdf.multi_cell(column - ARRAY_W - 6, 4.0, pdf.text_of(r.margin), new_x=XPos.LEFT, new_y=YPos.NEXT, align="L")
+            pdf.set_x(x + ARRAY_W + 4)
             pdf.use(9, colour=GREY)
             caption = plan.label if shared else f"{plan.label}, {r.time_frame}"
             pdf.multi_cell(column - ARRAY_W - 6, 4.3, pdf.text_of(caption), new_x=XPos.LEFT, new_y=YPos.NEXT, align="L")
@@ -170,6 +174,7 @@ def _meaning(pdf: _Report, summary: FamilySummary) -> None:
         pdf.ln(0.4)
     pdf.ln(1)
     pdf.para(summary.how_made, 9, colour=GREY, height=4.3)
+    pdf.para(summary.chance_note, 8, colour=GREY, height=3.6)
 
 
 def build_report(summary: FamilySummary, font_dir: Path = FONT_DIR) -> bytes:

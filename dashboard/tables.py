@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .compare_view import Comparison
-from .display import CONTINUOUS, number, percent, percent_mcse
+from .display import CONTINUOUS, number, percent_mcse
 
 
 def _wide(rows: list[dict], labels: dict[str, str], first: str) -> pd.DataFrame:
@@ -55,7 +55,8 @@ def exceedance_table(c: Comparison) -> pd.DataFrame:
 
 
 def differences_table(diffs: pd.DataFrame, labels: dict[str, str], reference: str) -> pd.DataFrame:
-    """Reference minus each plan: mean paired difference (95% CI) and how often each plan does better."""
+    """Reference minus each plan: mean paired difference (95% CI) and how often each plan does better
+    (± Monte Carlo standard error)."""
     ref = labels[reference]
     rows = []
     for strategy, g in diffs.groupby("strategy", sort=False):
@@ -65,8 +66,8 @@ def differences_table(diffs: pd.DataFrame, labels: dict[str, str], reference: st
                 "Compared with": labels[strategy] if i == 0 else "",
                 "Outcome": d.title,
                 "Mean difference (95% CI)": f"{number(d.mean_difference, digits)} ({number(d.ci_low, digits)} to {number(d.ci_high, digits)})",
-                f"{ref} better": percent(d.p_reference_better, 0),
-                "Other plan better": percent(d.p_reference_worse, 0),
-                "Same": percent(1 - d.p_reference_better - d.p_reference_worse, 0),
+                f"{ref} better": percent_mcse(d.p_reference_better, d.mcse_p_reference_better),
+                "Other plan better": percent_mcse(d.p_reference_worse, d.mcse_p_reference_worse),
+                "Same": percent_mcse(d.p_tie, d.mcse_p_tie),
             })
     return pd.DataFrame(rows)

@@ -119,6 +119,13 @@ def is_probability(column: str) -> bool:
     return column in analysis.BINARY or column.startswith("complication_")
 
 
+def share_mcse(p: np.ndarray | float, n: np.ndarray | int) -> np.ndarray:
+    """Monte Carlo standard error of a simulated share ``p`` of ``n`` replications: sqrt(p(1-p)/n)
+    (``p`` clipped to 0-1: a share computed as 1 minus others can be -1e-16)."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    return np.sqrt(p * (1 - p) / n)
+
+
 def wilson_half_width(p: np.ndarray | float, n: int) -> np.ndarray:
     """Half the width of the 95% Wilson score interval for a proportion ``p`` of ``n``
     (Wilson 1927, doi:10.1080/01621459.1927.10502953)."""

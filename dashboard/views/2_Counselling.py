@@ -40,6 +40,7 @@ def _main_risks(summary: FamilySummary) -> None:
                 '<div style="display:flex; gap:1.4rem; align-items:center">'
                 f"{charts.icon_array_img(risk.per_100, plan.name, f'{risk.label}: {risk.words}')}"
                 f'<div><div style="font-size:2rem; font-weight:700">{html.escape(risk.words)}</div>'
+                f'<div style="font-size:0.85rem; color:#666">{html.escape(risk.margin)}</div>'
                 f'<div style="font-size:1.05rem; color:#444">{html.escape(plan.label)}{when}</div></div></div>'
             )
 
@@ -50,6 +51,7 @@ def _other_risks(summary: FamilySummary) -> None:
     for i, risk in enumerate(summary.plans[0].others):
         rows.append({"": risk.label, "When": risk.time_frame, **{p.label: p.others[i].words for p in summary.plans}})
     st.table(rows, hide_index=True)
+    st.caption(summary.chance_note)
 
 
 def _meaning(summary: FamilySummary) -> None:

@@ -1,5 +1,7 @@
 """The tumour-board page in AppTest: default run on the seed case, tabs, re-use of results."""
 
+import re
+
 import pytest
 
 from dashboard.display import DEFAULT_STRATEGIES
@@ -86,6 +88,8 @@ def test_paired_differences_single_stage_minus_each_other_plan(compared):
     table = _table(at, "Compared with")
     assert set(table["Compared with"]) - {""} == set(LABELS[1:])
     assert f"{SINGLE} better" in table.columns
+    for column in (f"{SINGLE} better", "Other plan better", "Same"):  # every share ± its Monte Carlo error
+        assert all(re.fullmatch(r"\d+\.\d% ± \d+\.\d", cell) for cell in table[column]), table[column]
     (spec, frames), = charts(at)
     assert set(frames[0].label) == set(LABELS[1:])
 

@@ -56,6 +56,33 @@ def test_frequencies_are_the_simulated_shares(summary):
         assert [r.label for r in plan.others] == [r.label for r in fs.plans[0].others]
 
 
+def test_every_risk_carries_its_monte_carlo_error(summary):
+    fs, c = summary
+    n = c.replications
+    for plan in fs.plans:
+        records = c.records[c.records.strategy == plan.name]
+        major = next(r for r in plan.main if r.key == "any_major_complication")
+        p = records.any_major_complication.mean()
+        assert major.mcse == pytest.approx((p * (1 - p) / (n - 1)) ** 0.5, rel=1e-9) and major.mcse > 0.01
+        assert major.margin == f"give or take {100 * major.mcse:.1f} in 100"
+        icu = next(r for r in plan.main if r.key == "icu")
+        q = (records.icu_days > 0).mean()
+        assert icu.mcse == pytest.approx((q * (1 - q) / n) ** 0.5, rel=1e-9)
+        assert plan.staging is None and len(plan.risks) == len(plan.main) + len(plan.others)
+    largest = max(r.mcse for plan in fs.plans for r in plan.risks)
+    assert f"at most {100 * largest:.1f} in 100" in fs.chance_note and "Monte Carlo standard error" in fs.chance_note
+
+
+def test_the_stop_rule_split_is_a_risk_with_its_error():
+    plans = ["single-stage-with-stop-rule"]
+    scenario = load_scenario("seed-case", plans)
+    c = build_comparison(scenario, plans, 200, 4)
+    (plan,) = family_summary(scenario, c, "2026-01-02").plans
+    p = c.records.converted_to_staged.mean()
+    assert 0 < p < 1 and plan.staging.p == pytest.approx(p) and plan.staging.mcse == pytest.approx((p * (1 - p) / 200) ** 0.5)
+    assert f"split into two if the agreed limits are reached ({plan.staging.words})" in plan.operations
+
+
 def test_counselling_page_in_plain_words(app):
     app.run()
     app.switch_page("views/2_Counselling.py").run()
@@ -65,6 +92,8 @@ def test_counselling_page_in_plain_words(app):
     html = " ".join(h.proto.body for h in app.get("html"))
     assert html.count("data:image/svg+xml") == 8  # four main risks, two plans
     assert len(re.findall(r"\b(about \d{1,3}|fewer than 1|more than 99) in 100\b", html)) >= 8
+    assert len(re.findall(r"give or take \d+\.\d in 100", html)) == 8  # each main risk's Monte Carlo error
+    assert any("Monte Carlo standard error" in c.value for c in app.caption)
     text = html + " ".join(m.value for m in app.markdown)
     assert not re.search(r"\b(times (more|less|as)|relative risk|twice as|half as|% (more|less))", text, re.I)
     table = app.table[0].value

@@ -41,6 +41,11 @@ def test_report_names_both_plans_risks_and_provenance(two_plans):
     assert "seed 2018" in text and "300 simulated operations per plan" in text and "2026-03-04" in text
     assert "not a validated clinical prediction rule" in text
     assert "What these numbers mean" in text
+    # every main risk with its Monte Carlo error, and the largest error of any number in a line
+    for plan in summary.plans:
+        for risk in plan.main:
+            assert risk.margin in text
+    assert summary.chance_note in text
 
 
 def test_report_without_the_unicode_font_uses_latin1(two_plans, tmp_path):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dashboard import charts
+from dashboard import charts, tables
 from dashboard.compare_view import build_comparison, differences
 from dashboard.display import CONTINUOUS, DEFAULT_STRATEGIES
 from dashboard.timeline import typical_replication, typical_timeline
@@ -56,6 +56,19 @@ def test_differences_are_in_display_units(comparison):
     direct = (r[DEFAULT_STRATEGIES[0]] - r[DEFAULT_STRATEGIES[1]]).mean() / 60
     assert d.loc[(DEFAULT_STRATEGIES[1], "operative_time_min"), "mean_difference"] == pytest.approx(direct)
     assert d.loc[(DEFAULT_STRATEGIES[1], "death"), "unit"] == "percentage points"
+
+
+def test_shares_of_paired_differences_carry_their_monte_carlo_error(comparison):
+    d = differences(comparison, DEFAULT_STRATEGIES[0])
+    for share in ("p_reference_better", "p_reference_worse", "p_tie"):
+        assert d[share].between(0, 1).all()
+        expected = np.sqrt(d[share] * (1 - d[share]) / 200)
+        assert np.allclose(d[f"mcse_{share}"], expected, rtol=1e-12, atol=0)
+    assert (d.mcse_p_reference_better > 0).any()
+    table = tables.differences_table(d, comparison.labels, DEFAULT_STRATEGIES[0])
+    row = d.iloc[0]
+    cell = table[f"{comparison.labels[DEFAULT_STRATEGIES[0]]} better"].iloc[0]
+    assert cell == f"{100 * row.p_reference_better:.1f}% ± {100 * row.mcse_p_reference_better:.1f}"
 
 
 def test_typical_operation_is_the_median_one_and_matches_its_record(scenario, comparison):
