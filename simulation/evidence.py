@@ -32,7 +32,7 @@ import pandas as pd
 from pydantic import BaseModel
 from scipy import special, stats
 
-from .distributions import Z95, BetaEvents, Fixed, LogNormal, Probability, Sourced, Triangular, Uniform, Value
+from .distributions import Z95, BetaEvents, Fixed, Gamma, LogNormal, Probability, Sourced, Triangular, Uniform, Value
 from .loader import BUNDLED, Issue, ScenarioError, bundled, load_library, load_parameters, load_references
 from .loader import patient_from, read_yaml, strategy_from, validate
 from .scenario import BloodVolumeBand, CellSalvage, Patient, Phase, Reference, Scenario, StagingRule, Widening
@@ -63,9 +63,14 @@ def describe(obj: Sourced) -> str:
     if isinstance(obj, LogNormal):
         if obj.p95 is not None:
             return f"lognormal, median {number(obj.median)}, 95th percentile {number(obj.p95)}"
-        if obj.n is not None:
+        if obj.min is not None:
             return f"lognormal, median {number(obj.median)}, range {number(obj.min)}–{number(obj.max)} in {obj.n}"
+        if obj.q1 is not None:
+            series = f" in {obj.n}" if obj.n is not None else ""
+            return f"lognormal, median {number(obj.median)}, quartiles {number(obj.q1)}–{number(obj.q3)}{series}"
         return f"lognormal, mean {number(obj.mean_)}, SD {number(obj.sd)}"
+    if isinstance(obj, Gamma):
+        return f"gamma, mean {number(obj.mean_)}, SD {number(obj.sd)}"
     if isinstance(obj, Triangular):
         return f"triangular, min {number(obj.min)}, mode {number(obj.mode)}, max {number(obj.max)}"
     if isinstance(obj, Uniform):

@@ -403,3 +403,14 @@ def test_new_forms_run_in_the_model(seed_scenario):
     records = run(scenario, replications=20, seed=7, strategies=["posterior-only"]).records
     assert len(records) == 20 and records.operative_time_min.gt(0).all()
 
+
+
+@pytest.mark.parametrize("form, words", [
+    ({"dist": "lognormal", "median": 1150, "q1": 1000, "q3": 1800, "n": 22}, "lognormal, median 1,150, quartiles 1,000–1,800 in 22"),
+    ({"dist": "lognormal", "median": 1150, "q1": 1000, "q3": 1800}, "lognormal, median 1,150, quartiles 1,000–1,800"),
+    ({"dist": "gamma", "mean": 1771, "sd": 1387}, "gamma, mean 1,771, SD 1,387"),
+])
+def test_evidence_register_describes_the_new_forms(form, words):
+    from simulation.evidence import describe
+
+    assert describe(DIST.validate_python({**form, **TAG})) == words
