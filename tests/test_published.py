@@ -31,6 +31,7 @@ from scipy import integrate, stats
 from simulation import published as pub
 from simulation import run
 from simulation.distributions import BetaEvents, Distribution, Gamma, LogNormal
+from simulation.evidence import describe
 from simulation.loader import ScenarioError, load_library, validate
 from simulation.scenario import Phase
 
@@ -411,6 +412,4 @@ def test_new_forms_run_in_the_model(seed_scenario):
     ({"dist": "gamma", "mean": 1771, "sd": 1387}, "gamma, mean 1,771, SD 1,387"),
 ])
 def test_evidence_register_describes_the_new_forms(form, words):
-    from simulation.evidence import describe
-
     assert describe(DIST.validate_python({**form, **TAG})) == words
