@@ -77,6 +77,8 @@ def test_compare_shows_every_strategy_and_the_real_numbers(reference, tables):
     for s in scenario.strategies:
         d = summary.loc[(s.name, "complication_death")]
         assert f"{100 * d['mean']:.1f} ± {100 * d.mcse:.1f}" in death
+        # the MCSE of a share of n = 200: s / sqrt(n) with the sample SD, i.e. sqrt(p(1-p)/(n-1))
+        assert d.mcse == pytest.approx((d["mean"] * (1 - d["mean"]) / 199) ** 0.5, rel=1e-9) and d.mcse > 0
 
 
 def test_compare_paired_differences_are_first_minus_each_other(reference, tables):
