@@ -5,10 +5,11 @@ replication gives the same result whatever block, process or worker runs it. Wit
 stream, draws that strategies share come first (fixed-size anaesthesia and stay slots, then
 phases in plan order), so strategies with a common prefix see common random numbers.
 
-Between-patient correlation: the first draw of the DURATION, BLEEDING, EVENTS and STAY streams
-is a latent patient factor, and each item's standard-normal score is
+Between-patient correlation: the first draw of the DURATION, BLEEDING, EVENTS, COMPLICATIONS
+and STAY streams is a latent patient factor, and each item's standard-normal score is
 ``sqrt(rho) * z_patient + sqrt(1 - rho) * z_item`` (``parameters.latent``), so a patient who is
-slow or bleeds in one phase tends to in the others, and every marginal stays as specified.
+slow, bleeds or has a complication in one respect tends to in the others, and every marginal
+stays as specified.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Draws:
     event_loss_ml: np.ndarray  # [R, slots] total blood loss of the slot's events
     delivery_delay_min: np.ndarray  # [R, DELAY_SLOTS]
     interval_days: np.ndarray  # [R, MAX_STAGES - 1]
-    complication_u: np.ndarray  # [R, complication types] uniforms
+    complication_u: np.ndarray  # [R, complication types] uniforms, mixed with the latent frailty
     stay_z: np.ndarray  # [R, 2 * MAX_STAGES + 1] own scores: ICU admission, ICU days per stage, ward days
     stay_x: np.ndarray  # the same mixed with the latent recovery factor (used for days)
 
@@ -63,10 +64,10 @@ def _mix(latent: np.ndarray, own: np.ndarray, rho: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RawDraws:
-    """Standard normals and uniforms of a block of replications, one array per stream.
+    """Standard normals of a block of replications, one array per stream.
 
-    Column 0 of the DURATION, BLEEDING, EVENTS and STAY arrays is the stream's latent patient
-    factor. Arrays are sized for the largest plan in a run; a plan reads a prefix of each row,
+    Column 0 of the DURATION, BLEEDING, EVENTS, COMPLICATIONS and STAY arrays is the stream's
+    latent patient factor. Arrays are sized for the largest plan in a run; a plan reads a prefix of each row,
     and a generator's first m draws are the same whether it is asked for m or more, so a plan's
     numbers do not depend on which other plans share the block.
     """
@@ -77,7 +78,7 @@ class RawDraws:
     event_z: np.ndarray  # EVENTS: [R, 1 + 3 * slots], (count, repair, loss) per slot
     delay_z: np.ndarray  # BLOOD_BANK: [R, DELAY_SLOTS]
     interval_z: np.ndarray  # INTERSTAGE: [R, MAX_STAGES - 1]
-    complication_u: np.ndarray  # COMPLICATIONS: [R, types]
+    complication_z: np.ndarray  # COMPLICATIONS: [R, 1 + types]
     stay_z: np.ndarray  # STAY: [R, 1 + 2 * MAX_STAGES + 1]
 
 
@@ -104,10 +105,10 @@ def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = Non
         stream: block(seed, reps, stream, n, point) if staged or stream is not Stream.INTERSTAGE else np.zeros((R, n))
         for stream, n in sizes.items()
     }
-    comp_u = block(seed, reps, Stream.COMPLICATIONS, n_cx, point, uniform=True)
+    comp_z = block(seed, reps, Stream.COMPLICATIONS, 1 + n_cx, point)
     return RawDraws(
         reps, normals[Stream.DURATION], normals[Stream.BLEEDING], normals[Stream.EVENTS],
-        normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_u, normals[Stream.STAY],
+        normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_z, normals[Stream.STAY],
     )
 
 
@@ -155,7 +156,7 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
         event_loss_ml=loss,
         delivery_delay_min=params.transfusion.delivery_delay_min.ppf_normal(raw.delay_z),
         interval_days=plan.interval_days.ppf_normal(raw.interval_z),
-        complication_u=raw.complication_u,
+        complication_u=special.ndtr(_mix(raw.complication_z[:, 0], raw.complication_z[:, 1:], latent.complications.value)),
         stay_z=raw.stay_z[:, 1:],
         stay_x=stay_x,
     )

@@ -303,7 +303,16 @@ class Latent(BaseModel):
     duration: Value
     bleeding: Value
     events: Value
+    complications: Value
     recovery: Value
+
+    @model_validator(mode="after")
+    def _shares(self):
+        for name in type(self).model_fields:
+            share = getattr(self, name).value
+            if not 0 <= share <= 1:
+                raise ValueError(f"{name}: share {share:g} must be between 0 (independent) and 1 (identical)")
+        return self
 
 
 class IntensiveCare(BaseModel):

@@ -28,7 +28,7 @@ class Stream(IntEnum):
     EVENTS = 3  # latent factor, intra-operative event counts, repair times and losses
     BLOOD_BANK = 4  # delivery delays
     INTERSTAGE = 5  # days between stages
-    COMPLICATIONS = 6  # one uniform per complication type
+    COMPLICATIONS = 6  # latent frailty, one score per complication type
     STAY = 7  # latent recovery factor, ICU admission, ICU days, ward days
 
 
@@ -118,19 +118,16 @@ def _pcg64_states(pools: np.ndarray) -> list[tuple[int, int]]:
     return states
 
 
-def block(
-    seed: int, replications: np.ndarray, stream: Stream, n: int, point: int | None = None, uniform: bool = False
-) -> np.ndarray:
-    """[R, n] standard normals (or uniforms on [0, 1)) of ``stream``, row i equal to
-    ``generator(seed, replications[i], stream, point).standard_normal(n)`` (or ``.random(n)``)."""
+def block(seed: int, replications: np.ndarray, stream: Stream, n: int, point: int | None = None) -> np.ndarray:
+    """[R, n] standard normals of ``stream``, row i equal to
+    ``generator(seed, replications[i], stream, point).standard_normal(n)``."""
     reps = np.asarray(replications, dtype=np.int64)
     out = np.empty((len(reps), n))
     if not len(reps):
         return out
     if seed < 0 or reps.min() < 0 or reps.max() > _M32 or (point is not None and not 0 <= point <= _M32):
         for i, r in enumerate(reps.tolist()):  # multi-word keys: the plain path
-            g = generator(seed, r, stream, point)
-            out[i] = g.random(n) if uniform else g.standard_normal(n)
+            out[i] = generator(seed, r, stream, point).standard_normal(n)
         return out
     run = _words(seed)
     prefix = run + [0] * (_POOL - len(run)) + ([point] if point is not None else [])
@@ -139,8 +136,7 @@ def block(
     entropy[:, -2] = reps
     entropy[:, -1] = int(stream)
     bits = np.random.PCG64()
-    g = np.random.Generator(bits)
-    draw = g.random if uniform else g.standard_normal
+    draw = np.random.Generator(bits).standard_normal
     for i, (state, inc) in enumerate(_pcg64_states(_pools(entropy))):
         bits.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
         out[i] = draw(n)
