@@ -22,12 +22,14 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__, analysis, loader
+from .evidence_cli import evidence
 from .io import OutputPathError, check_table_path, write_table
 from .loader import ScenarioError, load_scenario
 from .outcomes import RESULT_FIELDS
 from .precision import DEFAULT_MAXIMUM, Precision, PrecisionResults, SettingError, run_to_precision
 from .runner import Results, run as run_model
 from .scenario import Scenario
+from .validation_cli import validate_app
 
 DEFAULT_STRATEGIES = (
     "single-stage-three-exposure",
@@ -59,8 +61,8 @@ except ModuleNotFoundError as missing:
     sweep_app = typer.Typer(help=f"Parameter sweeps (unavailable: {missing.name} is not installed; "
                             "pip install 'resectsim[distributed]').")
 app.add_typer(sweep_app, name="sweep")
-from .validation_cli import validate_app; app.add_typer(validate_app, name="validate")  # noqa: E402, E702
-from .evidence_cli import evidence; app.command("evidence")(evidence)  # noqa: E402, E702
+app.add_typer(validate_app, name="validate")
+app.command("evidence")(evidence)
 
 
 # --- errors --------------------------------------------------------------------------------------
