@@ -47,7 +47,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from . import designs
+from . import designs, evidence
 from .distributions import Distribution, Uniform
 from .loader import BUNDLED, Issue, ScenarioError, bundled, load_scenario, read_yaml, validate
 from .outcomes import RESULT_FIELDS
@@ -259,8 +259,6 @@ def outcome_columns(scenario: Scenario) -> tuple[str, ...]:
 def _inferred(target: Target, tree: dict):
     """The scenario's own uncertainty about a target: ci95 -> lognormal, events/n -> beta, each
     widened by the factors of the target's evidence labels (``simulation.evidence``)."""
-    from . import evidence
-
     node = tree
     for key in target.locations[0]:
         node = node[key]
