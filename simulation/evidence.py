@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from scipy import special, stats
 
 from .distributions import Z95, BetaEvents, Fixed, Gamma, LogNormal, Probability, Sourced, Triangular, Uniform, Value
+from .published import beta_from_events
 from .loader import BUNDLED, Issue, ScenarioError, bundled, load_library, load_parameters, load_references
 from .loader import patient_from, read_yaml, strategy_from, validate
 from .scenario import BloodVolumeBand, CellSalvage, Patient, Phase, Reference, Scenario, StagingRule, Widening
@@ -194,11 +195,10 @@ class WidenedBeta:
 
     @property
     def shape(self) -> tuple[float, float]:
-        k = self.events / self.factor**2
-        return k + 1, self.n_eff - k + 1
+        return self.frozen().args
 
     def frozen(self):
-        return stats.beta(*self.shape)
+        return beta_from_events(self.events / self.factor**2, self.n_eff)
 
     def ppf_normal(self, z: np.ndarray) -> np.ndarray:
         """Quantile at the standard-normal score ``z`` (vectorised), as the scenario distributions."""
