@@ -14,9 +14,11 @@ all for the bundled seed-case patient:
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import platform
+import pstats
 import subprocess
 import sys
 import time
@@ -25,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+import simpy
 from rich.console import Console
 from rich.table import Table
 
@@ -135,6 +138,46 @@ def against_reference(scenario: simulation.Scenario, model_replications: int, re
     }
 
 
+def _event_counts(scenario: simulation.Scenario, replications: int) -> tuple[float, float]:
+    """SimPy events processed and process resumptions per replication of the model (profiler counts)."""
+    profile = cProfile.Profile()
+    profile.runcall(simulation.run, scenario, replications, SEED, [PROCEDURE])
+    calls = {(Path(f).name, name): n for (f, _, name), (_, n, *_rest) in pstats.Stats(profile).stats.items()}
+    return calls[("core.py", "step")] / replications, calls[("events.py", "_resume")] / replications
+
+
+def _skeleton(resumes: int, callbacks: int) -> None:
+    """Bare SimPy: one process resumed ``resumes`` times, ``callbacks`` timeouts with a no-op callback."""
+    env = simpy.Environment()
+
+    def process():
+        for _ in range(resumes):
+            yield env.timeout(1.0)
+
+    for i in range(callbacks):
+        env.timeout(i + 0.5).callbacks.append(lambda _event: None)
+    env.run(until=env.process(process()))
+
+
+def simpy_floor(scenario: simulation.Scenario, model_replications: int, reference_replications: int) -> dict[str, Figure]:
+    """What SimPy alone costs for the model's events: the floor under any SimPy process model of it."""
+    steps, resumes = _event_counts(scenario, 1_000)
+    n = 20_000
+    floor_s = _seconds(lambda: [_skeleton(round(resumes), round(steps - resumes)) for _ in range(n)]) / n
+    reference_s = _seconds(lambda: simulate_reference(scenario, PROCEDURE, SEED, range(reference_replications))) / reference_replications
+    plan = compile_plan(scenario, PROCEDURE)
+    draw_s = _seconds(lambda: draw(plan, SEED, range(model_replications))) / model_replications
+    budget = reference_s / TARGET_RATIO - floor_s - draw_s
+    return {
+        "SimPy events per replication (model)": Figure(steps, "events", f"{resumes:.0f} of them resume the operation process"),
+        "bare SimPy with those events": Figure(floor_s * 1e6, "us/replication", "no model logic: a floor"),
+        "polling reference": Figure(reference_s * 1e6, "us/replication"),
+        f"left for model logic, outcomes and records at {TARGET_RATIO:g}x": Figure(
+            budget * 1e6, "us/replication", f"reference / {TARGET_RATIO:g} - floor - shared draws"
+        ),
+    }
+
+
 def peak_memory(replications: int) -> dict[str, Figure]:
     """Peak RSS of ``replications`` x 4 strategies on 2 processes, run in a fresh interpreter."""
     command = [sys.executable, "-c", MEMORY_CHILD, str(replications), str(MEMORY_WORKERS), *MEMORY_STRATEGIES]
@@ -223,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     sections: list[tuple[str, Callable[[], dict[str, Figure]]]] = [
         (f"Throughput, {n_model:,} replications per strategy", lambda: throughput(scenario, n_model)),
         (f"Model against the polling reference ({PROCEDURE})", lambda: against_reference(scenario, n_model, n_reference)),
+        ("The SimPy floor under the ratio", lambda: simpy_floor(scenario, n_model, n_reference)),
         ("Dashboard: after a click on Run", lambda: dashboard_timing(scenario, (1_000 // scale, 10_000 // scale))),
     ]
     if not args.skip_memory:
