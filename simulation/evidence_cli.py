@@ -34,7 +34,7 @@ def _rich(title: str, frame, columns: tuple[str, ...]) -> Table:
 
 
 def evidence(
-    patient: Annotated[str, typer.Option("--patient", "-p", help="A bundled patient or a patient file.")] = "seed-case",
+    patient: Annotated[str, typer.Option("--patient", "--scenario", "-p", help="A bundled patient or a patient file (the scenario: with --strategy).")] = "seed-case",
     strategy: Annotated[Optional[list[str]], typer.Option("--strategy", "-s", help="Strategies (repeat); default all bundled.")] = None,
     references: Annotated[bool, typer.Option("--references", help="List the references instead of the numbers.")] = False,
     label: Annotated[Optional[str], typer.Option("--label", help=f"Only numbers with this label: {', '.join(register_module.LABELS)}.")] = None,

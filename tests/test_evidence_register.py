@@ -222,10 +222,12 @@ def test_cli_evidence_lists_the_register(tmp_path):
     assert len(written) > 5 and written.Labels.str.contains("adult-to-child").all()
 
 
-def test_cli_evidence_for_an_adult_has_no_adult_to_child_numbers():
-    result = invoke("evidence", "--patient", "adult-primary", "--label", "adult-to-child")
+@pytest.mark.parametrize("option", ["--patient", "--scenario"])
+def test_cli_evidence_for_an_adult_has_no_adult_to_child_numbers(option):
+    result = invoke("evidence", option, "adult-primary", "--label", "adult-to-child")
     assert result.exit_code == 0
     assert "csf_leak" not in result.stdout
+    assert "adult-primary (adult)" in result.stdout
 
 
 def test_cli_evidence_references():
