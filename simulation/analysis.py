@@ -23,6 +23,15 @@ HIGHER_IS_BETTER = frozenset({"lowest_hb_g_dl"})
 BINARY = ("any_complication", "any_major_complication", "massive_transfusion", "death", "converted_to_staged")
 
 
+
+def wilson(p: np.ndarray | float, n: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% Wilson score interval (low, high) of a proportion ``p`` seen in ``n`` trials; unlike
+    p +- 1.96 MCSE it has a width when p is 0 or 1 (Wilson 1927, doi:10.1080/01621459.1927.10502953)."""
+    p = np.asarray(p, dtype=float)
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * np.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return centre - half, centre + half
+
 def label(column: str) -> str:
     """Display label with unit for a record column (event and complication columns included)."""
     if column in RESULT_FIELDS:

@@ -30,7 +30,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
-from scipy import special, stats
+from scipy import special
 
 from .distributions import Z95, BetaEvents, Fixed, Gamma, LogNormal, Probability, Sourced, Triangular, Uniform, Value
 from .published import beta_from_events

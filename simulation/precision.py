@@ -127,10 +127,9 @@ def share_mcse(p: np.ndarray | float, n: np.ndarray | int) -> np.ndarray:
 
 
 def wilson_half_width(p: np.ndarray | float, n: int) -> np.ndarray:
-    """Half the width of the 95% Wilson score interval for a proportion ``p`` of ``n``
-    (Wilson 1927, doi:10.1080/01621459.1927.10502953)."""
-    p = np.asarray(p, dtype=float)
-    return Z * np.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
+    """Half the width of the 95% Wilson score interval (``analysis.wilson``) of a proportion ``p`` of ``n``."""
+    low, high = analysis.wilson(p, n)
+    return (high - low) / 2
 
 
 def precision_table(records: pd.DataFrame, outcomes: Iterable[str], precision: Precision) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field, model_validator
 from scipy import stats
 
 from . import analysis, loader
-from .analysis import Z
+from .analysis import wilson
 from .loader import BUNDLED, Issue, ScenarioError, read_yaml, validate
 from .outcomes import RESULT_FIELDS
 from .runner import simulate_block
@@ -289,13 +289,6 @@ class Comparison:
     distribution: np.ndarray
 
 
-def wilson(p: float, n: int, z: float = Z) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``p`` observed in ``n`` trials."""
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 def compare(values: np.ndarray, statistic: str, published: float, n: int, rng: np.random.Generator,
             draws: int = SAMPLING_DRAWS) -> Comparison:
     """Compare one published figure with simulated per-patient ``values``.
@@ -306,7 +299,7 @@ def compare(values: np.ndarray, statistic: str, published: float, n: int, rng: n
     nan = float("nan")
     if statistic == "proportion":
         rate = float(values.mean())
-        low, high = wilson(rate, len(values))
+        low, high = (float(x) for x in wilson(rate, len(values)))
         k_low, k_high = stats.binom.ppf([INTERVAL[0] / 100, INTERVAL[1] / 100], n, rate)
         k = round(published * n)
         return Comparison(nan, nan, nan, rate, low, high, k_low / n, k_high / n, bool(k_low <= k <= k_high),
