@@ -477,9 +477,10 @@ def list_command() -> None:
     """Bundled patients and strategies."""
     try:
         references, library = loader.load_references(), loader.load_library()
+        events = loader.load_parameters(references=references, library=library).events
         patients = [loader.patient_from(loader.read_yaml(p), str(p), references)
                     for p in loader.bundled("patients").values()]
-        strategies = [loader.strategy_from(loader.read_yaml(p), str(p), library, references)
+        strategies = [loader.strategy_from(loader.read_yaml(p), str(p), library, references, events=events)
                       for p in loader.bundled("strategies").values()]
     except ScenarioError as err:
         raise _fail(str(err).splitlines()) from None
