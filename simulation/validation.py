@@ -38,15 +38,16 @@ from . import analysis, loader
 from .analysis import wilson
 from .loader import BUNDLED, Issue, ScenarioError, read_yaml, validate
 from .outcomes import RESULT_FIELDS
+from .precision import is_probability
 from .runner import simulate_block
 from .scenario import FROZEN, Patient, Scenario, source_keys
+from .sweep import outcome_columns
 
 FOLDER = "validation"
 INTERVAL = (2.5, 97.5)
 SAMPLING_DRAWS = 4000  # resampled cohorts for the interval of a mean or median of N patients
 DEFAULT_REPLICATIONS = 1000
 DEFAULT_SEED = 20240501
-BINARY = frozenset(analysis.BINARY)
 Statistic = Literal["case", "mean", "median", "proportion"]
 COMPARED_WITH = {
     "case": "one patient",
@@ -145,16 +146,6 @@ def cohort_files(root: Path = BUNDLED) -> dict[str, Path]:
     return {re.sub(r"^\d+-", "", p.stem): p for p in sorted((root / FOLDER).glob("*.yaml"))}
 
 
-def outcome_columns(scenario: Scenario) -> tuple[str, ...]:
-    """Record columns a figure may name for this scenario's parameters."""
-    p = scenario.parameters
-    return (*RESULT_FIELDS, *(f"event_{k}" for k in p.events), *(f"complication_{k}" for k in p.complications.types))
-
-
-def _is_binary(column: str) -> bool:
-    return column in BINARY or column.startswith("complication_")
-
-
 def _patient_data(spec: CohortSpec, file: str, root: Path) -> dict[str, Any]:
     if isinstance(spec.patient, dict):
         data = dict(spec.patient)
@@ -226,7 +217,7 @@ def _check_figures(spec: CohortSpec, file: str, scenario: Scenario) -> None:
         where = f"figures[{i}].outcome"
         if fig.outcome not in allowed:
             issues.append(Issue(file, where, f"unknown outcome; allowed: {', '.join(allowed)}", fig.outcome))
-        elif (fig.statistic == "proportion") != _is_binary(fig.outcome):
+        elif (fig.statistic == "proportion") != is_probability(fig.outcome):
             kinds = "a yes/no or complication column" if fig.statistic == "proportion" else "a measured or counted column"
             issues.append(Issue(file, where, f"a {fig.statistic} needs {kinds}", fig.outcome))
         n = fig.n or spec.n
