@@ -22,7 +22,7 @@ class Timeline:
     """One replication's course: bars (phases and repairs), transfusions, exposure spans, stages."""
 
     replication: int
-    bars: pd.DataFrame  # stage, exposure, label, kind (phase|event|anaesthesia), start_h, end_h, order
+    bars: pd.DataFrame  # stage, exposure, label, kind (phase|event|anaesthesia), start_h, end_h
     transfusions: pd.DataFrame  # stage, at_h, units
     exposures: pd.DataFrame  # stage, exposure, start_h, end_h
     stages: pd.DataFrame  # stage, day (start, days after the first induction), hours (induction to emergence)
@@ -55,7 +55,6 @@ def timeline_of(entries: list[dict], replication: int) -> Timeline:
         "start_h": (segments.start - segments["first"]) / 60.0,
         "end_h": (segments.end - segments["first"]) / 60.0,
     }).sort_values(["stage", "start_h"], kind="stable", ignore_index=True)
-    bars["order"] = bars.groupby("stage").cumcount()
     given = [e for e in entries if e["kind"] == "transfusion"]
     stage_of = np.array([int(e["stage"]) for e in given], dtype=int)
     at = np.array([float(e["start"]) for e in given])
