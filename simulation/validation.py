@@ -143,7 +143,7 @@ class Cohort:
 # --- loading -------------------------------------------------------------------------------------
 def cohort_files(root: Path = BUNDLED) -> dict[str, Path]:
     """Bundled cohort files in run order: name (file stem without its order prefix) -> path."""
-    return {re.sub(r"^\d+-", "", p.stem): p for p in sorted((root / FOLDER).glob("*.yaml"))}
+    return {re.sub(r"^\d+-", "", stem): p for stem, p in loader.bundled(FOLDER, root).items()}
 
 
 def _patient_data(spec: CohortSpec, file: str, root: Path) -> dict[str, Any]:
@@ -174,7 +174,7 @@ def _patient(data: dict[str, Any], file: str, path: str, references: dict) -> Pa
 
 def _strategy_path(name: str, file: str, root: Path) -> str | Path:
     bundled = loader.bundled("strategies", root)
-    local = {p.stem: p for p in sorted((root / FOLDER / "strategies").glob("*.yaml"))}
+    local = loader.bundled(f"{FOLDER}/strategies", root)
     if name in bundled:
         return name
     if name in local:
