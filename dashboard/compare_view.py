@@ -76,14 +76,13 @@ def build_comparison(
     replications: int,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
-    workers: int | None = None,
 ) -> Comparison:
     """Run ``replications`` of each strategy and compute every table and chart data set.
 
     ``make bench`` times this, with the charts, through ``dashboard.compare_charts.bench``.
     """
     strategies = tuple(strategies)
-    workers = workers or workers_for(replications * len(strategies))
+    workers = workers_for(replications * len(strategies))
     results = run(scenario, replications, seed, strategies=strategies, workers=workers, progress=progress)
     records = results.records
     outcomes = [s.column for s in CONTINUOUS] + list(RISKS) + [f"complication_{k}" for k in scenario.parameters.complications.types]
