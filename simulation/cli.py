@@ -26,7 +26,7 @@ from .evidence_cli import evidence
 from .io import OutputPathError, check_table_path, write_table
 from .loader import ScenarioError, load_scenario
 from .outcomes import RESULT_FIELDS
-from .precision import DEFAULT_MAXIMUM, Precision, PrecisionResults, SettingError, run_to_precision
+from .precision import DEFAULT_ABSOLUTE, DEFAULT_MAXIMUM, Precision, PrecisionResults, SettingError, run_to_precision
 from .runner import Results, run as run_model
 from .scenario import Scenario
 from .validation_cli import validate_app
@@ -94,7 +94,6 @@ def _run(scenario: Scenario, reps: int, seed: int, workers: int, target: Precisi
 
 
 PRECISION_OPTIONS = {"relative": "--precision", "absolute": "--risk-precision", "minimum": "--reps", "maximum": "--max-reps"}
-DEFAULT_RISK_PRECISION = 0.01
 
 
 def _precision(relative: float | None, absolute: float | None, reps: int, max_reps: int | None) -> Precision | None:
@@ -104,7 +103,7 @@ def _precision(relative: float | None, absolute: float | None, reps: int, max_re
             raise _fail([f"--max-reps: only used with --precision or --risk-precision (got {max_reps})"])
         return None
     if relative is not None and absolute is None:
-        absolute = DEFAULT_RISK_PRECISION
+        absolute = DEFAULT_ABSOLUTE
     try:
         return Precision(relative, absolute, reps, max_reps if max_reps is not None else max(reps, DEFAULT_MAXIMUM))
     except SettingError as err:
@@ -353,7 +352,7 @@ PrecisionOpt = Annotated[float | None, typer.Option(
 RiskPrecisionOpt = Annotated[float | None, typer.Option(
     "--risk-precision", metavar="ABS",
     help=f"... and that of each shown risk at most ABS (0.01 = ±1 percentage point; default "
-    f"{DEFAULT_RISK_PRECISION} with --precision).")]
+    f"{DEFAULT_ABSOLUTE} with --precision).")]
 MaxRepsOpt = Annotated[int | None, typer.Option(
     "--max-reps", metavar="N", help=f"With --precision: stop at N replications per strategy (default {DEFAULT_MAXIMUM:,}) "
     "and report the targets not reached.")]

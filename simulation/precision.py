@@ -47,6 +47,8 @@ from .analysis import Z
 from .runner import BLOCK, Results, simulate_block
 from .scenario import Scenario
 
+DEFAULT_RELATIVE = 0.02  # ±2% of the mean
+DEFAULT_ABSOLUTE = 0.01  # ±1 percentage point
 DEFAULT_MINIMUM = 200
 DEFAULT_MAXIMUM = 50_000
 GROWTH_MARGIN = 1.1  # aim 10% past the projected need, so that the next check usually passes
@@ -70,8 +72,8 @@ class Precision:
     ``minimum``: pilot replications; ``maximum``: the most replications per strategy.
     """
 
-    relative: float | None = 0.02
-    absolute: float | None = 0.01
+    relative: float | None = DEFAULT_RELATIVE
+    absolute: float | None = DEFAULT_ABSOLUTE
     minimum: int = DEFAULT_MINIMUM
     maximum: int = DEFAULT_MAXIMUM
 
