@@ -267,10 +267,13 @@ def strategy_from(
     return strategy
 
 
-def load_parameters(root: Path = BUNDLED, references: dict[str, Reference] | None = None) -> Parameters:
+def load_parameters(
+    root: Path = BUNDLED, references: dict[str, Reference] | None = None, library: dict[str, dict] | None = None
+) -> Parameters:
+    """``parameters.yaml`` validated; ``references`` and the phase ``library`` are loaded if not given."""
     path = root / "parameters.yaml"
     data = _without_notes(read_yaml(path))
-    library = load_library(root)
+    library = library if library is not None else load_library(root)
     if isinstance(data, dict) and isinstance(data.get("staging"), dict):
         restage = data["staging"].get("restage_phases")
         if isinstance(restage, list):
@@ -306,7 +309,7 @@ def load_scenario(
     """A scenario from a patient and strategies, each a bundled name, a file, or a model."""
     references = load_references(root)
     library = load_library(root)
-    parameters = load_parameters(root, references)
+    parameters = load_parameters(root, references, library)
     if not isinstance(patient, Patient):
         path = _locate(patient, "patients", root)
         patient = patient_from(read_yaml(path), str(path), references)
@@ -316,12 +319,8 @@ def load_scenario(
             path = _locate(item, "strategies", root)
             item = strategy_from(read_yaml(path), str(path), library, references, root, parameters.events)
         chosen.append(item)
-    data = {
-        "patient": patient.model_dump(),
-        "strategies": [s.model_dump(by_alias=True) for s in chosen],
-        "parameters": parameters.model_dump(by_alias=True),
-        "references": {k: v.model_dump() for k, v in references.items()},
-    }
+    # validated parts go in as they are; only the scenario's own cross-checks run here
+    data = {"patient": patient, "strategies": chosen, "parameters": parameters, "references": references}
     return validate(Scenario, data, "scenario")
 
 
