@@ -425,3 +425,15 @@ def test_any_mutation_validates_or_raises_scenario_error(folder, data):
         load_scenario(path if kind == "patient" else "seed-case", [path] if kind == "strategy" else ["posterior-only"])
     except ScenarioError as err:
         assert err.issues
+
+
+def test_bundled_files_read_the_same_through_libyaml_and_pure_python():
+    """read_yaml uses libyaml for speed and falls back to the pure-Python parser for messages."""
+    import yaml
+
+    from simulation.loader import BUNDLED, read_yaml
+
+    files = sorted(BUNDLED.rglob("*.yaml"))
+    assert len(files) > 20
+    for f in files:
+        assert read_yaml(f) == yaml.safe_load(f.read_text(encoding="utf-8")), f
