@@ -222,13 +222,14 @@ class SweepPlan:
 
     def scenario_at(self, point: int) -> Scenario:
         """The validated scenario of one point; ``ScenarioError`` naming the point if invalid."""
-        return point_scenario(self.tree, self.targets, self.points[point], self.file, point, self.labels)
+        return point_scenario(self.scenario, self.targets, self.points[point], self.file, point, self.labels)
 
 
-def point_scenario(tree: dict, targets, values, file: str, point: int | None, labels=()) -> Scenario:
-    """Re-validate the base scenario with ``values`` applied to ``targets``."""
+def point_scenario(base: Scenario, targets, values, file: str, point: int | None, labels=()) -> Scenario:
+    """The base scenario with ``values`` applied to ``targets``, validated where they changed
+    (``sweep_paths.apply``); ``ScenarioError`` naming the point and its values if invalid."""
     try:
-        return validate(Scenario, apply(tree, targets, values), file)
+        return validate(Scenario, apply(base, targets, values), file)
     except ScenarioError as exc:
         at = ", ".join(f"{n} = {v:g}" for n, v in zip(labels or [t.path for t in targets], values))
         where = f"point {point} ({at})" if point is not None else at
@@ -316,7 +317,7 @@ def plan_sweep(spec: SweepSpec, file: str, root: Path = BUNDLED) -> SweepPlan:
             values = list(base)
             values[i] = x
             try:
-                point_scenario(tree, targets, values, file, None)
+                point_scenario(scenario, targets, values, file, None)
             except ScenarioError as exc:
                 field = "values" if spec.design == "grid" and spec.parameters[i].values else "range"
                 if spec.design == "psa":

@@ -28,8 +28,12 @@ What varying the addressed leaf means (``Mode``):
   coefficient of variation) stays; the base is 1. A beta distribution is a proportion and cannot
   be scaled: name ``.events`` or ``.n`` instead.
 
-Every modified dict is re-validated into a ``Scenario`` by the caller, so a value the schema
-rejects (a trigger above the target, a negative duration) fails with the schema's own message.
+The caller re-validates what ``apply`` returns into a ``Scenario``, so a value the schema rejects
+(a trigger above the target, a negative duration) fails with the schema's own message. Applied
+to the validated ``Scenario`` itself (rather than its dump), ``apply`` returns dicts only along
+the changed paths and the scenario's own models everywhere else; pydantic accepts those models
+as they are, so re-validation checks the changed values and the models that hold them (with
+their cross-field rules, up to the scenario's), not the whole scenario again.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from pydantic import BaseModel
 SCALE_KEYS = ("value", "median", "p95", "min", "mode", "max", "q1", "q3", "mean", "sd")
 _TOP = ("patient", "strategies", "parameters", "phases")
 _TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
@@ -258,13 +263,21 @@ def _at(tree: dict, loc: Location):
     return tree
 
 
+def _fields(node: Any) -> dict | list:
+    """A shallow copy to change: a dict or a list as it is, a model as its fields keyed as in the
+    dump (by alias); the children are not copied."""
+    if isinstance(node, BaseModel):
+        return {field.alias or name: getattr(node, name) for name, field in type(node).model_fields.items()}
+    return dict(node) if isinstance(node, dict) else list(node)
+
+
 def _updated(node: Any, loc: Location, fn) -> Any:
     """A copy of ``node`` with ``fn`` applied at ``loc``; containers off the path are shared."""
     if not loc:
         return fn(node)
     head, rest = loc[0], loc[1:]
-    copy = dict(node) if isinstance(node, dict) else list(node)
-    copy[head] = _updated(node[head], rest, fn)
+    copy = _fields(node)
+    copy[head] = _updated(copy[head], rest, fn)
     return copy
 
 
@@ -273,14 +286,15 @@ def _setter(target: Target, x: float):
         value = int(round(x)) if target.integer else float(x)
         return lambda _old: value
     if target.mode is Mode.VALUE:
-        return lambda old: {**old, "value": float(x), "ci95": None}
+        return lambda old: {**_fields(old), "value": float(x), "ci95": None}
     if target.mode is Mode.PROBABILITY:
-        return lambda old: {**old, "p": float(x), "events": None, "n": None}
-    return lambda old: {k: (v * x if k in SCALE_KEYS and v is not None else v) for k, v in old.items()}
+        return lambda old: {**_fields(old), "p": float(x), "events": None, "n": None}
+    return lambda old: {k: (v * x if k in SCALE_KEYS and v is not None else v) for k, v in _fields(old).items()}
 
 
-def apply(tree: dict, targets: tuple[Target, ...] | list[Target], values) -> dict:
-    """The dumped scenario with each target set to its value (the input is not modified)."""
+def apply(tree: dict | BaseModel, targets: tuple[Target, ...] | list[Target], values) -> dict:
+    """The scenario - dumped, or the ``Scenario`` itself - with each target set to its value, as a
+    dict to re-validate (the input is not modified)."""
     for target, x in zip(targets, values, strict=True):
         for loc in target.locations:
             tree = _updated(tree, loc, _setter(target, float(x)))

@@ -1,7 +1,7 @@
 """Running a sweep: the task a worker runs (``run_chunk``) and the coordinator (``run_sweep``).
 
-A task is a chunk of points. For each point the worker re-validates the scenario with the
-point's values, simulates every strategy for the spec's replications with seeds keyed by
+A task is a chunk of points. For each point the worker re-validates the scenario where the
+point's values change it, simulates every strategy for the spec's replications with seeds keyed by
 (master seed, point, replication, stream), and keeps only summaries (per strategy x outcome)
 and paired contrasts (per strategy pair x outcome); per-replication records travel back only
 when the spec asks to keep them. A point's numbers depend on nothing but the spec, so results
@@ -25,6 +25,7 @@ import pandas as pd
 from .analysis import better_worse, outcome_values, summarise
 from .loader import Issue, ScenarioError
 from .runner import simulate_block
+from .scenario import Scenario
 from .store import Store
 from .sweep import SweepPlan, point_scenario
 from .sweep_paths import Target
@@ -37,7 +38,7 @@ TASKS_PER_WORKER = 4  # at least this many tasks per worker, for balance
 class Job:
     """What every task of a sweep shares (sent to each worker once)."""
 
-    tree: dict  # the base scenario, dumped
+    scenario: Scenario  # the base scenario
     targets: tuple[Target, ...]
     labels: tuple[str, ...]
     strategies: tuple[str, ...]
@@ -51,7 +52,7 @@ class Job:
     @classmethod
     def of(cls, plan: SweepPlan) -> "Job":
         s = plan.spec
-        return cls(plan.tree, plan.targets, plan.labels, plan.strategies, s.outcomes, s.replications, s.seed,
+        return cls(plan.scenario, plan.targets, plan.labels, plan.strategies, s.outcomes, s.replications, s.seed,
                    s.common_random_numbers, s.keep_records, plan.file)
 
 
@@ -81,7 +82,7 @@ def contrasts(records: pd.DataFrame, strategies: tuple[str, ...], outcomes: tupl
 
 def run_point(job: Job, point: int, values) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Summaries, contrasts and records of one point (raises ``ScenarioError`` if it is invalid)."""
-    scenario = point_scenario(job.tree, job.targets, values, job.file, point, job.labels)
+    scenario = point_scenario(job.scenario, job.targets, values, job.file, point, job.labels)
     key = None if job.common_random_numbers else point
     records, _ = simulate_block(scenario, job.strategies, job.seed, range(job.replications), point=key)
     records["strategy"] = records["strategy"].astype(str)
