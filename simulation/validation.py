@@ -25,7 +25,7 @@ needs (reference ids, patient fields, strategy phases, outcome columns) and rais
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,7 +40,7 @@ from .loader import BUNDLED, Issue, ScenarioError, read_yaml, validate
 from .outcomes import RESULT_FIELDS
 from .precision import is_probability
 from .runner import simulate_block
-from .scenario import FROZEN, Patient, Scenario, source_keys
+from .scenario import FROZEN, Patient, Scenario
 from .sweep import outcome_columns
 
 FOLDER = "validation"
@@ -132,12 +132,15 @@ class Cohort:
 
     spec: CohortSpec
     file: str
-    strategy: str
     groups: tuple[Group, ...]
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def strategy(self) -> str:
+        return self.groups[0].scenario.strategies[0].name
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -163,13 +166,12 @@ def _merged(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return {**data, **changes, "assumptions": assumptions}
 
 
-def _patient(data: dict[str, Any], file: str, path: str, references: dict) -> Patient:
-    patient = validate(Patient, data, file, path)
-    unknown = [Issue(file, f"{path}.{p}", "unknown source key; add it to references.yaml", k)
-               for p, k in source_keys(patient) if k not in references]
-    if unknown:
-        raise ScenarioError(unknown)
-    return patient
+def _patient(data: dict[str, Any], file: str, where: str, references: dict) -> Patient:
+    """``loader.patient_from``, with each issue's field placed under ``where`` in the cohort file."""
+    try:
+        return loader.patient_from(data, file, references)
+    except ScenarioError as exc:
+        raise ScenarioError([replace(i, path=f"{where}.{i.path}" if i.path else where) for i in exc.issues]) from None
 
 
 def _strategy_path(name: str, file: str, root: Path) -> str | Path:
@@ -207,7 +209,7 @@ def load_cohort(path: str | Path, root: Path = BUNDLED) -> Cohort:
             raise ScenarioError([Issue(file, "strategy", str(issue)) for issue in exc.issues]) from None
         groups.append(Group(part.label, part.n, scenario))
     _check_figures(spec, file, groups[0].scenario)
-    return Cohort(spec, file, groups[0].scenario.strategies[0].name, tuple(groups))
+    return Cohort(spec, file, tuple(groups))
 
 
 def _check_figures(spec: CohortSpec, file: str, scenario: Scenario) -> None:
