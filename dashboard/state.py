@@ -98,13 +98,16 @@ def _comparison(digest: str, strategies: tuple[str, ...], replications: int, see
 def comparison(
     page: str, sc: Scenario, strategies: tuple[str, ...], replications: int, seed: int, run_now: bool
 ) -> Comparison | None:
-    """The page's result for these inputs: run (or fetch from cache) when asked, else the kept one
-    (None when the kept result was for other inputs)."""
+    """The page's result for these inputs: the kept one when it is for them, else run (or fetch
+    from cache) when asked; None when the kept result was for other inputs and no run was asked.
+
+    A page that asks on every rerun (counselling) thus copies a cached result out of
+    ``st.cache_data`` only when its inputs change, not on every click."""
     key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__)
     slot = f"result:{page}"
-    if run_now:
-        st.session_state[slot] = (key, _comparison(*key, _scenario=sc))
     kept = st.session_state.get(slot)
+    if run_now and (kept is None or kept[0] != key):
+        kept = st.session_state[slot] = (key, _comparison(*key, _scenario=sc))
     return kept[1] if kept is not None and kept[0] == key else None
 
 

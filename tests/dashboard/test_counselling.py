@@ -110,3 +110,12 @@ def test_one_plan_alone(app):
     no_exceptions(app)
     html = " ".join(h.proto.body for h in app.get("html"))
     assert html.count("data:image/svg+xml") == 4
+
+
+def test_a_rerun_with_the_same_inputs_keeps_the_result(app):
+    app.run()
+    app.switch_page("views/2_Counselling.py").run()
+    kept = app.session_state["result:counsel"]
+    app.run()
+    no_exceptions(app)
+    assert app.session_state["result:counsel"] is kept  # not copied out of the cache again
