@@ -80,8 +80,7 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
         for s, st in enumerate(c.stages):
             grid[:, i, s] = (st.operative_min, st.anaesthesia_min, st.or_min, st.blood_loss_ml, st.rbc_units)
     op, an, orr, bl, units = grid.sum(axis=2)
-    ebv, weight = sc.blood_volume_ml, sc.patient.weight_kg
-    unit_ml = sc.red_cell_dose_ml
+    ebv, weight, unit_ml = plan.blood.ebv_ml, sc.patient.weight_kg, plan.blood.dose_ml
     massive_ml_kg = p.transfusion.massive_transfusion_ml_per_kg.value
     events = np.array([c.event_counts for c in courses]).reshape(R, len(plan.event_names))
     rbc_ml_kg = units * unit_ml / weight

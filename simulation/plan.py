@@ -38,6 +38,7 @@ class BloodPolicy:
     """The patient's blood volume and the transfusion policy as the model uses them."""
 
     ebv_ml: float  # estimated blood volume, mL
+    dose_ml: float  # one transfused unit, or a child's aliquot of it, mL
     baseline_hb_g_dl: float
     trigger_hb_g_dl: float
     target_hb_g_dl: float
@@ -53,6 +54,7 @@ class BloodPolicy:
         salvaged = tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0
         return cls(
             ebv_ml=scenario.blood_volume_ml,
+            dose_ml=scenario.red_cell_dose_ml,
             baseline_hb_g_dl=scenario.patient.baseline_hb_g_dl,
             trigger_hb_g_dl=tp.trigger_hb_g_dl.value,
             target_hb_g_dl=tp.target_hb_g_dl.value,
