@@ -204,9 +204,6 @@ class WidenedBeta:
         """Quantile at the standard-normal score ``z`` (vectorised), as the scenario distributions."""
         return self.frozen().ppf(special.ndtr(z))
 
-    def mean(self) -> float:
-        return float(self.frozen().mean())
-
 
 # --- the register --------------------------------------------------------------------------------
 def register(scenario: Scenario) -> pd.DataFrame:
