@@ -122,7 +122,8 @@ def against_reference(scenario: simulation.Scenario, model_replications: int, re
     )
     ratio = model / reference
     # Both draw the same random inputs (``sampling.draw``: every stream of a block of
-    # replications, then each phase's distribution); without that shared cost the comparison is event-scheduled Hb against minute-by-minute polling.
+    # replications, then each phase's distribution); without that shared cost the comparison
+    # is event-scheduled Hb against minute-by-minute polling.
     plan = compile_plan(scenario, PROCEDURE)
     draw_s = _seconds(lambda: draw(plan, SEED, range(model_replications))) / model_replications
     sim_ratio = (1 / reference - draw_s) / (1 / model - draw_s)
@@ -135,6 +136,7 @@ def against_reference(scenario: simulation.Scenario, model_replications: int, re
         "model / polling reference": Figure(ratio, "x", f"target >= {TARGET_RATIO:g}x: {_verdict(ratio >= TARGET_RATIO)}"),
         "drawing the random inputs (shared by both)": Figure(draw_s * 1e6, "us/replication"),
         "model / polling reference, draws excluded": Figure(sim_ratio, "x", "the simulation proper"),
+        **simpy_floor(scenario, 1 / reference, draw_s),
     }
 
 
@@ -159,19 +161,17 @@ def _skeleton(resumes: int, callbacks: int) -> None:
     env.run(until=env.process(process()))
 
 
-def simpy_floor(scenario: simulation.Scenario, model_replications: int, reference_replications: int) -> dict[str, Figure]:
-    """What SimPy alone costs for the model's events: the floor under any SimPy process model of it."""
+def simpy_floor(scenario: simulation.Scenario, reference_s: float, draw_s: float) -> dict[str, Figure]:
+    """What SimPy alone costs for the model's events (a floor under any SimPy process model of
+    it), and what the ratio target leaves for everything else, given the reference's and the
+    shared draws' seconds per replication."""
     steps, resumes = _event_counts(scenario, 1_000)
     n = 20_000
     floor_s = _seconds(lambda: [_skeleton(round(resumes), round(steps - resumes)) for _ in range(n)]) / n
-    reference_s = _seconds(lambda: simulate_reference(scenario, PROCEDURE, SEED, range(reference_replications))) / reference_replications
-    plan = compile_plan(scenario, PROCEDURE)
-    draw_s = _seconds(lambda: draw(plan, SEED, range(model_replications))) / model_replications
     budget = reference_s / TARGET_RATIO - floor_s - draw_s
     return {
         "SimPy events per replication (model)": Figure(steps, "events", f"{resumes:.0f} of them resume the operation process"),
         "bare SimPy with those events": Figure(floor_s * 1e6, "us/replication", "no model logic: a floor"),
-        "polling reference": Figure(reference_s * 1e6, "us/replication"),
         f"left for model logic, outcomes and records at {TARGET_RATIO:g}x": Figure(
             budget * 1e6, "us/replication", f"reference / {TARGET_RATIO:g} - floor - shared draws"
         ),
@@ -266,7 +266,6 @@ def main(argv: list[str] | None = None) -> int:
     sections: list[tuple[str, Callable[[], dict[str, Figure]]]] = [
         (f"Throughput, {n_model:,} replications per strategy", lambda: throughput(scenario, n_model)),
         (f"Model against the polling reference ({PROCEDURE})", lambda: against_reference(scenario, n_model, n_reference)),
-        ("The SimPy floor under the ratio", lambda: simpy_floor(scenario, n_model, n_reference)),
         ("Dashboard: after a click on Run", lambda: dashboard_timing(scenario, (1_000 // scale, 10_000 // scale))),
     ]
     if not args.skip_memory:
