@@ -257,14 +257,15 @@ def outcome_columns(scenario: Scenario) -> tuple[str, ...]:
     )
 
 
-def _inferred(target: Target, tree: dict):
+def _inferred(target: Target, tree: dict, scenario: Scenario):
     """The scenario's own uncertainty about a target: ci95 -> lognormal, events/n -> beta, each
-    widened by the factors of the target's evidence labels (``simulation.evidence``)."""
+    widened by the factors of the target's evidence labels (``simulation.evidence``); ``tree`` is
+    ``scenario`` dumped."""
     node = tree
     for key in target.locations[0]:
         node = node[key]
     prov = {"source": node["source"]} if node.get("source") else {"assumption": f"Uncertainty of {target.canonical} as given in the scenario."}
-    factor = evidence.widening_at(node, tree)
+    factor = evidence.widening_at(node, scenario)  # the Scenario in place of its dump: model_validate returns it as is
     if target.mode is Mode.VALUE and node.get("ci95") and node["ci95"][0] > 0:
         sigma = lognormal_from_ratio_ci(node["value"], *node["ci95"]).sigma
         return evidence.widened_lognormal(node["value"], sigma, factor, **prov)
@@ -303,7 +304,7 @@ def plan_sweep(spec: SweepSpec, file: str, root: Path = BUNDLED) -> SweepPlan:
         except PathError as exc:
             issues.append(Issue(file, f"{where}.path", str(exc), p.path))
             continue
-        param = _parameter(spec, p, target, tree, file, where, issues)
+        param = _parameter(spec, p, target, tree, scenario, file, where, issues)
         if param is not None:
             params.append(param)
     if issues:
@@ -333,7 +334,7 @@ def plan_sweep(spec: SweepSpec, file: str, root: Path = BUNDLED) -> SweepPlan:
     return SweepPlan(spec, file, scenario, tree, tuple(params), _points(spec, params), _spec_hash(spec, scenario))
 
 
-def _parameter(spec, p: ParameterSpec, target: Target, tree, file, where, issues) -> Parameter | None:
+def _parameter(spec, p: ParameterSpec, target: Target, tree, scenario, file, where, issues) -> Parameter | None:
     positive = target.mode is Mode.SCALE
     unit = target.mode is Mode.PROBABILITY
     what = "a multiplier (scale of a distribution)" if positive else "a probability"
@@ -346,7 +347,7 @@ def _parameter(spec, p: ParameterSpec, target: Target, tree, file, where, issues
         if dist is None and p.range is not None:
             dist = Uniform(dist="uniform", min=p.range[0], max=p.range[1], assumption="Uniform over the sweep's range.")
         if dist is None:
-            dist = _inferred(target, tree)
+            dist = _inferred(target, tree, scenario)
         if dist is None:
             issues.append(Issue(file, where, f"no uncertainty for '{target.canonical}': the scenario gives no ci95 or events/n here; give distribution: or range:"))
             return None
