@@ -49,6 +49,12 @@ SAMPLING_DRAWS = 4000  # resampled cohorts for the interval of a mean or median 
 DEFAULT_REPLICATIONS = 1000
 DEFAULT_SEED = 20240501
 Statistic = Literal["case", "mean", "median", "proportion"]
+CAVEAT = (
+    "ResectSim is a decision-support and education tool, not a validated prediction rule. Most phase-level "
+    "times, bleeding rates and event risks are assumptions calibrated to a few small published series; rows "
+    "marked 'calibration' were used to set the parameters and are consistency checks, not validation."
+)
+VERDICT = {True: "inside", False: "OUTSIDE"}
 COMPARED_WITH = {
     "case": "one patient",
     "mean": "mean of N patients",
@@ -389,13 +395,20 @@ def interval_text(row: pd.Series) -> str:
     return f"{row.statistic} of {row.n}: {row.interval_low:,.0f}–{row.interval_high:,.0f}"
 
 
-def display_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The comparison as people read it: one row per figure, texts instead of numbers."""
+def summary(table: pd.DataFrame) -> str:
+    """The run and its result in two sentences, as the CLI, the report and the dashboard state them."""
+    return (f"{table.replications.iloc[0]:,} simulated patients per cohort, seed {table.seed.iloc[0]}. "
+            f"{int(table.inside.sum())} of {len(table)} published figures lie inside the model's 95% interval.")
+
+
+def display_table(table: pd.DataFrame, cohort: str = "cohort_label") -> pd.DataFrame:
+    """The comparison as people read it: one row per figure, texts instead of numbers. ``cohort`` is
+    the column shown as the cohort (the CLI shows ``cohort``, the names ``--cohort`` takes)."""
     return pd.DataFrame({
-        "Cohort": table.cohort_label + np.where(table.role == "calibration", " (calibration)", ""),
+        "Cohort": table[cohort] + np.where(table.role == "calibration", " (calibration)", ""),
         "Figure": table.figure,
         "Published": table.apply(published_text, axis=1),
         "Model (median, 95% PI / rate, 95% CI)": table.apply(model_text, axis=1),
         "Compared with (95%)": table.apply(interval_text, axis=1),
-        "Result": np.where(table.inside, "inside", "OUTSIDE"),
+        "Result": table.inside.map(VERDICT),
     })

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .loader import ScenarioError
-from .validation import DEFAULT_REPLICATIONS, DEFAULT_SEED, display_table, load_cohorts, run_validation
+from .validation import CAVEAT, DEFAULT_REPLICATIONS, DEFAULT_SEED, display_table, load_cohorts, run_validation, summary
 
 EXIT_BAD_INPUT = 2
 MIN_REPLICATIONS = 10  # fewer cannot give a 2.5th-97.5th percentile interval
@@ -49,11 +49,8 @@ def _report_folder(report: Path) -> Path:
 def table(validation) -> Table:
     """The validation table as a Rich table; rows outside their interval in bold."""
     t = validation.table
-    shown = display_table(t).assign(Cohort=t.cohort + t.role.map({"calibration": " (calibration)", "validation": ""}))
-    result = Table(
-        title=f"Validation: {t.replications.iloc[0]:,} simulated patients per cohort, seed {t.seed.iloc[0]}",
-        box=box.SIMPLE_HEAD, title_justify="left",
-    )
+    shown = display_table(t, cohort="cohort")
+    result = Table(title="Validation", box=box.SIMPLE_HEAD, title_justify="left")
     for column in shown.columns:
         result.add_column(column, overflow="fold")
     for inside, row in zip(t.inside, shown.itertuples(index=False)):
@@ -85,10 +82,7 @@ def validate(
         raise _fail(*str(exc).splitlines()) from None
     validation = run_validation(cohorts, reps, seed)
     out.print(table(validation))
-    t = validation.table
-    out.print(f"{int(t.inside.sum())} of {len(t)} published figures inside the model's 95% interval. "
-              "Calibration rows were used to set the parameters (consistency checks, not validation). "
-              "Decision support, not a validated prediction rule.", highlight=False)
+    out.print(f"{summary(validation.table)} {CAVEAT}", highlight=False)
     if folder is not None:
         try:
             folder.mkdir(exist_ok=True)

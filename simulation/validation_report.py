@@ -16,13 +16,8 @@ import pandas as pd
 import vl_convert as vlc
 
 from .io import write_bytes
-from .validation import Validation, display_table, published_text
+from .validation import CAVEAT, VERDICT, Validation, display_table, interval_text, model_text, published_text, summary
 
-CAVEAT = (
-    "ResectSim is a decision-support and education tool, not a validated prediction rule. Most phase-level "
-    "times, bleeding rates and event risks are assumptions calibrated to a few small published series; rows "
-    "marked 'calibration' were used to set the parameters and are consistency checks, not validation."
-)
 INSIDE_COLOUR, OUTSIDE_COLOUR, BAND = "#0072B2", "#D55E00", "#BDBDBD"
 BINS = 40
 TAIL_PERCENTILE = 99.5  # continuous charts stop here so one extreme replication does not squash the rest
@@ -66,9 +61,8 @@ def chart(row: pd.Series, distribution: np.ndarray) -> alt.LayerChart:
     rule = alt.Chart(marker).mark_rule(color=colour, strokeWidth=3).encode(x="x:Q")
     text = alt.Chart(marker).mark_text(align="left", dx=5, dy=-5, color=colour, fontWeight="bold").encode(
         x="x:Q", y=alt.value(10), text="label:N")
-    verdict = "inside" if row.inside else "OUTSIDE"
     return alt.layer(band, bars, rule, text).properties(
-        width=520, height=220, title=f"{row.cohort_label}: {row.figure} ({verdict} the 95% interval)")
+        width=520, height=220, title=f"{row.cohort_label}: {row.figure} ({VERDICT[row.inside]} the 95% interval)")
 
 
 def png(chart_: alt.TopLevelMixin) -> bytes:
@@ -77,16 +71,15 @@ def png(chart_: alt.TopLevelMixin) -> bytes:
 
 def _markdown(validation: Validation, title: str) -> str:
     table, shown = validation.table, display_table(validation.table)
-    lines = [f"# {title}", "", f"> {CAVEAT}", "",
-             f"{table.replications.iloc[0]:,} simulated patients per cohort, seed {table.seed.iloc[0]}. "
-             f"{int(table.inside.sum())} of {len(table)} published figures lie inside the model's 95% interval.", "",
+    lines = [f"# {title}", "", f"> {CAVEAT}", "", summary(table), "",
              "| " + " | ".join(shown.columns) + " |", "|" + "---|" * len(shown.columns)]
     lines += ["| " + " | ".join(str(v) for v in r) + " |" for r in shown.itertuples(index=False)]
     lines += ["", "## Figures", ""]
-    for (_, row), (_, text) in zip(table.iterrows(), shown.iterrows()):
+    for _, row in table.iterrows():
         lines += [f"### {row.cohort_label}: {row.figure}", "",
-                  f"Published {text.Published} ({row.source}); model {text.iloc[3]}; compared with "
-                  f"{row.compared_with}: {text.iloc[4]} -> **{text.Result}**." + (f" {row.note}" if row.note else ""),
+                  f"Published {published_text(row)} ({row.source}); model {model_text(row)}; compared with "
+                  f"{row.compared_with}: {interval_text(row)} -> **{VERDICT[row.inside]}**."
+                  + (f" {row.note}" if row.note else ""),
                   "", f"![{row.cohort_label}: {row.figure}]({chart_file(row)})", ""]
     return "\n".join(lines)
 
@@ -105,8 +98,7 @@ def _html(validation: Validation, title: str) -> str:
             "<style>body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto}"
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style>"
             f"</head><body><h1>{esc(title)}</h1><p><em>{esc(CAVEAT)}</em></p>"
-            f"<p>{table.replications.iloc[0]:,} simulated patients per cohort, seed {table.seed.iloc[0]}; "
-            f"{int(table.inside.sum())} of {len(table)} figures inside the 95% interval.</p>"
+            f"<p>{esc(summary(table))}</p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><h2>Figures</h2>{figures}</body></html>")
 
 

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from simulation import ScenarioError
-from simulation.validation import DEFAULT_REPLICATIONS, DEFAULT_SEED, display_table, load_cohorts, run_validation
-from simulation.validation_report import CAVEAT, chart
+from simulation.validation import (
+    CAVEAT, DEFAULT_REPLICATIONS, DEFAULT_SEED, display_table, load_cohorts, run_validation, summary,
+)
+from simulation.validation_report import chart
 from dashboard import ui
 
 
@@ -29,7 +31,7 @@ middle.metric("Inside the model's 95% interval", int(table.inside.sum()))
 right.metric("Of them calibration targets", int((table.role == "calibration").sum()),
              help="Used to set the parameters: a consistency check, not validation.")
 st.markdown(
-    f"{DEFAULT_REPLICATIONS:,} simulated patients per cohort, seed {DEFAULT_SEED}. A value from one patient is "
+    f"{summary(table)} A value from one patient is "
     "judged against one simulated patient's 95% predictive interval; a series **mean** against the 95% interval of "
     "the mean of N simulated patients; k of N patients against the Binomial(N, model rate) interval. "
     "What was changed after this comparison and why the misses remain: `docs/validation.md`."
