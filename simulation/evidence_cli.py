@@ -29,7 +29,7 @@ def _rich(title: str, frame, columns: tuple[str, ...]) -> Table:
     for column in columns:
         table.add_column(column, overflow="fold", justify="right" if column in ("N", "Widening", "Parameters") else "left")
     for row in frame[list(columns)].itertuples(index=False):
-        table.add_row(*("" if pd.isna(v) else f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*("" if pd.isna(v) else register_module.number(v) if isinstance(v, float) else str(v) for v in row))
     return table
 
 
