@@ -19,10 +19,11 @@ from simulation import RESULT_FIELDS, Scenario, __version__, run
 from simulation.analysis import exceedance, paired_differences, summarise
 from simulation.precision import share_mcse
 
-from .display import CONTINUOUS, EXCEEDANCES, SHOWN, Shown
+from .display import CONTINUOUS, EXCEEDANCES, Shown
 
 RISKS = ("any_major_complication", "massive_transfusion", "death")
-DIFFERENCE_OUTCOMES = (*(s.column for s in CONTINUOUS), "any_major_complication", "massive_transfusion", "death")
+# Paired differences as shown: continuous outcomes in display units, risks in percentage points
+DIFFERENCES = {s.column: s for s in (*CONTINUOUS, *(Shown(c, "percentage points", 100.0, 1) for c in RISKS))}
 PARALLEL_FROM = 2_000  # total replications from which two worker processes can pay for their start-up
 ALWAYS_PARALLEL_FROM = 8_000  # ... and from which they do even on a busy machine
 IDLE_CORES_FOR_SECOND_WORKER = 1.5  # cores free (cpu count minus 1-minute load average)
@@ -158,7 +159,8 @@ def quantiles(records: pd.DataFrame, shown: Shown) -> pd.DataFrame:
 def differences(comparison: Comparison, reference: str) -> pd.DataFrame:
     """``reference`` minus each other strategy, paired by replication (common random numbers).
 
-    Continuous outcomes are converted to display units; ``p_reference_better`` is the share of
+    Outcomes are converted to display units (``DIFFERENCES``: ``unit``, ``title``, and ``digits``
+    for the mean difference, at least one decimal); ``p_reference_better`` is the share of
     simulated patients for whom the reference plan gave the lower (better) value; each share
     has its Monte Carlo standard error (``mcse_p_reference_better``, ``mcse_p_reference_worse``,
     ``mcse_p_tie``).
@@ -167,17 +169,17 @@ def differences(comparison: Comparison, reference: str) -> pd.DataFrame:
     for other in comparison.strategies:
         if other == reference:
             continue
-        d = paired_differences(comparison.records, reference, other, list(DIFFERENCE_OUTCOMES))
+        d = paired_differences(comparison.records, reference, other, list(DIFFERENCES))
         parts.append(d.assign(strategy=other))
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
-    scale = out.outcome.map(lambda c: SHOWN[c].scale if c in SHOWN else 100.0)  # risks in percentage points
+    shown = out.outcome.map(DIFFERENCES)
     for col in ("mean_difference", "ci_low", "ci_high"):
-        out[col] = out[col] * scale
+        out[col] = out[col] * shown.map(lambda s: s.scale)
     out["p_tie"] = out.p_tie.clip(0.0, 1.0)  # 1 - better - worse can come out as -1e-16
     out["mcse_p_reference_worse"], out["mcse_p_tie"] = share_mcse(out.p_a_worse, out.n), share_mcse(out.p_tie, out.n)
-    out["unit"] = out.outcome.map(lambda c: SHOWN[c].unit if c in SHOWN else "percentage points")
-    out["title"] = [f"{SHOWN[c].label} ({u})" if c in SHOWN else f"{lab} ({u})" for c, lab, u in zip(out.outcome, out.label, out.unit)]
+    out["unit"], out["title"] = shown.map(lambda s: s.unit), shown.map(lambda s: s.title)
+    out["digits"] = shown.map(lambda s: max(s.digits, 1))
     return out.rename(columns={"p_a_better": "p_reference_better", "p_a_worse": "p_reference_worse",
                                "mcse_p_a_better": "mcse_p_reference_better"})
