@@ -4,27 +4,27 @@ import streamlit as st
 
 from simulation import ScenarioError
 from simulation.validation import (
-    CAVEAT, DEFAULT_REPLICATIONS, DEFAULT_SEED, display_table, load_cohorts, run_validation, summary,
+    CAVEAT, DEFAULT_REPLICATIONS, DEFAULT_SEED, Validation, display_table, load_cohorts, run_validation, summary,
 )
 from simulation.validation_report import chart
 from dashboard import ui
 
 
 @st.cache_data(show_spinner="Running the validation cohorts…", max_entries=4)
-def validation(replications: int, seed: int):
+def validation(replications: int, seed: int) -> Validation:
     """The validation table and each figure's compared distribution (cached per run settings)."""
-    result = run_validation(load_cohorts(), replications, seed)
-    return result.table, result.distributions
+    return run_validation(load_cohorts(), replications, seed)
 
 
 st.title("Validation")
 st.markdown(f"**{CAVEAT}**")
 try:
-    table, distributions = validation(DEFAULT_REPLICATIONS, DEFAULT_SEED)
+    result = validation(DEFAULT_REPLICATIONS, DEFAULT_SEED)
 except ScenarioError as exc:
     ui.show_issues(exc)
     st.stop()
 
+table = result.table
 left, middle, right = st.columns(3)
 left.metric("Published figures", len(table))
 middle.metric("Inside the model's 95% interval", int(table.inside.sum()))
@@ -44,6 +44,6 @@ labels = dict(zip(table.cohort, table.cohort_label))
 name = st.selectbox("Cohort", names, format_func=labels.get, key="validation_cohort")
 for i in table.index[table.cohort == name]:
     row = table.loc[i]
-    st.altair_chart(chart(row, distributions[i]), use_container_width=True)
+    st.altair_chart(chart(row, result.distributions[i]), use_container_width=True)
     if row.note:
         st.caption(f"{row.note} Source: {row.source}.")
