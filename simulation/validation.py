@@ -44,10 +44,11 @@ from .scenario import FROZEN, Patient, Scenario
 from .sweep import outcome_columns
 
 FOLDER = "validation"
-INTERVAL = (2.5, 97.5)
+# Method and run settings, not clinical numbers (those live in scenarios/validation/*.yaml):
+INTERVAL = (2.5, 97.5)  # percentiles of the central 95% interval each figure is judged against (as analysis.wilson)
 SAMPLING_DRAWS = 4000  # resampled cohorts for the interval of a mean or median of N patients
-DEFAULT_REPLICATIONS = 1000
-DEFAULT_SEED = 20240501
+DEFAULT_REPLICATIONS = 1000  # simulated patients per cohort behind docs/validation.md's results table
+DEFAULT_SEED = 20240501  # the seed of that table; any integer >= 0 works
 Statistic = Literal["case", "mean", "median", "proportion"]
 CAVEAT = (
     "ResectSim is a decision-support and education tool, not a validated prediction rule. Most phase-level "
