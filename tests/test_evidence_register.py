@@ -12,7 +12,6 @@ import yaml
 from scipy import stats
 from typer.testing import CliRunner
 
-from simulation import load_scenario
 from simulation.cli import app
 from simulation.distributions import Value
 from simulation.evidence import LABELS, WidenedBeta, labels, provenance_issues, references_table, register, widening
@@ -21,16 +20,6 @@ from simulation.sweep import load_plan
 
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
 Z975 = stats.norm.ppf(0.975)
-
-
-@pytest.fixture(scope="module")
-def child():
-    return load_scenario("seed-case")
-
-
-@pytest.fixture(scope="module")
-def adult():
-    return load_scenario("adult-primary")
 
 
 @pytest.fixture()
@@ -124,32 +113,32 @@ def _row(table, parameter):
     ("transfusion.unit_volume_ml", "assumption", "assumption"),
     ("transfusion.massive_transfusion_ml_per_kg", "", ""),  # nba_pbm: a guideline on the web, all ages
 ])
-def test_labels_depend_on_the_source_and_on_the_patient(child, adult, parameter, as_child, as_adult):
-    assert child.is_child and not adult.is_child
-    assert _row(register(child), parameter).Labels == as_child
-    assert _row(register(adult), parameter).Labels == as_adult
+def test_labels_depend_on_the_source_and_on_the_patient(seed_scenario, adult_scenario, parameter, as_child, as_adult):
+    assert seed_scenario.is_child and not adult_scenario.is_child
+    assert _row(register(seed_scenario), parameter).Labels == as_child
+    assert _row(register(adult_scenario), parameter).Labels == as_adult
 
 
-def test_the_register_row_carries_the_reference(child):
-    row = _row(register(child), "complications.types.csf_leak.baseline")
+def test_the_register_row_carries_the_reference(seed_scenario):
+    row = _row(register(seed_scenario), "complications.types.csf_leak.baseline")
     assert (row.Source, row.N, row.Design, row.Confidence, row.Unit) == (
         "kanazawa2021", 307, "retrospective series", "read", "probability")
-    w = child.parameters.widening
+    w = seed_scenario.parameters.widening
     assert row.Widening == pytest.approx(w.abstract_only.value * w.adult_to_child.value)
-    inferred = _row(register(child), "complications.types.hardware_failure.odds_ratios.more_than_two_levels")
+    inferred = _row(register(seed_scenario), "complications.types.hardware_failure.odds_ratios.more_than_two_levels")
     assert (inferred.Confidence, inferred.Unit) == ("inferred", "odds ratio")
 
 
-def test_references_table_counts_the_numbers_that_cite_each_reference(child):
-    table = references_table(child).set_index("Reference")
-    cited = register(child).Source.value_counts()
+def test_references_table_counts_the_numbers_that_cite_each_reference(seed_scenario):
+    table = references_table(seed_scenario).set_index("Reference")
+    cited = register(seed_scenario).Source.value_counts()
     assert table.loc["kanazawa2021", "Parameters"] == cited["kanazawa2021"] >= 7
     assert table.loc["valentine2018", "Parameters"] == 0
-    assert set(table.index) == set(child.references)
+    assert set(table.index) == set(seed_scenario.references)
 
 
-def test_widening_multiplies_the_factors_of_the_labels(child):
-    w = child.parameters.widening
+def test_widening_multiplies_the_factors_of_the_labels(seed_scenario):
+    w = seed_scenario.parameters.widening
     assert widening((), w) == 1
     assert widening(("inferred", "abstract-only", "adult-to-child"), w) == pytest.approx(
         w.inferred.value * w.abstract_only.value * w.adult_to_child.value)
