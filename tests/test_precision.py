@@ -31,7 +31,7 @@ ENV = {"COLUMNS": "200", "NO_COLOR": "1"}
 
 
 @pytest.fixture(scope="module")
-def pair(seed_scenario):
+def pair():
     return simulation.load_scenario("seed-case", [POSTERIOR, TWO])
 
 
