@@ -19,7 +19,7 @@ from simulation.analysis import exceedance
 
 from .charts import colour
 from .compare_view import Comparison
-from .display import patient_line
+from .display import SHOWN, patient_line
 
 ORDINAL_OPERATIONS = {1: "one operation", 2: "two operations", 3: "three operations", 4: "four operations"}
 
@@ -146,12 +146,11 @@ def _summary_row(c: Comparison, name: str, column: str) -> pd.Series:
     return c.summary[(c.summary.strategy == name) & (c.summary.outcome == column)].iloc[0]
 
 
-def _span(c: Comparison, name: str, column: str, unit: str) -> tuple[str, str]:
+def _span(c: Comparison, name: str, column: str) -> tuple[str, str]:
     """Typical value and 90% range of ``column`` (from the run's summary) in words: hours, days or weeks."""
-    row = _summary_row(c, name, column)
-    scale = 1 / 60.0 if unit == "hours" else 1.0  # record columns are in minutes or days
-    lo, mid, hi = (float(row[k]) * scale for k in ("p5", "median", "p95"))
-    if unit == "hours":
+    row, shown = _summary_row(c, name, column), SHOWN[column]
+    lo, mid, hi = (float(row[k]) * shown.scale for k in ("p5", "median", "p95"))
+    if shown.unit == "h":
         return f"about {mid:.0f} hours", f"9 in 10 between {lo:.0f} and {hi:.0f} hours"
     if mid >= 14:
         return f"about {mid / 7:.0f} weeks", f"9 in 10 between {lo / 7:.0f} and {hi / 7:.0f} weeks"
@@ -186,6 +185,7 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
     types = scenario.parameters.complications.types
     massive = scenario.parameters.transfusion.massive_transfusion_ml_per_kg.value
     people = "children" if scenario.is_child else "adults"
+    icu_stays = exceedance(c.records, "icu_days", 0.0).set_index("strategy")
     plans = []
     for name in c.strategies:
         g = c.records[c.records.strategy == name]
@@ -197,7 +197,7 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
         else:
             during = "across both operations" if n == 2 else f"across all {n} operations"
             after = "after any of the operations"
-        icu = exceedance(c.records, "icu_days", 0.0).set_index("strategy").loc[name]
+        icu = icu_stays.loc[name]
         main = (
             _risk(c, name, "any_major_complication", "A serious complication of any kind",
                   "in hospital and afterwards (see the list below for when each is counted)"),
@@ -210,9 +210,9 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
             _risk(c, name, f"complication_{k}", t.plain_label.capitalize(), t.time_frame)
             for k, t in types.items() if k != "death"
         )
-        operating, operating_range = _span(c, name, "operative_time_min", "hours")
-        total, total_range = _span(c, name, "anaesthesia_time_min", "hours")
-        stay, stay_range = _span(c, name, "los_days", "days")
+        operating, operating_range = _span(c, name, "operative_time_min")
+        total, total_range = _span(c, name, "anaesthesia_time_min")
+        stay, stay_range = _span(c, name, "los_days")
         staging = _staging(c, scenario, name)
         per_stage = c.stages[c.stages.strategy == name].groupby("stage").anaesthesia_time_min.median() / 60.0
         split = " + ".join(f"{h:.0f}" for h in per_stage.iloc[:n]) + " hours" if n > 1 else ""
