@@ -51,7 +51,7 @@ from . import designs, evidence
 from .distributions import Distribution, Uniform
 from .loader import BUNDLED, Issue, ScenarioError, bundled, load_scenario, read_yaml, validate
 from .outcomes import RESULT_FIELDS
-from .published import lognormal_from_ratio_ci
+from .published import Z975, lognormal_from_ratio_ci
 from .scenario import Scenario
 from .sweep_paths import Mode, PathError, Target, apply, resolve
 
@@ -60,7 +60,6 @@ DESIGNS = ("grid", "one-way", "latin-hypercube", "sobol", "morris", "psa")
 SAMPLED = ("latin-hypercube", "sobol", "morris", "psa")
 MAX_POINTS = 1_000_000
 GRID_LEVELS = 5
-Z975 = 1.959963984540054  # 95% interval half-width in standard deviations
 
 
 class ParameterSpec(BaseModel):

@@ -12,7 +12,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from .analysis import label
+from .analysis import Z, label
 
 WIDTH = 420
 
@@ -34,7 +34,7 @@ def tornado(table: pd.DataFrame, outcome: str) -> alt.Chart:
             mean, mcse = getattr(r, f"{end}_mean"), getattr(r, f"{end}_change_se")
             rows.append(dict(strategy=r.strategy, parameter=r.parameter, rank=r.rank, end=f"{end} value",
                              value=getattr(r, f"{end}_value"), base=r.base_mean, mean=mean,
-                             lo=mean - 1.96 * mcse, hi=mean + 1.96 * mcse))
+                             lo=mean - Z * mcse, hi=mean + Z * mcse))
     long = pd.DataFrame(rows)
     order = part.sort_values("rank").parameter.drop_duplicates().tolist()
     y = alt.Y("parameter:N", sort=order, title=None)
@@ -56,7 +56,7 @@ def two_way(table: pd.DataFrame, outcome: str, x: str, y: str) -> alt.Chart:
     part = _one(table, outcome).copy()
     title = part.outcome_label.iloc[0]
     part["confidence"] = part.decided.map({True: "decided", False: "not decided (95% CI includes 0)"})
-    part["text"] = part.apply(lambda r: f"{r.margin:.3g} ± {1.96 * r.margin_se:.2g}", axis=1)
+    part["text"] = part.apply(lambda r: f"{r.margin:.3g} ± {Z * r.margin_se:.2g}", axis=1)
     enc = dict(x=alt.X(f"{x}:O", title=x, axis=alt.Axis(format=".3g")),
                y=alt.Y(f"{y}:O", title=y, sort="descending", axis=alt.Axis(format=".3g")))
     cells = alt.Chart(part).mark_rect().encode(
@@ -128,8 +128,8 @@ def psa_means(table: pd.DataFrame, outcome: str) -> alt.Chart:
 
 
 def psa_preferred(table: pd.DataFrame) -> alt.Chart:
-    """Probability each strategy is preferred, per outcome, with ±1.96 MCSE."""
-    data = table.assign(lo=lambda d: (d.p_preferred - 1.96 * d.mcse).clip(0, 1), hi=lambda d: (d.p_preferred + 1.96 * d.mcse).clip(0, 1))
+    """Probability each strategy is preferred, per outcome, with ±1.96 MCSE (``analysis.Z``)."""
+    data = table.assign(lo=lambda d: (d.p_preferred - Z * d.mcse).clip(0, 1), hi=lambda d: (d.p_preferred + Z * d.mcse).clip(0, 1))
     y = alt.Y("outcome_label:N", title=None)
     bars = alt.Chart().mark_bar().encode(
         y=y, yOffset="strategy:N", x=alt.X("p_preferred:Q", title="Probability preferred", scale=alt.Scale(domain=[0, 1])),
