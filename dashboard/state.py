@@ -68,7 +68,7 @@ def inputs() -> Inputs:
 def bundled_strategies() -> dict[str, Strategy]:
     """The bundled strategy files, validated once per server: the four main ones first."""
     found = {s.name: s for s in load_scenario("seed-case").strategies}
-    return dict(sorted(found.items(), key=lambda kv: (kv[0] not in DEFAULT_STRATEGIES, DEFAULT_STRATEGIES.index(kv[0]) if kv[0] in DEFAULT_STRATEGIES else 0)))
+    return {**{name: found[name] for name in DEFAULT_STRATEGIES if name in found}, **found}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
