@@ -25,7 +25,7 @@ needs (reference ids, patient fields, strategy phases, outcome columns) and rais
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -348,8 +348,7 @@ def compare_cohort(cohort: Cohort, records: pd.DataFrame, seed: int) -> list[tup
             "figure": figure_label(fig.outcome), "unit": unit(fig.outcome), "statistic": fig.statistic,
             "n": n, "events": fig.events, "published": published, "source": fig.source, "note": fig.note,
             "compared_with": COMPARED_WITH[fig.statistic],
-            **{k: getattr(c, k) for k in ("model_median", "pi_low", "pi_high", "rate", "rate_low", "rate_high",
-                                          "interval_low", "interval_high", "inside")},
+            **{f.name: getattr(c, f.name) for f in fields(Comparison) if f.name != "distribution"},
             "replications": len(records),
         }, c.distribution))
     return rows
