@@ -67,9 +67,8 @@ def distributions_tab(c: Comparison) -> None:
 
 
 def _reference_widget(c: Comparison) -> str:
-    first = next((s for s in DEFAULT_STRATEGIES[:1] if s in c.strategies), c.strategies[0])
     if st.session_state.get("compare_reference") not in c.strategies:
-        st.session_state["compare_reference"] = first
+        st.session_state["compare_reference"] = DEFAULT_STRATEGIES[0] if DEFAULT_STRATEGIES[0] in c.strategies else c.strategies[0]
     return st.selectbox("Reference plan (usually the single-stage one)", c.strategies, key="compare_reference",
                         format_func=lambda n: c.labels[n])
 
