@@ -3,8 +3,16 @@
 import streamlit as st
 
 from dashboard import evidence, state, ui
-from simulation import ScenarioError
+from simulation import Scenario, ScenarioError
 from simulation.evidence import LABELS, references_table, register, with_label
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _register(digest: str, _scenario: Scenario):
+    """The register and the reference table (each walks every number of the scenario), once per
+    scenario rather than on every rerun the filters below cause."""
+    return register(_scenario), references_table(_scenario)
+
 
 inputs = state.inputs()
 st.title("Evidence and assumptions")
@@ -16,7 +24,7 @@ try:
 except ScenarioError as exc:
     ui.show_issues(exc)
     st.stop()
-table = register(scenario)
+table, references = _register(scenario.digest(), scenario)
 assumed = int((table.Basis == "assumption").sum())
 left, middle, right = st.columns(3)
 left.metric("Numbers in the model", len(table))
@@ -63,7 +71,6 @@ with plans:
         "multipliers give this patient's. Event risks are per phase, after this patient's odds ratios."
     )
 with refs:
-    references = references_table(scenario)
     st.dataframe(
         references, hide_index=True,
         column_config={"Link": st.column_config.LinkColumn("Link"), "Taken": st.column_config.TextColumn("Taken", width="large")},
