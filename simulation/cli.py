@@ -227,7 +227,7 @@ def _targeted(scenario: Scenario) -> list[str]:
 def _summary_tables(scenario: Scenario, records: pd.DataFrame) -> list[Table]:
     codes = _codes(scenario)
     risks = _risk_rows(scenario)
-    summary = analysis.summarise(records, [*SHOWN, *(c for c, _ in risks)]).set_index(["outcome", "strategy"])
+    summary = analysis.summarise(records, _targeted(scenario)).set_index(["outcome", "strategy"])
 
     values = _table("Outcomes per strategy", "Outcome", "", "Median", "5th–95th pct", "Mean [95% CI]")
     for column in SHOWN:
