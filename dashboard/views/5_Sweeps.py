@@ -11,6 +11,14 @@ from simulation import sensitivity, sweep_charts
 from simulation.analysis import label
 from simulation.store import DEFAULT_DB, Store, StoreError
 
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _tables(db: str, sweep_id: str, analysis: str, updated, _store: Store, _data):
+    """The analysis's tables (a tornado's from the stored records), once per state of the sweep
+    (``updated`` changes with every stored chunk): choosing another outcome reruns the page."""
+    records = _store.records(sweep_id) if analysis == "tornado" else None
+    return sensitivity.tables(_data, analysis, records)
+
 st.title("Parameter sweeps")
 st.caption(
     "Sensitivity analyses of the model's assumptions. Run a sweep from the command line, e.g. "
@@ -63,8 +71,7 @@ outcomes = list(info["outcomes"])
 outcome = st.selectbox("Outcome", outcomes, format_func=label)
 
 try:
-    records = store.records(sweep_id) if analysis == "tornado" else None
-    tables = sensitivity.tables(data, analysis, records)
+    tables = _tables(db, sweep_id, analysis, info["updated"], store, data)
 except sensitivity.AnalysisError as exc:
     st.warning(str(exc))
     st.stop()
