@@ -5,18 +5,14 @@ distribution through a standard-normal score ``z`` (``ppf_normal``), so one late
 factor can be mixed into many activities (a Gaussian copula) while every marginal stays
 exactly the distribution written in the file.
 
-Conversions (inferred, stated in ``../shared/evidence/evidence.md``), each done once, in
-``simulation.published`` (which names the methods and references):
+Conversions (inferred, stated in ``../shared/evidence/evidence.md``) are done once, in
+``simulation.published``, which gives each formula with its method and reference:
 
-* lognormal from median and p95: ``mu = ln(median)``, ``sigma = (ln(p95) - mu) / 1.645``;
-* lognormal from median and range of a series of n: ``sigma = (ln(max) - ln(min)) / xi(n)``,
-  ``xi(n) = 2 * Phi^-1((n - 0.375) / (n + 0.25))`` (Wan et al. 2014 on the log scale);
-* lognormal from median and quartiles q1, q3 (optionally of a series of n):
-  ``sigma = (ln(q3) - ln(q1)) / eta(n)``, ``eta(n) = 2 * Phi^-1((0.75 n - 0.125) / (n + 0.25))``
-  (Wan et al. 2014 on the log scale); without n, ``eta = 2 * Phi^-1(0.75) = 1.349`` (the large-n limit);
-* lognormal from mean and SD: moments matched on the natural scale;
-* gamma from mean and SD: moments matched (``shape = mean^2 / sd^2``, ``scale = sd^2 / mean``);
-* Beta from events/N: ``Beta(k + 1, N - k + 1)`` (a uniform prior).
+* lognormal from median and p95 (``lognormal_from_median_p95``), median and range of a series
+  of n (``lognormal_from_range``, Wan et al. 2014 on the log scale), median and quartiles
+  (+ n) (``lognormal_from_iqr``), or mean and SD (``lognormal_from_mean_sd``, moments matched);
+* gamma from mean and SD (``gamma_from_mean_sd``, moments matched);
+* Beta from events/N (``beta_from_events``, a uniform prior).
 """
 
 from __future__ import annotations
