@@ -13,7 +13,6 @@ import streamlit as st
 
 from simulation import Patient, ScenarioError, bundled, load_scenario
 from simulation.loader import MAX_FILE_BYTES, Issue, load_references, patient_from
-from simulation.scenario import ScarSeverity
 
 from . import state
 from .display import DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_STRATEGIES, MAX_REPLICATIONS
@@ -83,14 +82,14 @@ def _help(field: str) -> str:
 
 def _widget(field: str) -> None:
     label, step = FIELDS[field]
-    key, help_ = _key(field), _help(field)
+    key, help_, annotation = _key(field), _help(field), Patient.model_fields[field].annotation
     if step is not None:
         st.number_input(label, step=step, format="%.1f", key=key, help=help_)
     elif field == "sex":
-        st.radio(label, typing.get_args(Patient.model_fields["sex"].annotation), key=key, horizontal=True, help=help_)
+        st.radio(label, typing.get_args(annotation), key=key, horizontal=True, help=help_)
     elif field == "scar_severity":
-        st.select_slider(label, typing.get_args(ScarSeverity), key=key, help=help_)
-    elif Patient.model_fields[field].annotation is bool:
+        st.select_slider(label, typing.get_args(annotation), key=key, help=help_)
+    elif annotation is bool:
         st.toggle(label, key=key, help=help_)
     else:
         st.text_input(label, key=key, help=help_)
@@ -118,7 +117,7 @@ def _on_strategy_files() -> None:
 
 
 def _keep_strategies(results: list[Upload]) -> None:
-    library = {**state.bundled_strategies()}
+    library = state.bundled_strategies()
     kept = st.session_state.setdefault("uploaded_strategies", {})
     shown = []
     for up in results:
