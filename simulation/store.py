@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import __version__
+from .io import write_table
 
 DEFAULT_DB = Path(os.environ.get("RESECTSIM_DB", "results/resectsim.duckdb"))
 LOCK_TIMEOUT_S = 60.0
@@ -201,7 +202,7 @@ class Store:
             folder = self.records_dir / sweep_id
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"points-{min(chunk.points)}-{max(chunk.points)}.parquet"
-            chunk.records.to_parquet(target, index=False)
+            write_table(chunk.records, target)
             records_file = str(target.relative_to(self.path.parent))
         done = pd.DataFrame({"point": np.asarray(chunk.points, dtype=np.int32), "compute_s": chunk.compute_s})
         with self.connect() as con:
@@ -238,7 +239,7 @@ class Store:
             con.execute("COMMIT")
         folder = self.records_dir / sweep_id
         if folder.is_dir():
-            for f in folder.glob("*.parquet"):
+            for f in folder.iterdir():  # Parquet files, and the temporary file of a write that was killed
                 f.unlink()
             folder.rmdir()
 
@@ -312,9 +313,4 @@ class Store:
         records = self.records(sweep_id)
         if len(records):
             tables["records"] = records
-        written = []
-        for name, frame in tables.items():
-            path = folder / f"{name}.parquet"
-            frame.to_parquet(path, index=False)
-            written.append(path)
-        return written
+        return [write_table(frame, folder / f"{name}.parquet") for name, frame in tables.items()]

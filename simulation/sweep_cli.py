@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .io import write_table
 from .loader import ScenarioError
 from .store import DEFAULT_DB, Store, StoreError
 
@@ -231,8 +232,7 @@ def analyze(
     for name, frame in tables.items():
         frame = frame[frame.outcome.isin(outcomes)] if "outcome" in frame else frame
         tables[name] = frame
-        files.append(folder / f"{name}.csv")
-        frame.to_csv(files[-1], index=False)
+        files.append(write_table(frame, folder / f"{name}.csv"))
     files += _charts(analysis, tables, data.labels, outcomes, folder)
     _print_summary(analysis, tables)
     out.print(f"{analysis} of '{sweep_id}': wrote {len(files)} files to {folder}", highlight=False)
