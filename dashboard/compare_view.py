@@ -46,7 +46,7 @@ class Comparison:
     stages: pd.DataFrame
     summary: pd.DataFrame  # simulation.analysis.summarise rows
     exceedance: pd.DataFrame  # strategy, question, p, mcse
-    histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, last
+    histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, median (display units)
     quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
     risk_labels: dict[str, str]  # risk column -> label with its time frame
 

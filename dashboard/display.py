@@ -86,13 +86,9 @@ def number(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def percent(p: float, digits: int = 1) -> str:
-    return f"{100 * p:.{digits}f}%"
-
-
 def percent_mcse(p: float, mcse: float) -> str:
     """A simulated probability with its Monte Carlo standard error: ``'23.4% ± 1.3'``."""
-    return f"{percent(p)} ± {100 * mcse:.1f}"
+    return f"{100 * p:.1f}% ± {100 * mcse:.1f}"
 
 
 def patient_line(scenario: Scenario) -> str:
