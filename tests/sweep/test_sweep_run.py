@@ -144,3 +144,9 @@ def test_an_invalid_point_inside_the_ranges_fails_the_sweep_clearly(tmp_path):
     assert "target_hb_g_dl" in str(err.value) and "must exceed trigger_hb_g_dl" in str(err.value)
     info = Store(db).info(plan.name)
     assert info["status"] == "failed" and "must exceed" in info["message"]
+    folder = store.records_dir / plan.name
+    (folder / ".points-0-1.parquet.0123abcd.tmp").write_bytes(b"a write killed half way")
+    store.delete(plan.name)
+    assert not folder.exists()
+    with pytest.raises(StoreError, match="no sweep 'kept'"):
+        store.info(plan.name)
