@@ -163,9 +163,8 @@ def list_(db: Path = DB_OPTION):
 def status(sweep_id: str = typer.Argument(..., metavar="ID"), db: Path = DB_OPTION):
     """Show one sweep: progress, design, parameters."""
     with _user_errors():
-        store = Store(db)
-        info = store.info(sweep_id)
-        data = store.load(sweep_id)
+        data = Store(db).load(sweep_id)
+    info = data.info
     done, total = info["points_done"], info["n_points"]
     out.print(f"[bold]{sweep_id}[/bold] ({info['design']}): {info['status']}, {done}/{total} points done "
               f"({100 * done / total:.0f}%), {info['compute_s']:.1f} s of worker time", highlight=False)
