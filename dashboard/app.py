@@ -1,8 +1,7 @@
 """ResectSim dashboard entry point: ``streamlit run dashboard/app.py`` (``make run``).
 
 Navigation, then the frame every page shares (``shell``: sidebar with the patient form,
-uploads and run settings; the disclaimer), then the selected page from ``views/``. A "Sweeps"
-page is listed when its file exists.
+uploads and run settings; the disclaimer), then the selected page from ``views/``.
 """
 
 import sys
@@ -26,7 +25,7 @@ PAGES = (
 )
 
 page = st.navigation(
-    [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES) if (HERE / path).exists()],
+    [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)],
     position="top",
 )
 shell.draw()
