@@ -12,10 +12,9 @@ import streamlit as st
 from . import sidebar, state, ui
 
 
-def draw() -> state.Inputs:
+def draw() -> None:
     st.set_page_config(page_title="ResectSim", page_icon=":material/monitor_heart:", layout="wide")
     state.keep_page_widgets()
     ui.style()
-    inputs = sidebar.render()
+    sidebar.render()
     ui.disclaimer()
-    return inputs

@@ -1,5 +1,5 @@
 """The shared sidebar: the patient form (prefilled from a bundled or uploaded patient), file
-uploads with templates, and the run settings. Returns ``state.Inputs``.
+uploads with templates, and the run settings; it publishes ``state.Inputs`` for the pages.
 
 The form builds a dict and hands it to ``simulation.loader.patient_from``; its issues are shown
 under the field they name.
@@ -177,7 +177,7 @@ def _files_section() -> None:
 
 
 # --- the form ----------------------------------------------------------------------------------
-def render() -> state.Inputs:
+def render() -> None:
     """Draw the sidebar and publish the inputs for the pages."""
     if _key("base") not in st.session_state:
         st.session_state[_key("base")] = DEFAULT_PATIENT
@@ -218,4 +218,3 @@ def render() -> state.Inputs:
         if inputs.replication_error:
             st.error(inputs.replication_error)
     state.publish(inputs)
-    return inputs
