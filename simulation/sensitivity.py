@@ -26,6 +26,7 @@ import pandas as pd
 from . import designs
 from .analysis import HIGHER_IS_BETTER, Z, label, outcome_values
 from .store import SweepData
+from .sweep import DESIGNS
 
 ANALYSIS_SPAWN_KEY = (0x5EED1,)  # bootstrap resampling of SALib analyses
 
@@ -228,7 +229,7 @@ ANALYSES = {
     "sobol": ("sobol",),
     "morris": ("morris",),
     "psa": ("psa",),
-    "table": ("grid", "one-way", "latin-hypercube", "sobol", "morris", "psa"),
+    "table": DESIGNS,
 }
 
 

@@ -110,7 +110,7 @@ class SweepSpec(BaseModel):
     description: str = ""
     patient: str = Field(min_length=1, description="A bundled patient or a patient file (relative to the spec).")
     strategies: tuple[str, ...] | None = Field(None, min_length=1, description="Bundled strategies or files; default all bundled.")
-    design: Literal["grid", "one-way", "latin-hypercube", "sobol", "morris", "psa"]
+    design: Literal[DESIGNS]
     parameters: tuple[ParameterSpec, ...] = Field(min_length=1)
     samples: int | None = Field(None, ge=1, le=MAX_POINTS, description="Points (latin-hypercube, psa), Saltelli N (sobol), trajectories (morris).")
     morris_levels: int = Field(4, ge=2, le=100, description="morris: grid levels per parameter (even).")
