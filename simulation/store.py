@@ -9,7 +9,8 @@ Tables (one database holds many sweeps, keyed by the spec's ``name`` as ``sweep_
   seconds and, with ``keep_records``, the Parquet file holding its per-replication records;
 * ``results``: per point x strategy x outcome: n, mean, sd, mcse, median, p5, p95;
 * ``contrasts``: per point x strategy pair (a, b) x outcome: the paired (common random numbers)
-  mean difference a - b, its standard error, P(a better) and P(a worse) (lower is better).
+  mean difference a - b, its standard error, P(a better) and P(a worse) (lower is better, except
+  ``analysis.HIGHER_IS_BETTER``).
 
 Resuming: all points are inserted (not done) when a sweep is created; a chunk's results, its
 contrasts and its points' ``done`` mark are written in one transaction, so a sweep killed at any
