@@ -164,9 +164,9 @@ def widening(found: tuple[str, ...], factors: Widening) -> float:
     return math.prod(getattr(factors, label.replace("-", "_")).value for label in found)
 
 
-def widening_at(node: Mapping, tree: Mapping) -> float:
-    """The widening factor of one number of a dumped scenario (``model_dump(mode="json", by_alias=True)``)."""
-    scenario = Scenario.model_validate(tree)
+def widening_at(node: Mapping, scenario: Scenario) -> float:
+    """The widening factor of one number of ``scenario``, given as its dumped dict ``node``
+    (from ``scenario.model_dump(mode="json", by_alias=True)``)."""
     number = Sourced.model_validate({k: node.get(k) for k in ("source", "assumption", "inferred")})
     return widening(labels(number, scenario.references, scenario.is_child), scenario.parameters.widening)
 
