@@ -118,6 +118,12 @@ def test_kept_records_match_the_summaries(tmp_path):
     assert {f.name for f in files} == {"sweep.parquet", "parameters.parquet", "points.parquet", "results.parquet",
                                        "contrasts.parquet", "records.parquet"}
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "export" / "results.parquet"), store.load(plan.name).results)
+    folder = store.records_dir / plan.name
+    (folder / ".points-0-1.parquet.0123abcd.tmp").write_bytes(b"a write killed half way")
+    store.delete(plan.name)
+    assert not folder.exists()
+    with pytest.raises(StoreError, match="no sweep 'kept'"):
+        store.info(plan.name)
 
 
 def test_common_random_numbers_make_an_irrelevant_parameter_exactly_flat(tmp_path):
@@ -144,9 +150,3 @@ def test_an_invalid_point_inside_the_ranges_fails_the_sweep_clearly(tmp_path):
     assert "target_hb_g_dl" in str(err.value) and "must exceed trigger_hb_g_dl" in str(err.value)
     info = Store(db).info(plan.name)
     assert info["status"] == "failed" and "must exceed" in info["message"]
-    folder = store.records_dir / plan.name
-    (folder / ".points-0-1.parquet.0123abcd.tmp").write_bytes(b"a write killed half way")
-    store.delete(plan.name)
-    assert not folder.exists()
-    with pytest.raises(StoreError, match="no sweep 'kept'"):
-        store.info(plan.name)
