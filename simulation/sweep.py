@@ -264,7 +264,7 @@ def _inferred(target: Target, tree: dict, scenario: Scenario):
     for key in target.locations[0]:
         node = node[key]
     prov = {"source": node["source"]} if node.get("source") else {"assumption": f"Uncertainty of {target.canonical} as given in the scenario."}
-    factor = evidence.widening_at(node, scenario)  # the Scenario in place of its dump: model_validate returns it as is
+    factor = evidence.widening_at(node, scenario)
     if target.mode is Mode.VALUE and node.get("ci95") and node["ci95"][0] > 0:
         sigma = lognormal_from_ratio_ci(node["value"], *node["ci95"]).sigma
         return evidence.widened_lognormal(node["value"], sigma, factor, **prov)
