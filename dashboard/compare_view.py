@@ -17,7 +17,6 @@ import pandas as pd
 
 from simulation import RESULT_FIELDS, Scenario, __version__, run
 from simulation.analysis import exceedance, paired_differences, summarise
-from simulation.precision import share_mcse
 
 from .display import CONTINUOUS, EXCEEDANCES, Shown
 
@@ -177,9 +176,7 @@ def differences(comparison: Comparison, reference: str) -> pd.DataFrame:
     shown = out.outcome.map(DIFFERENCES)
     for col in ("mean_difference", "ci_low", "ci_high"):
         out[col] = out[col] * shown.map(lambda s: s.scale)
-    out["p_tie"] = out.p_tie.clip(0.0, 1.0)  # 1 - better - worse can come out as -1e-16
-    out["mcse_p_reference_worse"], out["mcse_p_tie"] = share_mcse(out.p_a_worse, out.n), share_mcse(out.p_tie, out.n)
     out["unit"], out["title"] = shown.map(lambda s: s.unit), shown.map(lambda s: s.title)
     out["digits"] = shown.map(lambda s: max(s.digits, 1))
     return out.rename(columns={"p_a_better": "p_reference_better", "p_a_worse": "p_reference_worse",
-                               "mcse_p_a_better": "mcse_p_reference_better"})
+                               "mcse_p_a_better": "mcse_p_reference_better", "mcse_p_a_worse": "mcse_p_reference_worse"})

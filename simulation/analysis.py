@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .outcomes import RESULT_FIELDS
-
-Z = 1.959963984540054
+from .published import Z975 as Z  # half-width of a two-sided 95% interval, in standard errors
 
 CONTINUOUS = (
     "operative_time_min", "anaesthesia_time_min", "or_time_min", "blood_loss_ml", "blood_loss_bv",
@@ -22,6 +21,17 @@ CONTINUOUS = (
 HIGHER_IS_BETTER = frozenset({"lowest_hb_g_dl"})
 BINARY = ("any_complication", "any_major_complication", "massive_transfusion", "death", "converted_to_staged")
 
+
+def is_probability(column: str) -> bool:
+    """Yes/no outcomes and complications (read as any severity): their mean is a probability."""
+    return column in BINARY or column.startswith("complication_")
+
+
+def share_mcse(p: np.ndarray | float, n: np.ndarray | int) -> np.ndarray:
+    """Monte Carlo standard error of a simulated share ``p`` of ``n`` replications: sqrt(p(1-p)/n)
+    (``p`` clipped to 0-1: a share computed as 1 minus others can be -1e-16)."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    return np.sqrt(p * (1 - p) / n)
 
 
 def wilson(p: np.ndarray | float, n: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +101,7 @@ def exceedance(records: pd.DataFrame, column: str, threshold: float) -> pd.DataF
     for strategy, g in records.groupby("strategy", sort=False, observed=True):
         hit = (g[column].to_numpy() > threshold).astype(float)
         p, n = hit.mean(), len(hit)
-        rows.append(dict(strategy=strategy, outcome=column, threshold=threshold, p=p, mcse=np.sqrt(p * (1 - p) / n), n=n))
+        rows.append(dict(strategy=strategy, outcome=column, threshold=threshold, p=p, mcse=share_mcse(p, n), n=n))
     return pd.DataFrame(rows)
 
 
@@ -125,9 +135,10 @@ def paired_differences(records: pd.DataFrame, a: str, b: str, outcomes: list[str
         n = len(d)
         mean, se = d.mean(), d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
         better, worse = better_worse(d, col)
+        tie = max(1.0 - better - worse, 0.0)  # 1 - better - worse can come out as -1e-16
         rows.append(
             dict(a=a, b=b, outcome=col, label=label(col), n=n, mean_difference=mean, ci_low=mean - Z * se,
-                 ci_high=mean + Z * se, p_a_better=better, p_a_worse=worse, p_tie=1 - better - worse,
-                 mcse_p_a_better=np.sqrt(better * (1 - better) / n))
+                 ci_high=mean + Z * se, p_a_better=better, p_a_worse=worse, p_tie=tie,
+                 mcse_p_a_better=share_mcse(better, n), mcse_p_a_worse=share_mcse(worse, n), mcse_p_tie=share_mcse(tie, n))
         )
     return pd.DataFrame(rows)

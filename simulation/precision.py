@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from . import analysis
-from .analysis import Z
+from .analysis import Z, is_probability
 from .runner import BLOCK, Results, simulate_block
 from .scenario import Scenario
 
@@ -114,18 +114,6 @@ class PrecisionResults:
     @property
     def reached(self) -> bool:
         return bool(self.table.reached.all())
-
-
-def is_probability(column: str) -> bool:
-    """Yes/no outcomes and complications (read as any severity): their mean is a probability."""
-    return column in analysis.BINARY or column.startswith("complication_")
-
-
-def share_mcse(p: np.ndarray | float, n: np.ndarray | int) -> np.ndarray:
-    """Monte Carlo standard error of a simulated share ``p`` of ``n`` replications: sqrt(p(1-p)/n)
-    (``p`` clipped to 0-1: a share computed as 1 minus others can be -1e-16)."""
-    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
-    return np.sqrt(p * (1 - p) / n)
 
 
 def wilson_half_width(p: np.ndarray | float, n: int) -> np.ndarray:

@@ -35,10 +35,9 @@ from pydantic import BaseModel, Field, model_validator
 from scipy import stats
 
 from . import analysis, loader
-from .analysis import wilson
+from .analysis import is_probability, wilson
 from .loader import BUNDLED, Issue, ScenarioError, read_yaml, validate
 from .outcomes import RESULT_FIELDS
-from .precision import is_probability
 from .runner import simulate_block
 from .scenario import FROZEN, Patient, Scenario
 from .sweep import outcome_columns

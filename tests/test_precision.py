@@ -17,10 +17,10 @@ from scipy import stats
 from typer.testing import CliRunner
 
 import simulation
-from simulation.analysis import Z
+from simulation.analysis import Z, is_probability
 from simulation.cli import app
 from simulation.precision import (
-    Precision, SettingError, is_probability, next_replications, precision_table, run_to_precision, wilson_half_width,
+    Precision, SettingError, next_replications, precision_table, run_to_precision, wilson_half_width,
 )
 
 from helpers import SEED, fix_anaesthesia, fix_phases, variant
