@@ -73,6 +73,8 @@ def test_paired_differences_pair_by_replication(records):
     assert op.p_a_worse == pytest.approx(0.2)
     assert op.p_tie == pytest.approx(0.2)
     assert op.mcse_p_a_better == pytest.approx(math.sqrt(0.6 * 0.4 / 5))
+    assert op.mcse_p_a_worse == pytest.approx(math.sqrt(0.2 * 0.8 / 5))
+    assert op.mcse_p_tie == pytest.approx(math.sqrt(0.2 * 0.8 / 5))
     cx = out.loc["any_complication"]  # a: 0,1,1,0,0 ; b: 0,0,0,0,1
     assert cx.mean_difference == pytest.approx(0.2)
     assert cx.p_a_better == pytest.approx(0.2) and cx.p_a_worse == pytest.approx(0.4)
