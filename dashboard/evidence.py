@@ -1,9 +1,9 @@
 """Tables for the evidence page: the evidence register of a scenario, and each strategy's phase plan.
 
 The register itself (every sourced number with its value in words, unit, reference, confidence
-flag, labels and PSA widening) is ``simulation.evidence.register``; this module arranges it for
-reading. ``phase_plan`` reads the plan ``simulation.plan.compile_plan`` compiles for the patient
-(multipliers and event rates).
+flag, labels and PSA widening) is ``simulation.evidence.register``, and the phase plans and
+patient modifiers are ``simulation.evidence.phase_plan`` and ``modifier_table``; this module
+arranges the register for reading and tabulates the patient.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 from simulation import Scenario
-from simulation.evidence import describe, number
-from simulation.plan import compile_plan, modifier_exposures
 
 SHOWN = ["Parameter", "Value", "5–95%", "Unit", "Basis", "Source or assumption", "Confidence", "Labels", "Widening"]
 
@@ -40,43 +38,5 @@ def patient_table(scenario: Scenario) -> pd.DataFrame:
             "Field": name, "Meaning": field.description or "", "Value": str(value),
             "Basis": "assumption" if assumed else ("case report" if case else "as entered"),
             "Source or assumption": assumed or case,
-        })
-    return pd.DataFrame(rows)
-
-
-def modifier_table(scenario: Scenario) -> pd.DataFrame:
-    """Patient conditions that scale phases, and how many times each applies to this patient."""
-    rows = []
-    for family, (mod, times) in modifier_exposures(scenario).items():
-        if times <= 0:
-            continue
-        rows.append({
-            "Condition": family.replace("_", " "),
-            "Applies": f"{times:g}×",
-            "Duration multiplier": number(mod.duration.value ** times) if mod.duration else "",
-            "Bleeding multiplier": number(mod.bleeding.value ** times) if mod.bleeding else "",
-            "Event odds ratios": ", ".join(f"{k} {number(v.value ** times)}" for k, v in mod.event_odds.items()),
-        })
-    return pd.DataFrame(rows)
-
-
-def phase_plan(scenario: Scenario, strategy: str) -> pd.DataFrame:
-    """The strategy's phases as this patient meets them: distributions, multipliers, event risks."""
-    plan = compile_plan(scenario, strategy)
-    events = scenario.parameters.events
-    rows = []
-    for p in plan.phases:
-        rows.append({
-            "Stage": p.stage + 1,
-            "Exposure": p.exposure,
-            "Phase": p.label,
-            "Duration (min), reference patient": describe(p.phase.duration_min),
-            "Bleeding (mL/min), reference patient": describe(p.phase.bleeding_ml_per_min),
-            "Duration ×": number(p.duration_multiplier),
-            "Bleeding ×": number(p.bleeding_multiplier),
-            "Events, P(at least one) for this patient": "; ".join(
-                f"{events[e].label} {100 * prob:.1f}%" for e, prob in p.event_probabilities
-            ),
-            "Before incision": "yes" if p.phase.before_incision else "",
         })
     return pd.DataFrame(rows)

@@ -33,9 +33,10 @@ from pydantic import BaseModel
 from scipy import special
 
 from .distributions import Z95, BetaEvents, Fixed, Gamma, LogNormal, Probability, Sourced, Triangular, Uniform, Value
-from .published import beta_from_events
 from .loader import BUNDLED, Issue, ScenarioError, bundled, load_library, load_parameters, load_references
 from .loader import patient_from, read_yaml, strategy_from, validate
+from .plan import compile_plan, modifier_exposures
+from .published import beta_from_events
 from .scenario import BloodVolumeBand, CellSalvage, Patient, Phase, Reference, Scenario, StagingRule, Widening
 
 LABELS = ("assumption", "inferred", "abstract-only", "adult-to-child")
@@ -327,3 +328,41 @@ __all__ = [
     "LABELS", "WidenedBeta", "describe", "labels", "middle_90", "provenance_issues", "references_table",
     "register", "sourced_numbers", "unit", "widened_lognormal", "widening", "widening_at", "with_label",
 ]
+
+
+def modifier_table(scenario: Scenario) -> pd.DataFrame:
+    """Patient conditions that scale phases, and how many times each applies to this patient."""
+    rows = []
+    for family, (mod, times) in modifier_exposures(scenario).items():
+        if times <= 0:
+            continue
+        rows.append({
+            "Condition": family.replace("_", " "),
+            "Applies": f"{times:g}×",
+            "Duration multiplier": number(mod.duration.value ** times) if mod.duration else "",
+            "Bleeding multiplier": number(mod.bleeding.value ** times) if mod.bleeding else "",
+            "Event odds ratios": ", ".join(f"{k} {number(v.value ** times)}" for k, v in mod.event_odds.items()),
+        })
+    return pd.DataFrame(rows)
+
+
+def phase_plan(scenario: Scenario, strategy: str) -> pd.DataFrame:
+    """The strategy's phases as this patient meets them: distributions, multipliers, event risks."""
+    plan = compile_plan(scenario, strategy)
+    events = scenario.parameters.events
+    rows = []
+    for p in plan.phases:
+        rows.append({
+            "Stage": p.stage + 1,
+            "Exposure": p.exposure,
+            "Phase": p.label,
+            "Duration (min), reference patient": describe(p.phase.duration_min),
+            "Bleeding (mL/min), reference patient": describe(p.phase.bleeding_ml_per_min),
+            "Duration ×": number(p.duration_multiplier),
+            "Bleeding ×": number(p.bleeding_multiplier),
+            "Events, P(at least one) for this patient": "; ".join(
+                f"{events[e].label} {100 * prob:.1f}%" for e, prob in p.event_probabilities
+            ),
+            "Before incision": "yes" if p.phase.before_incision else "",
+        })
+    return pd.DataFrame(rows)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import evidence, state, ui
 from simulation import Scenario, ScenarioError
-from simulation.evidence import LABELS, references_table, register, with_label
+from simulation.evidence import LABELS, modifier_table, phase_plan, references_table, register, with_label
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -60,12 +60,12 @@ with patient:
     st.markdown(f"**{scenario.patient.name}**: {scenario.patient.description}")
     st.table(evidence.patient_table(scenario), hide_index=True)
     st.subheader("Patient conditions that change the phases")
-    st.table(evidence.modifier_table(scenario), hide_index=True)
+    st.table(modifier_table(scenario), hide_index=True)
     st.caption("Multipliers compound once per extra level or implanted level; each phase lists the conditions it scales with.")
 with plans:
     name = st.selectbox("Strategy", list(inputs.library), format_func=lambda n: inputs.library[n].label, key="evidence_strategy")
     st.markdown(scenario.strategy(name).description)
-    st.table(evidence.phase_plan(scenario, name), hide_index=True)
+    st.table(phase_plan(scenario, name), hide_index=True)
     st.caption(
         "Durations and bleeding rates are written for a one-level primary resection (reference patient); the "
         "multipliers give this patient's. Event risks are per phase, after this patient's odds ratios."

@@ -5,7 +5,8 @@ import json
 import pytest
 from dashboard_helpers import no_exceptions
 
-from dashboard.evidence import patient_table, phase_plan
+from dashboard.evidence import patient_table
+from simulation.evidence import phase_plan
 from simulation import load_scenario
 from simulation.evidence import register
 
