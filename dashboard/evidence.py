@@ -1,4 +1,4 @@
-"""Tables for the evidence page: the evidence register of a scenario, and each strategy's phase plan.
+"""Tables for the evidence page: the evidence register arranged for reading, and the patient.
 
 The register itself (every sourced number with its value in words, unit, reference, confidence
 flag, labels and PSA widening) is ``simulation.evidence.register``, and the phase plans and
