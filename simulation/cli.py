@@ -23,8 +23,8 @@ from rich.text import Text
 
 from . import __version__, analysis, loader
 from .evidence_cli import evidence
-from .io import OutputPathError, check_table_path, write_table
-from .loader import ScenarioError, load_scenario
+from .cli_common import checked_outputs, fail, load, write
+from .loader import ScenarioError
 from .outcomes import RESULT_FIELDS
 from .precision import DEFAULT_ABSOLUTE, DEFAULT_MAXIMUM, Precision, PrecisionResults, SettingError, run_to_precision
 from .runner import Results, run as run_model
@@ -45,7 +45,6 @@ SHOWN = (
 DIFFERENCES = (*SHOWN, "any_major_complication", "massive_transfusion", "death")
 DECIMALS = {"h": 1, "mL": 0, "blood volumes": 2, "units": 1, "g/dL": 1, "days": 1}
 PROGRESS_AFTER_S = 1.0
-EXIT_BAD_INPUT = 2
 
 app = typer.Typer(
     name="resectsim",
@@ -65,21 +64,6 @@ app.add_typer(validate_app, name="validate")
 app.command("evidence")(evidence)
 
 
-# --- errors --------------------------------------------------------------------------------------
-def _fail(lines: list[str]) -> typer.Exit:
-    """Print one ``error:`` line per problem to stderr; the caller raises the returned Exit."""
-    for line in lines:
-        typer.echo(f"error: {line}", err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
-
-
-def _load(patient: str, strategies: list[str]) -> Scenario:
-    try:
-        return load_scenario(patient, strategies)
-    except ScenarioError as err:
-        raise _fail(str(err).splitlines()) from None
-
-
 def _run(scenario: Scenario, reps: int, seed: int, workers: int, target: Precision | None = None
          ) -> tuple[Results, PrecisionResults | None]:
     """``reps`` replications, or with a ``target`` a precision run whose pilot is ``reps``."""
@@ -90,7 +74,7 @@ def _run(scenario: Scenario, reps: int, seed: int, workers: int, target: Precisi
             done = run_to_precision(scenario, seed, target, _targeted(scenario), workers=workers, progress=progress)
             return done.results, done
         except ValueError as err:  # e.g. replications < 1
-            raise _fail(str(err).splitlines()) from None
+            raise fail(str(err).splitlines()) from None
 
 
 PRECISION_OPTIONS = {"relative": "--precision", "absolute": "--risk-precision", "minimum": "--reps", "maximum": "--max-reps"}
@@ -100,7 +84,7 @@ def _precision(relative: float | None, absolute: float | None, reps: int, max_re
     """The precision target the options ask for (None: a fixed number of replications)."""
     if relative is None and absolute is None:
         if max_reps is not None:
-            raise _fail([f"--max-reps: only used with --precision or --risk-precision (got {max_reps})"])
+            raise fail([f"--max-reps: only used with --precision or --risk-precision (got {max_reps})"])
         return None
     if relative is not None and absolute is None:
         absolute = DEFAULT_ABSOLUTE
@@ -108,27 +92,7 @@ def _precision(relative: float | None, absolute: float | None, reps: int, max_re
         return Precision(relative, absolute, reps, max_reps if max_reps is not None else max(reps, DEFAULT_MAXIMUM))
     except SettingError as err:
         allowed = f"at least --reps ({reps})" if err.field == "maximum" else err.allowed
-        raise _fail([f"{PRECISION_OPTIONS[err.field]}: must be {allowed} (got {err.value})"]) from None
-
-
-def _checked_outputs(*paths: Path | None) -> None:
-    """Fail before any work if an output path has the wrong extension or no directory."""
-    given = [p for p in paths if p is not None]
-    if len({p.resolve() for p in given}) < len(given):
-        raise _fail([f"{given[-1]}: the same file is given for two outputs; give each output its own file"])
-    try:
-        for path in given:
-            check_table_path(path)
-    except OutputPathError as err:
-        raise _fail([str(err)]) from None
-
-
-def _write(df: pd.DataFrame, path: Path, what: str) -> None:
-    try:
-        write_table(df, path)
-    except OSError as err:
-        raise _fail([f"{path}: could not write: {err.strerror or err}"]) from None
-    typer.echo(f"wrote {len(df)} {what} to {path}", err=True)
+        raise fail([f"{PRECISION_OPTIONS[err.field]}: must be {allowed} (got {err.value})"]) from None
 
 
 class _LazyProgress:
@@ -392,11 +356,11 @@ def compare(
 ) -> None:
     """Compare strategies for one patient: outcome distributions, risks, paired differences."""
     target = _precision(precision, risk_precision, reps, max_reps)
-    _checked_outputs(out)
-    scenario = _load(patient, list(strategy or DEFAULT_STRATEGIES))
+    checked_outputs(out)
+    scenario = load(patient, list(strategy or DEFAULT_STRATEGIES))
     results, done = _run(scenario, reps, seed, workers, target)
     if out is not None:
-        _write(results.records, out, "records")
+        write(results.records, out, "records")
     diffs = _difference_rows(scenario, results.records)
     if as_json:
         doc = {
@@ -441,17 +405,17 @@ def run_command(
 ) -> None:
     """Run one strategy and write the raw per-replication records."""
     target = _precision(precision, risk_precision, reps, max_reps)
-    _checked_outputs(out, stages)
-    scenario = _load(patient, [strategy])
+    checked_outputs(out, stages)
+    scenario = load(patient, [strategy])
     results, done = _run(scenario, reps, seed, workers, target)
     if done is not None:  # stdout stays empty, as without --precision; the report goes with the other messages
         console = Console(stderr=True)
         console.print(_legend(scenario))
         console.print(_precision_table(scenario, done))
         console.print(_precision_line(done), style="bold")
-    _write(results.records, out, "records")
+    write(results.records, out, "records")
     if stages is not None:
-        _write(results.stages, stages, "stage rows")
+        write(results.stages, stages, "stage rows")
 
 
 @app.command()
@@ -468,7 +432,7 @@ def check(
         else:
             typer.echo(f"ok: {path} ({kind})")
     if problems:
-        raise _fail(problems)
+        raise fail(problems)
 
 
 @app.command("list")
@@ -482,7 +446,7 @@ def list_command() -> None:
         strategies = [loader.strategy_from(loader.read_yaml(p), str(p), library, references, events=events)
                       for p in loader.bundled("strategies").values()]
     except ScenarioError as err:
-        raise _fail(str(err).splitlines()) from None
+        raise fail(str(err).splitlines()) from None
     console = Console()
     table = Table(title="Patients", title_justify="left", show_lines=True)
     table.add_column("name", no_wrap=True)

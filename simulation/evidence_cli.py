@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import evidence as register_module
+from .cli_common import checked_outputs, fail, load, write
 
 PARAMETER_COLUMNS = ("Parameter", "Value", "Unit", "Source", "N", "Confidence", "Labels", "Widening")
 REFERENCE_COLUMNS = ("Reference", "N", "Design", "Confidence", "Access", "Population", "Parameters")
@@ -41,16 +42,14 @@ def evidence(
     csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write the table to this CSV file.")] = None,
 ) -> None:
     """The evidence register: every number, its source, confidence flag, labels and PSA widening."""
-    from .cli import _checked_outputs, _fail, _load, _write  # the shared CLI error and output handling
-
     if label is not None and label not in register_module.LABELS:
-        raise _fail([f"--label: '{label}' is not a label; allowed: {', '.join(register_module.LABELS)}"])
+        raise fail([f"--label: '{label}' is not a label; allowed: {', '.join(register_module.LABELS)}"])
     if label is not None and references:
-        raise _fail(["--label: filters numbers; it cannot be combined with --references"])
+        raise fail(["--label: filters numbers; it cannot be combined with --references"])
     if csv is not None and csv.suffix.lower() != ".csv":
-        raise _fail([f"--csv: {csv}: the file name must end in .csv"])
-    _checked_outputs(csv)
-    scenario = _load(patient, strategy or None)
+        raise fail([f"--csv: {csv}: the file name must end in .csv"])
+    checked_outputs(csv)
+    scenario = load(patient, strategy or None)
     who = f"{scenario.patient.name} ({'child' if scenario.is_child else 'adult'}), scenario {scenario.digest()}"
     if references:
         frame, title, columns = register_module.references_table(scenario), f"References: {who}", REFERENCE_COLUMNS
@@ -61,4 +60,4 @@ def evidence(
         title, columns = f"Evidence register: {who}" + (f"; label {label}" if label else ""), PARAMETER_COLUMNS
     Console().print(_rich(title, frame, columns))
     if csv is not None:
-        _write(frame, csv, "rows")
+        write(frame, csv, "rows")

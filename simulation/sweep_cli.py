@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .cli_common import fail
 from .io import write_table
 from .loader import ScenarioError
 from .store import DEFAULT_DB, Store, StoreError
@@ -46,14 +47,7 @@ def _user_errors():
     try:
         yield
     except (ScenarioError, StoreError, AnalysisError, BackendError) as exc:
-        for line in str(exc).splitlines():
-            err.print(f"[red]error:[/red] {line}", highlight=False, markup=True, soft_wrap=True)
-        raise typer.Exit(2) from None
-
-
-def _usage(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+        raise fail(str(exc).splitlines()) from None
 
 
 def _describe_plan(plan) -> None:
@@ -99,11 +93,11 @@ def run(
     from .sweep_run import run_sweep
 
     if dask is not None and dask != "local":
-        _usage(f"--dask takes 'local' (got {dask!r}); to use a running cluster give --scheduler tcp://HOST:PORT")
+        raise fail([f"--dask takes 'local' (got {dask!r}); to use a running cluster give --scheduler tcp://HOST:PORT"])
     if dask and scheduler:
-        _usage("give --dask local or --scheduler ADDR, not both")
+        raise fail(["give --dask local or --scheduler ADDR, not both"])
     if scheduler and workers:
-        _usage("--workers applies to the process pool and --dask local; a cluster at --scheduler has its own workers")
+        raise fail(["--workers applies to the process pool and --dask local; a cluster at --scheduler has its own workers"])
     with _user_errors():
         plan = load_plan(spec)
     n = workers or os.cpu_count() or 1
@@ -214,7 +208,7 @@ def analyze(
 
     chosen = [name for name, flag in zip(ANALYSES, (tornado, two_way, sobol, morris, psa, table)) if flag]
     if len(chosen) > 1:
-        _usage(f"choose one analysis (got {', '.join('--' + c for c in chosen)})")
+        raise fail([f"choose one analysis (got {', '.join('--' + c for c in chosen)})"])
     with _user_errors():
         store = Store(db)
         data = store.load(sweep_id)

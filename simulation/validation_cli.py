@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .cli_common import fail
 from .loader import ScenarioError
 from .validation import CAVEAT, DEFAULT_REPLICATIONS, DEFAULT_SEED, display_table, load_cohorts, run_validation, summary
 
-EXIT_BAD_INPUT = 2
 MIN_REPLICATIONS = 10  # fewer cannot give a 2.5th-97.5th percentile interval
 
 validate_app = typer.Typer(help="Compare the model with published cohorts (scenarios/validation).", add_completion=False)
@@ -31,18 +31,12 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _fail(*lines: str) -> typer.Exit:
-    for line in lines:
-        err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
-    return typer.Exit(EXIT_BAD_INPUT)
-
-
 def _report_folder(report: Path) -> Path:
     """``report`` if it is a folder or can be made one (its parent exists); else one error line."""
     if report.exists() and not report.is_dir():
-        raise _fail(f"--report: {report} is a file, not a folder")
+        raise fail([f"--report: {report} is a file, not a folder"])
     if not report.parent.is_dir():
-        raise _fail(f"--report: {report}: folder '{report.parent}' does not exist")
+        raise fail([f"--report: {report}: folder '{report.parent}' does not exist"])
     return report
 
 
@@ -67,19 +61,19 @@ def validate(
 ) -> None:
     """Run the validation cohorts and compare the model with the published figures."""
     if reps < MIN_REPLICATIONS:
-        raise _fail(f"--reps: must be at least {MIN_REPLICATIONS} (got {reps})")
+        raise fail([f"--reps: must be at least {MIN_REPLICATIONS} (got {reps})"])
     if seed < 0:
-        raise _fail(f"--seed: must be 0 or more (got {seed})")
+        raise fail([f"--seed: must be 0 or more (got {seed})"])
     folder = _report_folder(report) if report is not None else None
     if folder is not None:
         try:
             from .validation_report import write_report
         except ModuleNotFoundError as missing:  # charts need the `dashboard` extra
-            raise _fail(f"--report needs {missing.name}: pip install 'resectsim[dashboard]'") from None
+            raise fail([f"--report needs {missing.name}: pip install 'resectsim[dashboard]'"]) from None
     try:
         cohorts = load_cohorts(cohort or None)
     except ScenarioError as exc:
-        raise _fail(*str(exc).splitlines()) from None
+        raise fail(str(exc).splitlines()) from None
     validation = run_validation(cohorts, reps, seed)
     out.print(table(validation))
     out.print(f"{summary(validation.table)} {CAVEAT}", highlight=False)
@@ -88,5 +82,5 @@ def validate(
             folder.mkdir(exist_ok=True)
             files = write_report(validation, folder)
         except OSError as exc:
-            raise _fail(f"--report: could not write to {folder}: {exc.strerror or exc}") from None
+            raise fail([f"--report: could not write to {folder}: {exc.strerror or exc}"]) from None
         err.print(f"wrote {len(files)} files to {folder}", highlight=False)
