@@ -22,6 +22,15 @@ HIGHER_IS_BETTER = frozenset({"lowest_hb_g_dl"})
 BINARY = ("any_complication", "any_major_complication", "massive_transfusion", "death", "converted_to_staged")
 
 
+def outcome_columns(scenario) -> tuple[str, ...]:
+    """Every record column a summary can be asked for in ``scenario`` (a ``Scenario``)."""
+    return (
+        *RESULT_FIELDS,
+        *(f"event_{k}" for k in scenario.parameters.events),
+        *(f"complication_{k}" for k in scenario.parameters.complications.types),
+    )
+
+
 def is_probability(column: str) -> bool:
     """Yes/no outcomes and complications (read as any severity): their mean is a probability."""
     return column in BINARY or column.startswith("complication_")

@@ -50,7 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from . import designs, evidence
 from .distributions import Distribution, Uniform
 from .loader import BUNDLED, Issue, ScenarioError, bundled, load_scenario, read_yaml, validate
-from .outcomes import RESULT_FIELDS
+from .analysis import outcome_columns
 from .published import Z975, lognormal_from_ratio_ci
 from .scenario import Scenario
 from .sweep_paths import Mode, PathError, Target, apply, resolve
@@ -247,15 +247,6 @@ def _locate(item: str, kind: str, spec_file: str, field: str, root: Path) -> str
     return str(path)
 
 
-def outcome_columns(scenario: Scenario) -> tuple[str, ...]:
-    """Record columns a sweep can summarise for this scenario."""
-    return (
-        *RESULT_FIELDS,
-        *(f"event_{k}" for k in scenario.parameters.events),
-        *(f"complication_{k}" for k in scenario.parameters.complications.types),
-    )
-
-
 def _inferred(target: Target, tree: dict, scenario: Scenario):
     """The scenario's own uncertainty about a target: ci95 -> lognormal, events/n -> beta, each
     widened by the factors of the target's evidence labels (``simulation.evidence``); ``tree`` is
@@ -399,5 +390,5 @@ def load_plan(spec: str | Path, root: Path = BUNDLED) -> SweepPlan:
 
 __all__ = [
     "DESIGNS", "Parameter", "ParameterSpec", "SweepPlan", "SweepSpec", "load_plan", "load_spec",
-    "outcome_columns", "plan_sweep", "point_scenario",
+    "plan_sweep", "point_scenario",
 ]

@@ -35,12 +35,11 @@ from pydantic import BaseModel, Field, model_validator
 from scipy import stats
 
 from . import analysis, loader
-from .analysis import is_probability, wilson
+from .analysis import is_probability, outcome_columns, wilson
 from .loader import BUNDLED, Issue, ScenarioError, read_yaml, validate
 from .outcomes import RESULT_FIELDS
 from .runner import simulate_block
 from .scenario import FROZEN, Patient, Scenario
-from .sweep import outcome_columns
 
 FOLDER = "validation"
 # Method and run settings, not clinical numbers (those live in scenarios/validation/*.yaml):
