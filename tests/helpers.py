@@ -7,11 +7,32 @@ user file would give it, and nothing is monkeypatched.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Callable, Iterable
 
+from typer.testing import CliRunner
+
 from simulation import Scenario
+from simulation.cli import app
 
 SEED = 20240601
+CLI_ENV = {"COLUMNS": "250", "NO_COLOR": "1"}  # wide, plain tables: no wrapped or coloured words
+_SCRIPT = Path(sys.executable).with_name("resectsim")
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "simulation.cli"]
+
+
+def invoke(*args):
+    """``resectsim ARGS`` in process (Typer's CliRunner)."""
+    return CliRunner().invoke(app, [str(a) for a in args], env=CLI_ENV)
+
+
+def script(*args, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``resectsim ARGS`` as the installed console script, in a real subprocess."""
+    return subprocess.run([*COMMAND, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **CLI_ENV}, cwd=cwd)
 ASSUMED = "Test fixture value."
 
 Number = float | Callable[[str], float]

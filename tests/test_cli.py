@@ -7,35 +7,19 @@ on the same seed; every bad input ends with exit code 2, one ``error:`` line per
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 import simulation
 from simulation import analysis, load_scenario, run
-from simulation.cli import DEFAULT_STRATEGIES, app
+from simulation.cli import DEFAULT_STRATEGIES
 from simulation.io import OutputPathError, write_table
 from simulation.loader import BUNDLED, bundled
 
-ENV = {"COLUMNS": "200", "NO_COLOR": "1"}
-SCRIPT = Path(sys.executable).with_name("resectsim")
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "simulation.cli"]
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(app, [str(a) for a in args], env=ENV)
-
-
-def script(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The installed console script in a real process."""
-    return subprocess.run([*COMMAND, *map(str, args)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **ENV}, cwd=cwd)
+from helpers import invoke, script
 
 
 @pytest.fixture(scope="module")

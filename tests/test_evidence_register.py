@@ -10,15 +10,14 @@ import pandas as pd
 import pytest
 import yaml
 from scipy import stats
-from typer.testing import CliRunner
 
-from simulation.cli import app
 from simulation.distributions import Value
 from simulation.evidence import LABELS, WidenedBeta, labels, provenance_issues, references_table, register, widening
 from simulation.loader import BUNDLED, ScenarioError, load_references
 from simulation.sweep import load_plan
 
-ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
+from helpers import invoke
+
 Z975 = stats.norm.ppf(0.975)
 
 
@@ -197,8 +196,6 @@ def test_an_unwidened_beta_is_the_usual_events_beta():
 
 
 # --- command line ---------------------------------------------------------------------------------
-def invoke(*args: str):
-    return CliRunner().invoke(app, list(args), env=ENV)
 
 
 def test_cli_evidence_lists_the_register(tmp_path):

@@ -14,20 +14,17 @@ import math
 import pandas as pd
 import pytest
 from scipy import stats
-from typer.testing import CliRunner
 
 import simulation
 from simulation.analysis import Z, is_probability
-from simulation.cli import app
 from simulation.precision import (
     Precision, SettingError, next_replications, precision_table, run_to_precision, wilson_half_width,
 )
 
-from helpers import SEED, fix_anaesthesia, fix_phases, variant
+from helpers import SEED, fix_anaesthesia, fix_phases, invoke, variant
 
 POSTERIOR = "posterior-only"
 TWO = "two-stage-posterior-then-anterior"
-ENV = {"COLUMNS": "200", "NO_COLOR": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +148,6 @@ def test_the_maximum_stops_the_run_and_says_which_targets_were_missed(pair):
 
 
 # --- the command line ---------------------------------------------------------------------------
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args], env=ENV)
 
 
 BAD = {

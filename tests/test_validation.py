@@ -8,9 +8,6 @@ scenarios.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +22,8 @@ from simulation.validation import (
 )
 from simulation.validation_report import write_report
 
-from helpers import SEED
+from helpers import SEED, script
 
-SCRIPT = Path(sys.executable).with_name("resectsim")
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "simulation.cli"]
-ENV = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
 SMALL = ["seed-case", "huang-2018", "kanazawa-2021"]
 
 
@@ -177,8 +171,7 @@ def test_the_report_names_every_figure_and_has_its_chart(small_validation, tmp_p
 
 def test_validate_command_runs_in_a_real_process(tmp_path):
     report = tmp_path / "report"
-    done = subprocess.run([*COMMAND, "validate", "--reps", "200", "--cohort", "seed-case", "--cohort", "huang-2018",
-                           "--report", str(report)], capture_output=True, text=True, timeout=120, env=ENV)
+    done = script("validate", "--reps", "200", "--cohort", "seed-case", "--cohort", "huang-2018", "--report", report)
     assert done.returncode == 0, done.stderr
     for text in ("seed-case (calibration)", "Operative time", "840 min (case)", "mean 2,421 mL, N=9", "mean of 9:",
                  "inside", "not a validated prediction rule"):
@@ -193,7 +186,7 @@ def test_validate_command_runs_in_a_real_process(tmp_path):
     (["--report", "/no/such/folder/report"], "folder '/no/such/folder' does not exist"),
 ])
 def test_validate_bad_input_is_one_line_and_exit_2(args, message):
-    done = subprocess.run([*COMMAND, "validate", *args], capture_output=True, text=True, timeout=60, env=ENV)
+    done = script("validate", *args, timeout=60)
     assert done.returncode == 2
     assert done.stderr.count("error:") == 1 and message in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
