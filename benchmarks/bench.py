@@ -39,12 +39,7 @@ from polling_reference import simulate as simulate_reference
 
 PATIENT = "seed-case"
 PROCEDURE = "single-stage-three-exposure"
-MEMORY_STRATEGIES = (
-    "single-stage-three-exposure",
-    "posterior-only",
-    "two-stage-posterior-then-anterior",
-    "three-stage-posterior-anterior-posterior",
-)
+MEMORY_STRATEGIES = simulation.MAIN_STRATEGIES
 SEED = 2018
 TARGET_PER_CORE_PER_S = 5_000
 TARGET_RATIO = 10.0

@@ -10,17 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulation import RESULT_FIELDS, Scenario
+from simulation import MAIN_STRATEGIES, RESULT_FIELDS, Scenario
 
 MAX_REPLICATIONS = 20_000  # per strategy: keeps a run under about 10 s on a 2-core machine
 DEFAULT_REPLICATIONS = 1_000
 DEFAULT_SEED = 2018  # the year of the index case; any integer >= 0 works
-DEFAULT_STRATEGIES = (
-    "single-stage-three-exposure",
-    "posterior-only",
-    "two-stage-posterior-then-anterior",
-    "three-stage-posterior-anterior-posterior",
-)
+DEFAULT_STRATEGIES = MAIN_STRATEGIES
 DISCLAIMER = (
     "Decision support and education only: a simulation built mostly on assumptions, "
     "not a validated clinical prediction rule."

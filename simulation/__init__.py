@@ -8,7 +8,7 @@ replication) -> per-replication records -> summaries -> views.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .loader import BUNDLED, ScenarioError, bundled, check_file, load_scenario
+from .loader import BUNDLED, MAIN_STRATEGIES, ScenarioError, bundled, check_file, load_scenario
 from .outcomes import RESULT_FIELDS
 from .runner import Results, run, trace
 from .scenario import Patient, Scenario, Strategy
@@ -19,6 +19,6 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
 __all__ = [
-    "BUNDLED", "RESULT_FIELDS", "Patient", "Results", "Scenario", "ScenarioError", "Strategy",
+    "BUNDLED", "MAIN_STRATEGIES", "RESULT_FIELDS", "Patient", "Results", "Scenario", "ScenarioError", "Strategy",
     "bundled", "check_file", "load_scenario", "run", "trace", "__version__",
 ]

@@ -24,19 +24,14 @@ from rich.text import Text
 from . import __version__, analysis, loader
 from .evidence_cli import evidence
 from .cli_common import checked_outputs, fail, load, write
-from .loader import ScenarioError
+from .loader import MAIN_STRATEGIES, ScenarioError
 from .outcomes import RESULT_FIELDS
 from .precision import DEFAULT_ABSOLUTE, DEFAULT_MAXIMUM, Precision, PrecisionResults, SettingError, run_to_precision
 from .runner import Results, run as run_model
 from .scenario import Scenario
 from .validation_cli import validate_app
 
-DEFAULT_STRATEGIES = (
-    "single-stage-three-exposure",
-    "posterior-only",
-    "two-stage-posterior-then-anterior",
-    "three-stage-posterior-anterior-posterior",
-)
+DEFAULT_STRATEGIES = MAIN_STRATEGIES
 # Outcomes shown in the tables (all outcomes go to --json and --out).
 SHOWN = (
     "operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "blood_loss_bv", "rbc_units",

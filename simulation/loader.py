@@ -22,6 +22,13 @@ from .scenario import Parameters, Patient, Phase, Reference, Scenario, Strategy,
 
 BUNDLED = Path(os.environ.get("RESECTSIM_SCENARIOS", Path(__file__).resolve().parent.parent / "scenarios"))
 MAX_FILE_BYTES = 1_000_000
+# The four plans the tool compares by default (issue 2); the other bundled strategies are variants.
+MAIN_STRATEGIES = (
+    "single-stage-three-exposure",
+    "posterior-only",
+    "two-stage-posterior-then-anterior",
+    "three-stage-posterior-anterior-posterior",
+)
 _MISSING = object()
 
 
