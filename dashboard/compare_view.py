@@ -18,7 +18,7 @@ import pandas as pd
 from simulation import RESULT_FIELDS, Scenario, __version__, run
 from simulation.analysis import exceedance, paired_differences, summarise
 
-from .display import CONTINUOUS, EXCEEDANCES, Shown
+from .display import CONTINUOUS, Shown
 
 RISKS = ("any_major_complication", "massive_transfusion", "death")
 # Paired differences as shown: continuous outcomes in display units, risks in percentage points
@@ -96,7 +96,7 @@ def build_comparison(
         records=records,
         stages=results.stages,
         summary=summarise(records, outcomes),
-        exceedance=exceedance_table(records),
+        exceedance=exceedance_table(scenario, records),
         histograms=pd.concat([histogram(records, s) for s in CONTINUOUS], ignore_index=True),
         quantiles=pd.concat([quantiles(records, s) for s in CONTINUOUS], ignore_index=True),
         risk_labels=risk_labels(scenario),
@@ -118,12 +118,12 @@ def risk_labels(scenario: Scenario) -> dict[str, str]:
     return labels
 
 
-def exceedance_table(records: pd.DataFrame) -> pd.DataFrame:
-    """P(outcome > threshold) per strategy for each question in ``display.EXCEEDANCES``."""
+def exceedance_table(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
+    """P(outcome > threshold) per strategy for each of the scenario's ``worst_cases`` questions."""
     parts = []
-    for t in EXCEEDANCES:
-        part = exceedance(records, t.column, t.threshold)
-        parts.append(part.assign(question=t.text)[["strategy", "question", "p", "mcse"]])
+    for q in scenario.parameters.worst_cases:
+        part = exceedance(records, q.column, q.above.value)
+        parts.append(part.assign(question=q.text)[["strategy", "question", "p", "mcse"]])
     return pd.concat(parts, ignore_index=True)
 
 

@@ -55,25 +55,6 @@ CONTINUOUS = (
 SHOWN = {s.column: s for s in CONTINUOUS}
 
 
-@dataclass(frozen=True)
-class Threshold:
-    """An exceedance question: P(column > threshold), threshold in record units."""
-
-    column: str
-    threshold: float
-    text: str
-
-
-EXCEEDANCES = (
-    Threshold("blood_loss_bv", 1.0, "Blood loss > 1 blood volume"),
-    Threshold("blood_loss_bv", 2.0, "Blood loss > 2 blood volumes"),
-    Threshold("rbc_units", 10, "More than 10 red-cell units"),
-    Threshold("anaesthesia_time_min", 12 * 60, "Anaesthesia > 12 h (all stages added)"),
-    Threshold("longest_anaesthetic_min", 12 * 60, "Longest single anaesthetic > 12 h"),
-    Threshold("icu_days", 2, "ICU stay > 2 days"),
-)
-
-
 def number(value: float, digits: int = 0) -> str:
     """``1234.5 -> '1,234'`` (thousands separators); NaN -> an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -355,6 +355,25 @@ class Widening(BaseModel):
         return self
 
 
+class WorstCase(BaseModel):
+    """A "how often" question the views ask of every plan: P(``column`` > ``above``)."""
+
+    model_config = FROZEN
+
+    column: str = Field(description="A record column (simulation.RESULT_FIELDS).")
+    text: str = Field(min_length=1, description="The question as shown, e.g. 'ICU stay > 2 days'.")
+    above: Value = Field(description="Threshold in the column's unit.")
+
+    @field_validator("column")
+    @classmethod
+    def _known_column(cls, v):
+        from .outcomes import RESULT_FIELDS  # here, not at the top: outcomes imports this module
+
+        if v not in RESULT_FIELDS:
+            raise ValueError(f"'{v}' is not a record column; allowed: {', '.join(RESULT_FIELDS)}")
+        return v
+
+
 class Parameters(BaseModel):
     """Model-wide parameters (scenarios/parameters.yaml)."""
 
@@ -371,6 +390,7 @@ class Parameters(BaseModel):
     icu: IntensiveCare
     stay: HospitalStay
     widening: Widening = Field(description="Wider parameter uncertainty for labelled numbers (PSA).")
+    worst_cases: tuple[WorstCase, ...] = Field(description="The 'how often' questions the views ask of every plan.")
 
 
 Confidence = Literal["read", "read-partial", "inferred", "unverified"]

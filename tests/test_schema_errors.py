@@ -277,6 +277,13 @@ def test_unknown_parameter_section_lists_the_sections(scenario_copy):
     assert issue.message == f"unknown field 'transfusions'; allowed here: {allowed(Parameters)}"
 
 
+def test_worst_case_question_on_an_unknown_column(scenario_copy):
+    path = edit_parameters(scenario_copy, lambda d: d["worst_cases"][0].update(column="blood_loss_litres"))
+    (issue,) = issues_of(path)
+    assert (issue.path, issue.value) == ("worst_cases[0].column", "blood_loss_litres")
+    assert issue.message.startswith("'blood_loss_litres' is not a record column; allowed: operative_time_min, ")
+
+
 # --- files ----------------------------------------------------------------------------------------
 def test_malformed_yaml_gives_line_and_column(tmp_path):
     path = tmp_path / "broken.yaml"
