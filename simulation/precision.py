@@ -44,7 +44,7 @@ import pandas as pd
 
 from . import analysis
 from .analysis import Z, is_probability
-from .runner import BLOCK, Results, simulate_block
+from .runner import BLOCK, Results, check_strategies, collect, simulate_range
 from .scenario import Scenario
 
 DEFAULT_RELATIVE = 0.02  # ±2% of the mean
@@ -163,32 +163,21 @@ def run_to_precision(
     ``progress(done, total)`` is called after each block, with ``total`` the most that could be
     run (``maximum`` per strategy). See the module docstring for the stopping rule and its caveat.
     """
-    names = list(strategies) if strategies is not None else [s.name for s in scenario.strategies]
-    for name in names:
-        scenario.strategy(name)  # raises KeyError naming the known strategies
+    names = check_strategies(scenario, strategies)
     types = scenario.parameters.complications.types
     outcomes = list(outcomes) if outcomes is not None else [
         *analysis.CONTINUOUS, *analysis.BINARY, *(f"complication_{k}" for k in types)]
     parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
-    total = precision.maximum * len(names)
+    total, counted = precision.maximum * len(names), 0
+
+    def count(k: int) -> None:
+        nonlocal counted
+        counted += k * len(names)
+        if progress:
+            progress(counted, total)
 
     def extend(pool: Executor | None, start: int, stop: int) -> None:
-        blocks = [range(a, min(a + BLOCK, stop)) for a in range(start, stop, BLOCK)]
-        futures = [pool.submit(simulate_block, scenario, names, seed, b) for b in blocks] if pool else None
-        done = start * len(names)
-        for i, block in enumerate(blocks):
-            parts.append(futures[i].result() if pool else simulate_block(scenario, names, seed, block))
-            done += len(block) * len(names)
-            if progress:
-                progress(done, total)
-
-    def results(n: int) -> Results:
-        """The parts so far, ordered as ``simulation.run`` orders them."""
-        records, stages = (
-            pd.concat([p[k] for p in parts], ignore_index=True).sort_values(keys, kind="stable").reset_index(drop=True)
-            for k, keys in ((0, ["strategy", "replication"]), (1, ["strategy", "replication", "stage"]))
-        )
-        return Results(records, stages, seed, n, scenario.digest())
+        parts.extend(simulate_range(scenario, names, seed, range(start, stop), pool, BLOCK, count))
 
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
@@ -196,10 +185,10 @@ def run_to_precision(
         extend(pool, 0, precision.minimum)
         while True:
             n = checkpoints[-1]
-            done = results(n)
-            table = precision_table(done.records, outcomes, precision)
+            so_far = collect(parts, scenario, seed, n)  # ordered as simulation.run orders them
+            table = precision_table(so_far.records, outcomes, precision)
             if table.reached.all() or n >= precision.maximum:
-                return PrecisionResults(done, table, precision, tuple(checkpoints))
+                return PrecisionResults(so_far, table, precision, tuple(checkpoints))
             checkpoints.append(next_replications(table, n, precision.maximum))
             extend(pool, n, checkpoints[-1])
     finally:

@@ -68,8 +68,37 @@ def trace(scenario: Scenario, strategy: str, seed: int, replication: int) -> Cou
     return Operation(plan, draw(plan, seed, [replication]), 0, trace=True).run()
 
 
-def _blocks(n: int, size: int):
-    return [range(a, min(a + size, n)) for a in range(0, n, size)]
+def simulate_range(
+    scenario: Scenario,
+    names: Sequence[str],
+    seed: int,
+    replications: range,
+    pool: Executor | None = None,
+    block_size: int = BLOCK,
+    done: Callable[[int], None] | None = None,
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(records, stages) of ``replications`` block by block, on ``pool`` if given, in block order;
+    ``done(k)`` is called after each block of k replications."""
+    blocks = [range(a, min(a + block_size, replications.stop)) for a in range(replications.start, replications.stop, block_size)]
+    futures = [pool.submit(simulate_block, scenario, names, seed, b) for b in blocks] if pool is not None else None
+    parts = []
+    for i, block in enumerate(blocks):
+        parts.append(futures[i].result() if futures is not None else simulate_block(scenario, names, seed, block))
+        if done is not None:
+            done(len(block))
+    return parts
+
+
+def collect(parts: list[tuple[pd.DataFrame, pd.DataFrame]], scenario: Scenario, seed: int, replications: int) -> Results:
+    """The parts as one tidy ``Results``, ordered by (strategy, replication[, stage])."""
+
+    def tidy(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+        df = pd.concat(frames, ignore_index=True)
+        return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+    records = tidy([r for r, _ in parts], ["strategy", "replication"])
+    stages = tidy([s for _, s in parts], ["strategy", "replication", "stage"])
+    return Results(records, stages, seed, replications, scenario.digest())
 
 
 def run(
@@ -90,37 +119,31 @@ def run(
     """
     if replications < 1:
         raise ValueError(f"replications must be at least 1 (got {replications})")
+    names = check_strategies(scenario, strategies)
+    total, counted = replications * len(names), 0
+
+    def done(k: int) -> None:
+        nonlocal counted
+        counted += k * len(names)
+        if progress:
+            progress(counted, total)
+
+    def on(pool: Executor | None) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+        return simulate_range(scenario, names, seed, range(replications), pool, block_size, done)
+
+    if executor is not None:
+        parts = on(executor)
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parts = on(pool)
+    else:
+        parts = on(None)
+    return collect(parts, scenario, seed, replications)
+
+
+def check_strategies(scenario: Scenario, strategies: Iterable[str] | None) -> list[str]:
+    """The strategy names asked for (default: all in the scenario); an unknown one raises KeyError."""
     names = list(strategies) if strategies is not None else [s.name for s in scenario.strategies]
     for name in names:
         scenario.strategy(name)  # raises KeyError naming the known strategies
-    blocks = _blocks(replications, block_size)
-    total, done = replications * len(names), 0
-    parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
-
-    def collect(part, block):
-        nonlocal done
-        parts.append(part)
-        done += len(block) * len(names)
-        if progress:
-            progress(done, total)
-
-    def on(pool: Executor) -> None:
-        futures = [pool.submit(simulate_block, scenario, names, seed, block) for block in blocks]
-        for block, fut in zip(blocks, futures):
-            collect(fut.result(), block)
-
-    if executor is not None:
-        on(executor)
-    elif workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            on(pool)
-    else:
-        for block in blocks:
-            collect(simulate_block(scenario, names, seed, block), block)
-    def tidy(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
-        df = pd.concat(frames, ignore_index=True)
-        return df.sort_values(keys, kind="stable").reset_index(drop=True)
-
-    records = tidy([r for r, _ in parts], ["strategy", "replication"])
-    stages = tidy([s for _, s in parts], ["strategy", "replication", "stage"])
-    return Results(records, stages, seed, replications, scenario.digest())
+    return names
