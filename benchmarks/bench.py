@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Callable
 
 import simpy
+from polling_reference import simulate as simulate_reference
 from rich.console import Console
 from rich.table import Table
 
 import simulation
-from simulation.plan import compile_plan
-from simulation.runner import BLOCK
-from simulation.sampling import draw
-from polling_reference import simulate as simulate_reference
+from simulation.model.plan import compile_plan
+from simulation.model.sampling import draw
+from simulation.runs.runner import BLOCK
 
 PATIENT = "seed-case"
 PROCEDURE = "single-stage-three-exposure"
@@ -206,7 +206,7 @@ def dashboard_timing(scenario: simulation.Scenario, counts: tuple[int, ...]) -> 
     Targets: 4 x 1,000 visible within 1.5 s; 4 x 10,000 within 10 s. The browser's own drawing
     is not included (the end-to-end test checks the page works, not its speed).
     """
-    from dashboard.compare_charts import bench as dashboard_bench
+    from dashboard.compare.charts import bench as dashboard_bench
 
     figures = {}
     for reps in counts:

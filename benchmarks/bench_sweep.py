@@ -25,11 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulation.backends import DaskCluster, ProcessPool
-from simulation.loader import BUNDLED
-from simulation.store import Store
-from simulation.sweep import load_spec, plan_sweep
-from simulation.sweep_run import run_sweep
+from simulation.scenario.loader import BUNDLED
+from simulation.sweeps.backends import DaskCluster, ProcessPool
+from simulation.sweeps.run import run_sweep
+from simulation.sweeps.spec import load_spec, plan_sweep
+from simulation.sweeps.store import Store
 
 SPEC = """
 name: bench-{points}

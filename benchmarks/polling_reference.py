@@ -20,9 +20,9 @@ from typing import Iterable
 import pandas as pd
 import simpy
 
-from simulation.plan import Plan, compile_plan
-from simulation.sampling import DELAY_SLOTS, Draws, draw
-from simulation.scenario import Scenario
+from simulation.model.plan import Plan, compile_plan
+from simulation.model.sampling import DELAY_SLOTS, Draws, draw
+from simulation.scenario.schema import Scenario
 
 POLL_MIN = 1.0  # minutes between haemoglobin checks
 

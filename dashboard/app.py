@@ -13,7 +13,7 @@ if str(HERE.parent) not in sys.path:  # `streamlit run` puts only this folder on
 
 import streamlit as st  # noqa: E402
 
-from dashboard import shell  # noqa: E402
+from dashboard import shell
 
 PAGES = (
     ("views/1_Compare.py", "Compare strategies", ":material/view_column:"),

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
-from .display import Shown
-from .timeline import Timeline
+from simulation.present.formats import Shown
+
+from .compare.timeline import Timeline
 
 OKABE_ITO = {
     "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",

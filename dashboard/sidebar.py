@@ -12,10 +12,16 @@ import typing
 import streamlit as st
 
 from simulation import Patient, ScenarioError, bundled, load_scenario
-from simulation.loader import MAX_FILE_BYTES, Issue, load_references, patient_from
+from simulation.present.formats import (
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
+    MAIN_STRATEGIES,
+    MAX_REPLICATIONS,
+)
+from simulation.scenario.errors import Issue
+from simulation.scenario.loader import MAX_FILE_BYTES, load_references, patient_from
 
 from . import state
-from .display import DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_STRATEGIES, MAX_REPLICATIONS
 from .uploads import Upload, issue_text, read_upload
 
 DEFAULT_PATIENT = "seed-case"
@@ -53,7 +59,7 @@ def _patients() -> dict[str, Patient]:
 
 @st.cache_resource(show_spinner=False)
 def _bundled_patients() -> dict[str, Patient]:
-    return {name: load_scenario(name, [DEFAULT_STRATEGIES[0]]).patient for name in bundled("patients")}
+    return {name: load_scenario(name, [MAIN_STRATEGIES[0]]).patient for name in bundled("patients")}
 
 
 def _fill_form() -> None:
@@ -125,7 +131,7 @@ def _keep_strategies(results: list[Upload]) -> None:
             up = Upload(up.file_name, None, (Issue(up.file_name, "name", "is the name of a bundled strategy; choose another", up.model.name),))
         if up.ok:
             kept[up.model.name] = up.model
-            chosen = list(st.session_state.get("compare_strategies", DEFAULT_STRATEGIES))
+            chosen = list(st.session_state.get("compare_strategies", MAIN_STRATEGIES))
             if up.model.name not in chosen:
                 st.session_state["compare_strategies"] = [*chosen, up.model.name]
         shown.append(up)
@@ -168,7 +174,7 @@ def _files_section() -> None:
         st.caption("Templates (the bundled files):")
         left, right = st.columns(2)
         patient_file = bundled("patients")[DEFAULT_PATIENT]
-        strategy_file = bundled("strategies")[DEFAULT_STRATEGIES[0]]
+        strategy_file = bundled("strategies")[MAIN_STRATEGIES[0]]
         left.download_button("Patient", patient_file.read_bytes(), patient_file.name, "application/x-yaml", on_click="ignore", icon=":material/download:")
         right.download_button("Strategy", strategy_file.read_bytes(), strategy_file.name, "application/x-yaml", on_click="ignore", icon=":material/download:")
         st.text_area("…or paste YAML", key="paste_text", height=120, placeholder="age_years: 9\nsex: female\n…")

@@ -14,9 +14,9 @@ import streamlit as st
 
 import simulation
 from simulation import Patient, Scenario, Strategy, load_scenario
+from simulation.present.formats import MAIN_STRATEGIES, MAX_REPLICATIONS
 
-from .compare_view import Comparison, build_comparison
-from .display import DEFAULT_STRATEGIES, MAX_REPLICATIONS
+from .compare.view import Comparison, build_comparison
 
 _INPUTS = "inputs"
 # Widgets that live on one page but should keep their value while another page is shown
@@ -68,7 +68,7 @@ def inputs() -> Inputs:
 def bundled_strategies() -> dict[str, Strategy]:
     """The bundled strategy files, validated once per server: the four main ones first."""
     found = {s.name: s for s in load_scenario("seed-case").strategies}
-    return {**{name: found[name] for name in DEFAULT_STRATEGIES if name in found}, **found}
+    return {**{name: found[name] for name in MAIN_STRATEGIES if name in found}, **found}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

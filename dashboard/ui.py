@@ -7,9 +7,9 @@ import html
 import streamlit as st
 
 from simulation import ScenarioError
+from simulation.present.formats import DISCLAIMER
 
 from .charts import colour
-from .display import DISCLAIMER
 from .uploads import issue_text
 
 CSS = """

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from simulation import Patient, ScenarioError, Strategy
-from simulation.loader import Issue, load_library, load_references, patient_from, read_yaml, strategy_from
+from simulation.scenario.errors import Issue
+from simulation.scenario.loader import (
+    load_library,
+    load_references,
+    patient_from,
+    read_yaml,
+    strategy_from,
+)
 
 Kind = Literal["patient", "strategy"]
 

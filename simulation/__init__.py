@@ -8,10 +8,15 @@ replication) -> per-replication records -> summaries -> views.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .loader import BUNDLED, MAIN_STRATEGIES, ScenarioError, bundled, check_file, load_scenario
-from .outcomes import RESULT_FIELDS
-from .runner import Results, run, trace
-from .scenario import Patient, Scenario, Strategy
+from .checks import check_file
+from .present.formats import MAIN_STRATEGIES
+from .runs.runner import Results, run, trace
+from .scenario.errors import ScenarioError
+from .scenario.loader import BUNDLED, bundled, load_scenario
+from .scenario.patient import Patient
+from .scenario.procedure import Strategy
+from .scenario.records import RESULT_FIELDS
+from .scenario.schema import Scenario
 
 try:
     __version__ = version("resectsim")

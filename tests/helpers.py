@@ -16,12 +16,12 @@ from typing import Callable, Iterable
 from typer.testing import CliRunner
 
 from simulation import Scenario
-from simulation.cli import app
+from simulation.cli.app import app
 
 SEED = 20240601
 CLI_ENV = {"COLUMNS": "250", "NO_COLOR": "1"}  # wide, plain tables: no wrapped or coloured words
 _SCRIPT = Path(sys.executable).with_name("resectsim")
-COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "simulation.cli"]
+COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "simulation.cli.app"]
 
 
 def invoke(*args):

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.analysis import Z, exceedance, label, paired_differences, summarise
+from simulation.runs.analysis import Z, exceedance, paired_differences, summarise
+from simulation.scenario.records import label
 
 
 @pytest.fixture

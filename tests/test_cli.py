@@ -12,14 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from helpers import invoke, script
 
 import simulation
-from simulation import analysis, load_scenario, run
-from simulation.cli import DEFAULT_STRATEGIES
-from simulation.io import OutputPathError, write_table
-from simulation.loader import BUNDLED, bundled
-
-from helpers import invoke, script
+from simulation import MAIN_STRATEGIES as DEFAULT_STRATEGIES
+from simulation import load_scenario, run
+from simulation.present.formats import DISCLAIMER
+from simulation.runs import analysis
+from simulation.runs.files import OutputPathError, write_table
+from simulation.scenario.loader import BUNDLED, bundled
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def test_compare_shows_every_strategy_and_the_real_numbers(reference, tables):
     out = tables
     for s in scenario.strategies:
         assert s.label in out and s.name in out
-    for heading in ("Outcomes per strategy", "Risks", "Paired differences", "not a validated prediction rule"):
+    for heading in ("Outcomes per strategy", "Risks", "Paired differences", DISCLAIMER):
         assert heading in out
     lines = out.splitlines()
     first = scenario.strategies[0].name
@@ -60,7 +61,7 @@ def test_compare_shows_every_strategy_and_the_real_numbers(reference, tables):
     death = next(line for line in lines if line.lstrip().startswith("Death (within"))
     for s in scenario.strategies:
         d = summary.loc[(s.name, "complication_death")]
-        assert f"{100 * d['mean']:.1f} ± {100 * d.mcse:.1f}" in death
+        assert f"{100 * d['mean']:.1f}% ± {100 * d.mcse:.1f}" in death
         # the MCSE of a share of n = 200: s / sqrt(n) with the sample SD, i.e. sqrt(p(1-p)/(n-1))
         assert d.mcse == pytest.approx((d["mean"] * (1 - d["mean"]) / 199) ** 0.5, rel=1e-9) and d.mcse > 0
 

@@ -7,12 +7,12 @@ lower the share of patients with at least one.
 
 import numpy as np
 import pytest
+from helpers import SEED, variant
 from pydantic import ValidationError
 
 import simulation
-from simulation.plan import compile_plan
-from simulation.sampling import draw
-from helpers import SEED, variant
+from simulation.model.plan import compile_plan
+from simulation.model.sampling import draw
 
 REPS = 4000
 

@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from simulation.distributions import BetaEvents, Fixed, LogNormal, Triangular, Uniform
+from simulation.scenario.distributions import (
+    BetaEvents,
+    Fixed,
+    LogNormal,
+    Triangular,
+    Uniform,
+)
 
 N = 20_000
 TAG = {"assumption": "Test fixture."}

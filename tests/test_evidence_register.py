@@ -9,14 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from helpers import invoke
 from scipy import stats
 
-from simulation.distributions import Value
-from simulation.evidence import LABELS, WidenedBeta, labels, provenance_issues, references_table, register, widening
-from simulation.loader import BUNDLED, ScenarioError, load_references
-from simulation.sweep import load_plan
-
-from helpers import invoke
+from simulation.evidence.labels import LABELS, WidenedBeta, labels, widening
+from simulation.evidence.provenance import provenance_issues
+from simulation.evidence.register import references_table, register
+from simulation.scenario.distributions import Value
+from simulation.scenario.errors import ScenarioError
+from simulation.scenario.loader import BUNDLED, load_references
+from simulation.sweeps.spec import load_plan
 
 Z975 = stats.norm.ppf(0.975)
 

@@ -11,14 +11,23 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import (
+    SEED,
+    fix_anaesthesia,
+    fix_phases,
+    fixed,
+    one_phase_strategy,
+    phases_of,
+    probability,
+    set_transfusion,
+    variant,
+)
 from pydantic import ValidationError
 from scipy import stats
 
 import simulation
 from simulation import load_scenario
-from simulation.runner import simulate_block
-
-from helpers import SEED, fix_anaesthesia, fix_phases, fixed, one_phase_strategy, phases_of, probability, set_transfusion, variant
+from simulation.runs.runner import simulate_block
 
 SINGLE = "single-stage-three-exposure"
 TWO = "two-stage-posterior-then-anterior"

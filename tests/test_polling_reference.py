@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation.runner import simulate_block
+from simulation.runs.runner import simulate_block
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import polling_reference  # noqa: E402

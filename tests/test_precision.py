@@ -13,15 +13,20 @@ import math
 
 import pandas as pd
 import pytest
+from helpers import SEED, fix_anaesthesia, fix_phases, invoke, variant
 from scipy import stats
 
 import simulation
-from simulation.analysis import Z, is_probability
-from simulation.precision import (
-    Precision, SettingError, next_replications, precision_table, run_to_precision, wilson_half_width,
+from simulation.runs.analysis import Z
+from simulation.runs.precision import (
+    Precision,
+    SettingError,
+    next_replications,
+    precision_table,
+    run_to_precision,
+    wilson_half_width,
 )
-
-from helpers import SEED, fix_anaesthesia, fix_phases, invoke, variant
+from simulation.scenario.records import is_probability
 
 POSTERIOR = "posterior-only"
 TWO = "two-stage-posterior-then-anterior"
@@ -221,6 +226,6 @@ def test_run_with_precision_writes_the_records_of_the_replications_used(tmp_path
 
 
 def doc_outcomes_of_run() -> list[str]:
-    from simulation.cli import _targeted
+    from simulation.cli.compare import _targeted
 
     return _targeted(simulation.load_scenario("seed-case", [POSTERIOR]))

@@ -13,15 +13,14 @@ import math
 
 import numpy as np
 import pytest
+from helpers import dump, set_transfusion
 from hypothesis import given
 from hypothesis import strategies as st
 
 import simulation
 from simulation import Scenario
-from simulation.distributions import LogNormal
-from simulation.scenario import VERTEBRAE
-
-from helpers import dump, set_transfusion
+from simulation.scenario.distributions import LogNormal
+from simulation.scenario.patient import VERTEBRAE
 
 REPLICATIONS = 2
 

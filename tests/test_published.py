@@ -28,12 +28,13 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 from scipy import integrate, stats
 
-from simulation import published as pub
 from simulation import run
-from simulation.distributions import BetaEvents, Distribution, Gamma, LogNormal
-from simulation.evidence import describe
-from simulation.loader import ScenarioError, load_library, validate
-from simulation.scenario import Phase
+from simulation.evidence.register import describe
+from simulation.scenario import published as pub
+from simulation.scenario.distributions import BetaEvents, Distribution, Gamma, LogNormal
+from simulation.scenario.errors import ScenarioError, validate
+from simulation.scenario.loader import load_library
+from simulation.scenario.procedure import Phase
 
 DRAWS = 200_000
 TAG = {"assumption": "Test fixture."}

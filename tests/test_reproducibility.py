@@ -12,12 +12,11 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import SEED, variant
 
 import simulation
-from simulation.analysis import paired_differences
-from simulation.runner import simulate_block
-
-from helpers import SEED, variant
+from simulation.runs.analysis import paired_differences
+from simulation.runs.runner import simulate_block
 
 SINGLE = "single-stage-three-exposure"
 TWO = "two-stage-posterior-then-anterior"

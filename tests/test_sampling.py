@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import special, stats
 
-from simulation.sampling import poisson_quantile
+from simulation.model.sampling import poisson_quantile
 
 MEANS = np.array([1e-6, 0.001, 0.05, 0.3, 1.0, -np.log(0.05), 10.0, 50.0])  # -ln(0.05): p = 0.95 cap
 

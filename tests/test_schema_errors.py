@@ -17,9 +17,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from simulation import ScenarioError, check_file, load_scenario
-from simulation.distributions import LogNormal
-from simulation.loader import BUNDLED, load_library
-from simulation.scenario import Parameters, Patient, Phase
+from simulation.scenario.distributions import LogNormal
+from simulation.scenario.loader import BUNDLED, load_library
+from simulation.scenario.parameters import Parameters
+from simulation.scenario.patient import Patient
+from simulation.scenario.procedure import Phase
 
 PHASES = "stages[0].exposures[0].phases"  # the posterior exposure of the single-stage strategy
 NOTE = "Changed for a validation test."
@@ -438,7 +440,7 @@ def test_bundled_files_read_the_same_through_libyaml_and_pure_python():
     """read_yaml uses libyaml for speed and falls back to the pure-Python parser for messages."""
     import yaml
 
-    from simulation.loader import BUNDLED, read_yaml
+    from simulation.scenario.loader import BUNDLED, read_yaml
 
     files = sorted(BUNDLED.rglob("*.yaml"))
     assert len(files) > 20

@@ -14,10 +14,9 @@ also informed the calibration, so this too is a consistency check, not external 
 
 import numpy as np
 import pytest
+from helpers import SEED
 
 import simulation
-
-from helpers import SEED
 
 REPLICATIONS = 2000
 

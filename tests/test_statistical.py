@@ -9,11 +9,18 @@ import math
 
 import numpy as np
 import pytest
+from helpers import (
+    SEED,
+    fix_anaesthesia,
+    fix_phases,
+    fixed,
+    one_phase_strategy,
+    set_transfusion,
+    variant,
+)
 from scipy import special, stats
 
 import simulation
-
-from helpers import SEED, fix_anaesthesia, fix_phases, fixed, one_phase_strategy, set_transfusion, variant
 
 N = 4000
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulation.streams import Stream, block, generator
+from simulation.model.streams import Stream, block, generator
 
 
 def _plain(seed, reps, stream, n, point=None):

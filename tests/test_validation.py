@@ -13,16 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from helpers import SEED, script
 
 import simulation
-from simulation import analysis
-from simulation.loader import ScenarioError, load_references
-from simulation.validation import (
-    cohort_files, compare, load_cohort, load_cohorts, run_validation, shares, simulate,
-)
-from simulation.validation_report import write_report
-
-from helpers import SEED, script
+from simulation.runs import analysis
+from simulation.scenario.errors import ScenarioError
+from simulation.scenario.loader import load_references
+from simulation.validation.cohorts import cohort_files, load_cohort, load_cohorts
+from simulation.validation.compare import compare, run_validation, shares, simulate
+from simulation.validation.report import write_report
 
 SMALL = ["seed-case", "huang-2018", "kanazawa-2021"]
 

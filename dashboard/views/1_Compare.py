@@ -4,11 +4,19 @@ import io
 
 import streamlit as st
 
-from dashboard import charts, compare_charts, state, tables, ui
-from dashboard.compare_view import Comparison, differences
-from dashboard.display import CONTINUOUS, DEFAULT_STRATEGIES, SHOWN, number, patient_line
-from dashboard.timeline import typical_timeline
+from dashboard import charts, state, ui
+from dashboard.compare import charts as compare_charts
+from dashboard.compare import tables
+from dashboard.compare.timeline import typical_timeline
+from dashboard.compare.view import Comparison, differences
 from simulation import Scenario, ScenarioError
+from simulation.present.formats import (
+    HEADLINE,
+    MAIN_STRATEGIES,
+    SHOWN,
+    number,
+    patient_line,
+)
 
 PAGE = "compare"
 TABS = ("Summary", "Distributions", "Single-stage vs staged", "Typical operation", "Downloads")
@@ -55,8 +63,8 @@ def distributions_tab(c: Comparison) -> None:
     kind = left.radio("Chart", compare_charts.CHART_KINDS, key="compare_chart_kind", horizontal=True,
                       help="Ranges: median, middle half and 5–95%. Histograms: one row per plan. "
                            "Cumulative: share of simulated patients at or below each value.")
-    st.session_state.setdefault("compare_outcomes", [s.column for s in CONTINUOUS])
-    outcomes = right.multiselect("Outcomes", [s.column for s in CONTINUOUS], key="compare_outcomes",
+    st.session_state.setdefault("compare_outcomes", [s.column for s in HEADLINE])
+    outcomes = right.multiselect("Outcomes", [s.column for s in HEADLINE], key="compare_outcomes",
                                  format_func=lambda col: SHOWN[col].title)
     grid = st.columns(2)
     for i, chart in enumerate(compare_charts.distributions(c, kind, outcomes).values()):
@@ -68,7 +76,7 @@ def distributions_tab(c: Comparison) -> None:
 
 def _reference_widget(c: Comparison) -> str:
     if st.session_state.get("compare_reference") not in c.strategies:
-        st.session_state["compare_reference"] = DEFAULT_STRATEGIES[0] if DEFAULT_STRATEGIES[0] in c.strategies else c.strategies[0]
+        st.session_state["compare_reference"] = MAIN_STRATEGIES[0] if MAIN_STRATEGIES[0] in c.strategies else c.strategies[0]
     return st.selectbox("Reference plan (usually the single-stage one)", c.strategies, key="compare_reference",
                         format_func=lambda n: c.labels[n])
 
@@ -143,7 +151,7 @@ if not inputs.ready:
     st.stop()
 options = list(inputs.library)
 st.session_state["compare_strategies"] = [
-    s for s in st.session_state.get("compare_strategies", DEFAULT_STRATEGIES) if s in options
+    s for s in st.session_state.get("compare_strategies", MAIN_STRATEGIES) if s in options
 ]
 left, right = st.columns([6, 1], vertical_alignment="bottom")
 chosen = left.multiselect("Strategies", options, key="compare_strategies", format_func=lambda n: inputs.library[n].label)

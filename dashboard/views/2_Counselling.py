@@ -6,10 +6,15 @@ import html
 import streamlit as st
 
 from dashboard import charts, state, ui
-from dashboard.display import DEFAULT_STRATEGIES
-from dashboard.family import HOW_LONG, MEANING, FamilySummary, family_summary
-from dashboard.report import build_report
+from dashboard.counselling.family import (
+    HOW_LONG,
+    MEANING,
+    FamilySummary,
+    family_summary,
+)
+from dashboard.counselling.report import build_report
 from simulation import ScenarioError
+from simulation.present.formats import MAIN_STRATEGIES
 
 PAGE = "counsel"
 NONE = "(no second plan)"
@@ -72,12 +77,12 @@ if not inputs.ready:
     st.stop()
 options = list(inputs.library)
 if st.session_state.get("counsel_plan") not in options:
-    st.session_state["counsel_plan"] = DEFAULT_STRATEGIES[0] if DEFAULT_STRATEGIES[0] in options else options[0]
+    st.session_state["counsel_plan"] = MAIN_STRATEGIES[0] if MAIN_STRATEGIES[0] in options else options[0]
 left, right = st.columns(2)
 plan = left.selectbox("Plan", options, key="counsel_plan", format_func=lambda n: inputs.library[n].label)
 others = [NONE] + [n for n in options if n != plan]
 if st.session_state.get("counsel_other") not in others:
-    st.session_state["counsel_other"] = DEFAULT_STRATEGIES[2] if DEFAULT_STRATEGIES[2] in others else NONE
+    st.session_state["counsel_other"] = MAIN_STRATEGIES[2] if MAIN_STRATEGIES[2] in others else NONE
 other = right.selectbox("Compare with", others, key="counsel_other",
                         format_func=lambda n: n if n == NONE else inputs.library[n].label)
 names = (plan,) if other == NONE else (plan, other)

@@ -4,7 +4,14 @@ import streamlit as st
 
 from dashboard import evidence, state, ui
 from simulation import Scenario, ScenarioError
-from simulation.evidence import LABELS, modifier_table, phase_plan, references_table, register, with_label
+from simulation.evidence.labels import LABELS
+from simulation.evidence.register import (
+    modifier_table,
+    phase_plan,
+    references_table,
+    register,
+    with_label,
+)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

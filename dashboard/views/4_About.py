@@ -4,7 +4,7 @@ import streamlit as st
 
 import simulation
 from dashboard import state
-from dashboard.display import MAX_REPLICATIONS
+from simulation.present.formats import MAX_REPLICATIONS
 
 st.title("About ResectSim")
 st.markdown(

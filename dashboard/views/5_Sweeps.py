@@ -7,9 +7,10 @@ the charts of ``simulation.sensitivity`` with ``simulation.sweep_charts``.
 
 import streamlit as st
 
-from simulation import sensitivity, sweep_charts
-from simulation.analysis import label
-from simulation.store import DEFAULT_DB, Store, StoreError
+from simulation.scenario.records import label
+from simulation.sweeps import charts as sweep_charts
+from simulation.sweeps import sensitivity
+from simulation.sweeps.store import DEFAULT_DB, Store, StoreError
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -2,12 +2,16 @@
 
 import streamlit as st
 
-from simulation import ScenarioError
-from simulation.validation import (
-    CAVEAT, DEFAULT_REPLICATIONS, DEFAULT_SEED, Validation, display_table, load_cohorts, run_validation, summary,
-)
-from simulation.validation_report import chart
 from dashboard import ui
+from simulation import ScenarioError
+from simulation.validation.cohorts import load_cohorts
+from simulation.validation.compare import (
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
+    Validation,
+    run_validation,
+)
+from simulation.validation.report import CAVEAT, chart, display_table, summary
 
 
 @st.cache_data(show_spinner="Running the validation cohorts…", max_entries=4)

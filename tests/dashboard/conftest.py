@@ -1,9 +1,8 @@
 """Fixtures for the dashboard tests: AppTest runs of ``dashboard/app.py`` with small runs."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from dashboard_helpers import APP, TEST_REPLICATIONS
+from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@
 import re
 
 import pytest
-
-from dashboard.display import DEFAULT_STRATEGIES
-from simulation import load_scenario
-
 from dashboard_helpers import TEST_REPLICATIONS, charts, no_exceptions
 
-LABELS = [s.label for s in load_scenario("seed-case", list(DEFAULT_STRATEGIES)).strategies]
+from simulation import load_scenario
+from simulation.present.formats import HEADLINE, MAIN_STRATEGIES
+
+LABELS = [s.label for s in load_scenario("seed-case", list(MAIN_STRATEGIES)).strategies]
 SINGLE = LABELS[0]
 
 
@@ -36,7 +35,7 @@ def compared(app):
 
 def test_opens_on_the_seed_case_with_the_four_main_strategies(compared):
     assert compared.sidebar.selectbox(key="pt_base").value == "seed-case"
-    assert compared.multiselect(key="compare_strategies").value == list(DEFAULT_STRATEGIES)
+    assert compared.multiselect(key="compare_strategies").value == list(MAIN_STRATEGIES)
     outcomes = _table(compared, "Outcome")
     assert list(outcomes.columns[2:]) == LABELS
     assert any(f"{TEST_REPLICATIONS:,} simulated operations per strategy" in c.value for c in compared.caption)
@@ -76,7 +75,7 @@ def test_distribution_charts_one_per_outcome(compared, kind):
     at = _open_tab(compared, "Distributions")
     no_exceptions(at)
     drawn = charts(at)
-    assert len(drawn) == 7
+    assert len(drawn) == len(HEADLINE)
     for spec, frames in drawn:
         assert set(frames[0].label) == set(LABELS)
         assert len(frames[0]) <= 2000  # pre-aggregated, never the raw replications
@@ -97,7 +96,7 @@ def test_paired_differences_single_stage_minus_each_other_plan(compared):
 def test_typical_operation_has_one_gantt_per_stage(compared):
     at = _open_tab(compared, "Typical operation")
     no_exceptions(at)
-    stages = {s.label: len(s.stages) for s in load_scenario("seed-case", list(DEFAULT_STRATEGIES)).strategies}
+    stages = {s.label: len(s.stages) for s in load_scenario("seed-case", list(MAIN_STRATEGIES)).strategies}
     drawn = charts(at)
     assert len(drawn) == sum(stages.values())
     titles = [spec["title"] if isinstance(spec["title"], str) else spec["title"]["text"] for spec, _ in drawn]

@@ -5,8 +5,8 @@ import re
 import pytest
 from dashboard_helpers import no_exceptions
 
-from dashboard.compare_view import build_comparison
-from dashboard.family import family_summary, in_100, per_100
+from dashboard.compare.view import build_comparison
+from dashboard.counselling.family import family_summary, in_100, per_100
 from simulation import load_scenario
 
 PLANS = ["single-stage-three-exposure", "two-stage-posterior-then-anterior"]

@@ -6,9 +6,8 @@ import pytest
 from dashboard_helpers import no_exceptions
 
 from dashboard.evidence import patient_table
-from simulation.evidence import phase_plan
 from simulation import load_scenario
-from simulation.evidence import register
+from simulation.evidence.register import phase_plan, register
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from dashboard_helpers import no_exceptions
 
 from dashboard.uploads import issue_text, read_upload
 from simulation import Patient, Strategy, bundled
-from simulation.loader import MAX_FILE_BYTES
+from simulation.scenario.loader import MAX_FILE_BYTES
 
 SEED_CASE = bundled("patients")["seed-case"].read_bytes()
 SINGLE = bundled("strategies")["single-stage-three-exposure"].read_bytes()

@@ -3,7 +3,7 @@
 import pytest
 from dashboard_helpers import no_exceptions
 
-from dashboard.display import DISCLAIMER
+from simulation.present.formats import DISCLAIMER
 
 PAGES = ["views/1_Compare.py", "views/2_Counselling.py", "views/3_Evidence.py", "views/4_About.py"]
 

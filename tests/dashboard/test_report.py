@@ -8,9 +8,9 @@ import pytest
 from pypdf import PdfReader
 
 import simulation
-from dashboard.compare_view import build_comparison
-from dashboard.family import family_summary
-from dashboard.report import build_report
+from dashboard.compare.view import build_comparison
+from dashboard.counselling.family import family_summary
+from dashboard.counselling.report import build_report
 from simulation import load_scenario
 
 PLANS = ["single-stage-three-exposure", "two-stage-posterior-then-anterior"]

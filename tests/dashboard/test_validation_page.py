@@ -2,7 +2,7 @@
 
 from dashboard_helpers import charts, no_exceptions
 
-from simulation.validation import load_cohorts
+from simulation.validation.cohorts import load_cohorts
 
 
 def test_validation_page_shows_the_table_the_charts_and_the_caveat(app):

@@ -3,21 +3,22 @@
 import numpy as np
 import pytest
 
-from dashboard import charts, tables
-from dashboard.compare_view import build_comparison, differences
-from dashboard.display import CONTINUOUS, DEFAULT_STRATEGIES
-from dashboard.timeline import typical_replication, typical_timeline
+from dashboard import charts
+from dashboard.compare import tables
+from dashboard.compare.timeline import typical_replication, typical_timeline
+from dashboard.compare.view import build_comparison, differences
 from simulation import load_scenario, trace
+from simulation.present.formats import HEADLINE, MAIN_STRATEGIES
 
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario("seed-case", list(DEFAULT_STRATEGIES))
+    return load_scenario("seed-case", list(MAIN_STRATEGIES))
 
 
 @pytest.fixture(scope="module")
 def comparison(scenario):
-    return build_comparison(scenario, DEFAULT_STRATEGIES, 200, 2018)
+    return build_comparison(scenario, MAIN_STRATEGIES, 200, 2018)
 
 
 def test_histograms_are_shares_on_common_bins(comparison):
@@ -30,8 +31,8 @@ def test_histograms_are_shares_on_common_bins(comparison):
 
 def test_quantiles_are_the_records_in_display_units(comparison):
     q = comparison.quantiles
-    for shown in CONTINUOUS:
-        for strategy in DEFAULT_STRATEGIES:
+    for shown in HEADLINE:
+        for strategy in MAIN_STRATEGIES:
             values = q[(q.outcome == shown.column) & (q.strategy == strategy)].value.to_numpy()
             assert np.all(np.diff(values) >= 0)
             raw = comparison.records.loc[comparison.records.strategy == strategy, shown.column] * shown.scale
@@ -40,34 +41,34 @@ def test_quantiles_are_the_records_in_display_units(comparison):
 
 def test_exceedance_covers_each_question_and_strategy(comparison):
     e = comparison.exceedance
-    assert e.groupby("question").strategy.nunique().eq(len(DEFAULT_STRATEGIES)).all()
+    assert e.groupby("question").strategy.nunique().eq(len(MAIN_STRATEGIES)).all()
     r = comparison.records
-    two_bv = e[(e.question == "Blood loss > 2 blood volumes") & (e.strategy == DEFAULT_STRATEGIES[0])].p.item()
-    assert two_bv == pytest.approx((r[r.strategy == DEFAULT_STRATEGIES[0]].blood_loss_bv > 2).mean())
+    two_bv = e[(e.question == "Blood loss > 2 blood volumes") & (e.strategy == MAIN_STRATEGIES[0])].p.item()
+    assert two_bv == pytest.approx((r[r.strategy == MAIN_STRATEGIES[0]].blood_loss_bv > 2).mean())
     longest = e[e.question == "Longest single anaesthetic > 12 h"].set_index("strategy").p
     total = e[e.question == "Anaesthesia > 12 h (all stages added)"].set_index("strategy").p
-    assert longest[DEFAULT_STRATEGIES[0]] == total[DEFAULT_STRATEGIES[0]]  # one stage: the same thing
-    assert longest[DEFAULT_STRATEGIES[3]] <= total[DEFAULT_STRATEGIES[3]]
+    assert longest[MAIN_STRATEGIES[0]] == total[MAIN_STRATEGIES[0]]  # one stage: the same thing
+    assert longest[MAIN_STRATEGIES[3]] <= total[MAIN_STRATEGIES[3]]
 
 
 def test_differences_are_in_display_units(comparison):
-    d = differences(comparison, DEFAULT_STRATEGIES[0]).set_index(["strategy", "outcome"])
+    d = differences(comparison, MAIN_STRATEGIES[0]).set_index(["strategy", "outcome"])
     r = comparison.records.set_index(["strategy", "replication"]).operative_time_min
-    direct = (r[DEFAULT_STRATEGIES[0]] - r[DEFAULT_STRATEGIES[1]]).mean() / 60
-    assert d.loc[(DEFAULT_STRATEGIES[1], "operative_time_min"), "mean_difference"] == pytest.approx(direct)
-    assert d.loc[(DEFAULT_STRATEGIES[1], "death"), "unit"] == "percentage points"
+    direct = (r[MAIN_STRATEGIES[0]] - r[MAIN_STRATEGIES[1]]).mean() / 60
+    assert d.loc[(MAIN_STRATEGIES[1], "operative_time_min"), "mean_difference"] == pytest.approx(direct)
+    assert d.loc[(MAIN_STRATEGIES[1], "death"), "unit"] == "percentage points"
 
 
 def test_shares_of_paired_differences_carry_their_monte_carlo_error(comparison):
-    d = differences(comparison, DEFAULT_STRATEGIES[0])
+    d = differences(comparison, MAIN_STRATEGIES[0])
     for share in ("p_reference_better", "p_reference_worse", "p_tie"):
         assert d[share].between(0, 1).all()
         expected = np.sqrt(d[share] * (1 - d[share]) / 200)
         assert np.allclose(d[f"mcse_{share}"], expected, rtol=1e-12, atol=0)
     assert (d.mcse_p_reference_better > 0).any()
-    table = tables.differences_table(d, comparison.labels, DEFAULT_STRATEGIES[0])
+    table = tables.differences_table(d, comparison.labels, MAIN_STRATEGIES[0])
     row = d.iloc[0]
-    cell = table[f"{comparison.labels[DEFAULT_STRATEGIES[0]]} better"].iloc[0]
+    cell = table[f"{comparison.labels[MAIN_STRATEGIES[0]]} better"].iloc[0]
     assert cell == f"{100 * row.p_reference_better:.1f}% ± {100 * row.mcse_p_reference_better:.1f}"
 
 
@@ -102,7 +103,7 @@ def test_icon_array_fills_the_first_n_figures():
 
 
 def test_chart_export_png_and_svg(comparison):
-    chart = charts.ranges_chart(comparison.quantiles, CONTINUOUS[0], comparison.labels)
+    chart = charts.ranges_chart(comparison.quantiles, HEADLINE[0], comparison.labels)
     assert charts.export(chart, "png").startswith(b"\x89PNG")
     svg = charts.export(chart, "svg").decode()
     assert svg.lstrip().startswith("<svg") and "Operative time" in svg

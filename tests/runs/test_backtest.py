@@ -19,11 +19,12 @@ import pandas as pd
 import pytest
 
 from simulation import MAIN_STRATEGIES, load_scenario, run
-from simulation.analysis import outcome_columns, summarise
-from simulation.backends import ProcessPool
-from simulation.store import Store
-from simulation.sweep import load_plan
-from simulation.sweep_run import run_sweep
+from simulation.runs.analysis import summarise
+from simulation.scenario.records import outcome_columns
+from simulation.sweeps.backends import ProcessPool
+from simulation.sweeps.run import run_sweep
+from simulation.sweeps.spec import load_plan
+from simulation.sweeps.store import Store
 
 GOLDEN = Path(__file__).with_name("golden") / "backtest.json"
 REGENERATE = os.environ.get("RESECTSIM_REGENERATE_GOLDEN") == "1"

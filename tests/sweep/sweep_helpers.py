@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from simulation.store import Store
+from simulation.sweeps.store import Store
 
 VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 

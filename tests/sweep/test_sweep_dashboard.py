@@ -6,10 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from sweep_helpers import write_spec
 
-from simulation.backends import ProcessPool
-from simulation.store import Store
-from simulation.sweep import load_plan
-from simulation.sweep_run import run_sweep
+from simulation.sweeps.backends import ProcessPool
+from simulation.sweeps.run import run_sweep
+from simulation.sweeps.spec import load_plan
+from simulation.sweeps.store import Store
 
 PAGE = Path(__file__).resolve().parents[2] / "dashboard" / "views" / "5_Sweeps.py"
 

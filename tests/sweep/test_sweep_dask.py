@@ -12,11 +12,11 @@ import pytest
 from sweep_helpers import VENV_BIN, assert_same_sweep, write_spec
 from typer.testing import CliRunner
 
-from simulation.backends import BackendError, DaskCluster, ProcessPool
-from simulation.store import Store
-from simulation.sweep import load_plan
-from simulation.sweep_cli import sweep_app
-from simulation.sweep_run import run_sweep
+from simulation.cli.sweep import sweep_app
+from simulation.sweeps.backends import BackendError, DaskCluster, ProcessPool
+from simulation.sweeps.run import run_sweep
+from simulation.sweeps.spec import load_plan
+from simulation.sweeps.store import Store
 
 PARAMS = [
     {"path": "transfusion.trigger_hb", "range": [6, 8]},

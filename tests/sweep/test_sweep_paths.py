@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from simulation.scenario import Scenario
-from simulation.sweep import load_plan
-from simulation.sweep_paths import Mode, PathError, apply, resolve, tokens
+from simulation.scenario.schema import Scenario
+from simulation.sweeps.paths import Mode, PathError, apply, resolve, tokens
+from simulation.sweeps.spec import load_plan
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import pytest
 from sweep_helpers import assert_same_sweep, write_spec
 from typer.testing import CliRunner
 
-from simulation.backends import ProcessPool
-from simulation.loader import ScenarioError
-from simulation.runner import simulate_block
-from simulation.store import Store, StoreError
-from simulation.sweep import load_plan
-from simulation.sweep_cli import sweep_app
-from simulation.sweep_run import run_sweep
+from simulation.cli.sweep import sweep_app
+from simulation.runs.runner import simulate_block
+from simulation.scenario.errors import ScenarioError
+from simulation.sweeps.backends import ProcessPool
+from simulation.sweeps.run import run_sweep
+from simulation.sweeps.spec import load_plan
+from simulation.sweeps.store import Store, StoreError
 
 
 def _run(plan, db, workers=1, chunk=None, progress=None):

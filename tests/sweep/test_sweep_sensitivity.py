@@ -8,12 +8,12 @@ import pytest
 from sweep_helpers import write_spec
 from typer.testing import CliRunner
 
-from simulation import sensitivity
-from simulation.backends import ProcessPool
-from simulation.store import Store
-from simulation.sweep import load_plan
-from simulation.sweep_cli import sweep_app
-from simulation.sweep_run import run_sweep
+from simulation.cli.sweep import sweep_app
+from simulation.sweeps import sensitivity
+from simulation.sweeps.backends import ProcessPool
+from simulation.sweeps.run import run_sweep
+from simulation.sweeps.spec import load_plan
+from simulation.sweeps.store import Store
 
 runner = CliRunner()
 DRIVER = {"path": "phases.vessel_dissection.duration", "range": [0.5, 3], "label": "driver"}

@@ -10,11 +10,11 @@ import time
 from sweep_helpers import assert_same_sweep, write_spec
 from typer.testing import CliRunner
 
-from simulation.backends import ProcessPool
-from simulation.store import Store, StoreError
-from simulation.sweep import load_plan
-from simulation.sweep_cli import sweep_app
-from simulation.sweep_run import run_sweep
+from simulation.cli.sweep import sweep_app
+from simulation.sweeps.backends import ProcessPool
+from simulation.sweeps.run import run_sweep
+from simulation.sweeps.spec import load_plan
+from simulation.sweeps.store import Store, StoreError
 
 PARAMS = [  # a 5 x 5 grid: 25 points of about 0.1 s each, a wide window to kill in
     {"path": "transfusion.trigger_hb", "values": [6, 6.5, 7, 7.5, 8]},
@@ -35,7 +35,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     total = len(plan.points)  # 25
     db = tmp_path / "killed.duckdb"
     store = Store(db)
-    args = [sys.executable, "-m", "simulation.sweep_cli", "run", str(spec), "--db", str(db), "--workers", "1", "--chunk", "1"]
+    args = [sys.executable, "-m", "simulation.cli.sweep", "run", str(spec), "--db", str(db), "--workers", "1", "--chunk", "1"]
     with open(tmp_path / "run.log", "w") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:

@@ -6,10 +6,11 @@ from scipy import stats
 from sweep_helpers import TINY, write_spec
 from typer.testing import CliRunner
 
-from simulation import designs
-from simulation.loader import ScenarioError, bundled
-from simulation.sweep import load_plan, load_spec, plan_sweep
-from simulation.sweep_cli import sweep_app
+from simulation.cli.sweep import sweep_app
+from simulation.scenario.errors import ScenarioError
+from simulation.scenario.loader import bundled
+from simulation.sweeps import designs
+from simulation.sweeps.spec import load_plan, load_spec, plan_sweep
 
 runner = CliRunner()
 

@@ -1,0 +1,78 @@
+"""The charts of the tumour-board page, tab by tab, from a ``Comparison``; and ``bench``.
+
+The page draws only the open tab, so each function here builds one tab's charts.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import altair as alt
+import pandas as pd
+
+from simulation import Scenario
+from simulation.present.formats import HEADLINE, SHOWN
+
+from .. import charts
+from .timeline import Timeline, typical_timeline
+from .view import Comparison, build_comparison, differences
+
+CHART_KINDS = ("Ranges", "Histograms", "Cumulative")
+OVERVIEW = ("operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "rbc_units", "icu_days", "los_days")
+
+
+def overview(c: Comparison) -> alt.TopLevelMixin:
+    return charts.overview_chart(c.quantiles, [SHOWN[col] for col in OVERVIEW], c.labels)
+
+
+def distributions(c: Comparison, kind: str, outcomes: list[str]) -> dict[str, alt.TopLevelMixin]:
+    """One chart per outcome, of the given kind, keyed by a name for export."""
+    build = {
+        "Ranges": lambda s: charts.ranges_chart(c.quantiles, s, c.labels),
+        "Histograms": lambda s: charts.histogram_chart(c.histograms, s, c.labels),
+        "Cumulative": lambda s: charts.ecdf_chart(c.quantiles, s, c.labels),
+    }[kind]
+    return {f"{SHOWN[col].title}, {kind.lower()}": build(SHOWN[col]) for col in outcomes}
+
+
+def paired(c: Comparison, reference: str, diffs: pd.DataFrame) -> alt.TopLevelMixin:
+    return charts.differences_chart(diffs, c.labels, c.labels[reference])
+
+
+def timelines(c: Comparison, strategy: str, tl: Timeline) -> dict[str, alt.TopLevelMixin]:
+    """One Gantt chart per stage of a strategy's typical operation."""
+    out = {}
+    for stage in tl.stages.itertuples():
+        day = f" — day {stage.day:.0f}" if stage.stage > 1 else ""
+        title = f"Stage {stage.stage}{day} ({stage.hours:.1f} h under anaesthesia)"
+        out[f"Timeline: {c.labels[strategy]}, stage {stage.stage}"] = charts.timeline_chart(tl, stage.stage, strategy, title)
+    return out
+
+
+def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Callable[[], alt.TopLevelMixin]]:
+    """Every chart the page can draw, by name, as a builder (run on demand, for the chart downloads)."""
+    found: dict[str, Callable[[], alt.TopLevelMixin]] = {"At a glance": lambda: overview(c)}
+    for kind in CHART_KINDS:
+        for shown in HEADLINE:
+            found[f"{shown.title}, {kind.lower()}"] = (
+                lambda kind=kind, col=shown.column: next(iter(distributions(c, kind, [col]).values()))
+            )
+    if len(c.strategies) > 1:
+        found["Paired differences"] = lambda: paired(c, reference, differences(c, reference))
+    for s in c.strategies:
+        found[f"Typical operation: {c.labels[s]}"] = lambda s=s: alt.vconcat(
+            *timelines(c, s, typical_timeline(scenario, s, c.seed, c.records)).values()
+        )
+    return found
+
+
+def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int) -> dict[str, float]:
+    """Seconds to run and to build what the browser receives after *Run* (the Summary tab's
+    chart), serialised to Vega-Lite as Streamlit does."""
+    t0 = time.perf_counter()
+    c = build_comparison(scenario, strategies, replications, seed)
+    t1 = time.perf_counter()
+    charts.styled(overview(c)).to_dict()
+    t2 = time.perf_counter()
+    return {"run_s": t1 - t0, "charts_s": t2 - t1, "total_s": t2 - t0}

@@ -1,0 +1,169 @@
+"""Everything the tumour-board page shows, computed once per run: ``build_comparison``.
+
+The run goes through ``simulation.run`` and the statistics through ``simulation.analysis``; this
+module only selects outcomes, converts units for display and pre-aggregates chart data
+(histograms and quantiles, a few hundred rows per strategy) so the browser never receives the
+raw replications.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from simulation import Scenario, __version__, run
+from simulation.present.formats import (
+    DIFFERENCES,
+    HEADLINE,
+    HEADLINE_RISKS,
+    Shown,
+    risk_labels,
+)
+from simulation.runs.analysis import exceedance, paired_differences, summarise
+
+PARALLEL_FROM = 2_000  # total replications from which two worker processes can pay for their start-up
+ALWAYS_PARALLEL_FROM = 8_000  # ... and from which they do even on a busy machine
+IDLE_CORES_FOR_SECOND_WORKER = 1.5  # cores free (cpu count minus 1-minute load average)
+HISTOGRAM_BINS = 40
+TAIL_SHARE = 0.005  # the top 0.5% of each outcome is collected in the last histogram bar
+QUANTILES = np.linspace(0.0, 1.0, 201)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One run of several strategies for one scenario, summarised for display."""
+
+    scenario_digest: str
+    version: str
+    strategies: tuple[str, ...]
+    labels: dict[str, str]  # strategy name -> label
+    replications: int
+    seed: int
+    records: pd.DataFrame
+    stages: pd.DataFrame
+    summary: pd.DataFrame  # simulation.analysis.summarise rows
+    exceedance: pd.DataFrame  # strategy, question, p, mcse
+    histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, median (display units)
+    quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
+    risk_labels: dict[str, str]  # risk column -> label with its time frame
+
+    @property
+    def key(self) -> tuple:
+        """What the results depend on (the cache key)."""
+        return (self.scenario_digest, self.strategies, self.replications, self.seed, self.version)
+
+
+def workers_for(total_replications: int) -> int:
+    """Worker processes for a run (results are identical for any number).
+
+    Small runs: one (a pool's start-up costs more than it saves). Large runs: two, which also
+    win a bigger share of a busy machine. In between: two only when a second core is idle
+    (4 x 1,000 on a busy machine took 1.5 s with two workers and 1.05 s with one).
+    """
+    cores = os.cpu_count() or 1
+    if cores < 2 or total_replications < PARALLEL_FROM:
+        return 1
+    if total_replications >= ALWAYS_PARALLEL_FROM:
+        return 2
+    return 2 if cores - os.getloadavg()[0] >= IDLE_CORES_FOR_SECOND_WORKER else 1
+
+
+def build_comparison(
+    scenario: Scenario,
+    strategies: list[str] | tuple[str, ...],
+    replications: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Run ``replications`` of each strategy and compute every table and chart data set.
+
+    ``make bench`` times this, with the charts, through ``dashboard.compare.charts.bench``.
+    """
+    strategies = tuple(strategies)
+    workers = workers_for(replications * len(strategies))
+    results = run(scenario, replications, seed, strategies=strategies, workers=workers, progress=progress)
+    records = results.records
+    outcomes = [s.column for s in HEADLINE] + list(HEADLINE_RISKS) + [f"complication_{k}" for k in scenario.parameters.complications.types]
+    return Comparison(
+        scenario_digest=results.scenario_digest,
+        version=__version__,
+        strategies=strategies,
+        labels={s: scenario.strategy(s).label for s in strategies},
+        replications=replications,
+        seed=seed,
+        records=records,
+        stages=results.stages,
+        summary=summarise(records, outcomes),
+        exceedance=exceedance_table(scenario, records),
+        histograms=pd.concat([histogram(records, s) for s in HEADLINE], ignore_index=True),
+        quantiles=pd.concat([quantiles(records, s) for s in HEADLINE], ignore_index=True),
+        risk_labels=risk_labels(scenario),
+    )
+
+
+def exceedance_table(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
+    """P(outcome > threshold) per strategy for each of the scenario's ``worst_cases`` questions."""
+    parts = []
+    for q in scenario.parameters.worst_cases:
+        part = exceedance(records, q.column, q.above.value)
+        parts.append(part.assign(question=q.text)[["strategy", "question", "p", "mcse"]])
+    return pd.concat(parts, ignore_index=True)
+
+
+def histogram(records: pd.DataFrame, shown: Shown) -> pd.DataFrame:
+    """Shares of replications per bin on bins common to all strategies, in display units."""
+    values = records[shown.column].to_numpy(dtype=float) * shown.scale
+    lo, hi = float(values.min()), float(np.quantile(values, 1 - TAIL_SHARE))
+    if shown.column == "rbc_units" and hi - lo <= 2 * HISTOGRAM_BINS:
+        edges = np.arange(np.floor(lo), np.ceil(hi) + 2) - 0.5
+    else:
+        edges = np.linspace(lo, hi if hi > lo else lo + 1, HISTOGRAM_BINS + 1)
+    rows = []
+    for strategy, g in records.groupby("strategy", sort=False):
+        x = np.clip(g[shown.column].to_numpy(dtype=float) * shown.scale, edges[0], edges[-1])
+        counts, _ = np.histogram(x, edges)
+        rows.append(pd.DataFrame({
+            "strategy": strategy, "outcome": shown.column, "bin_start": edges[:-1], "bin_end": edges[1:],
+            "share": counts / len(x), "median": float(np.median(g[shown.column]) * shown.scale),
+        }))
+    return pd.concat(rows, ignore_index=True)
+
+
+def quantiles(records: pd.DataFrame, shown: Shown) -> pd.DataFrame:
+    """The quantile function on ``QUANTILES`` per strategy (an ECDF in a few hundred points)."""
+    rows = []
+    for strategy, g in records.groupby("strategy", sort=False):
+        value = np.quantile(g[shown.column].to_numpy(dtype=float) * shown.scale, QUANTILES)
+        rows.append(pd.DataFrame({"strategy": strategy, "outcome": shown.column, "q": QUANTILES, "value": value}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def differences(comparison: Comparison, reference: str) -> pd.DataFrame:
+    """``reference`` minus each other strategy, paired by replication (common random numbers).
+
+    Outcomes are converted to display units (``DIFFERENCES``: ``unit``, ``title``, and ``digits``
+    for the mean difference, at least one decimal); ``p_reference_better`` is the share of
+    simulated patients for whom the reference plan gave the lower (better) value; each share
+    has its Monte Carlo standard error (``mcse_p_reference_better``, ``mcse_p_reference_worse``,
+    ``mcse_p_tie``).
+    """
+    parts = []
+    for other in comparison.strategies:
+        if other == reference:
+            continue
+        d = paired_differences(comparison.records, reference, other, list(DIFFERENCES))
+        parts.append(d.assign(strategy=other))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    shown = out.outcome.map(DIFFERENCES)
+    for col in ("mean_difference", "ci_low", "ci_high"):
+        out[col] = out[col] * shown.map(lambda s: s.scale)
+    out["unit"], out["title"] = shown.map(lambda s: s.unit), shown.map(lambda s: s.title)
+    out["digits"] = shown.map(lambda s: max(s.digits, 1))
+    return out.rename(columns={"p_a_better": "p_reference_better", "p_a_worse": "p_reference_worse",
+                               "mcse_p_a_better": "mcse_p_reference_better", "mcse_p_a_worse": "mcse_p_reference_worse"})

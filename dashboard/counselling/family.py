@@ -1,0 +1,229 @@
+"""Plain-language summaries for families: natural frequencies with time frames, no relative risks.
+
+``family_summary`` turns a ``Comparison`` of one or two plans into plain data (strings and
+numbers) that both the counselling page and the PDF report draw, so the two never disagree.
+Frequencies are the simulated shares scaled to 100; all plans are run on the same simulated
+patients (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulation import Scenario
+from simulation.present.formats import SHOWN, patient_line
+from simulation.runs.analysis import exceedance
+
+from ..charts import colour
+from ..compare.view import Comparison
+
+ORDINAL_OPERATIONS = {1: "one operation", 2: "two operations", 3: "three operations", 4: "four operations"}
+
+
+@dataclass(frozen=True)
+class Risk:
+    key: str
+    label: str  # plain words
+    time_frame: str
+    p: float  # simulated share, 0-1
+    mcse: float
+
+    @property
+    def per_100(self) -> int:
+        """Figures to fill in an icon array of 100 (0 < p < 0.5% shows none, and says so)."""
+        return per_100(self.p)
+
+    @property
+    def words(self) -> str:
+        return in_100(self.p)
+
+    @property
+    def margin(self) -> str:
+        """The Monte Carlo standard error in the same terms: ``'give or take 1.2 in 100'``."""
+        return f"give or take {100 * self.mcse:.1f} in 100"
+
+
+def per_100(p: float) -> int:
+    """A share as a whole number out of 100, halves rounded up."""
+    return min(100, max(0, math.floor(100 * p + 0.5)))
+
+
+def in_100(p: float) -> str:
+    """A share as a natural frequency: ``'about 18 in 100'``, ``'fewer than 1 in 100'``."""
+    if p < 0.005:
+        return "fewer than 1 in 100"
+    if 0.995 <= p < 1:
+        return "more than 99 in 100"
+    if p == 1:
+        return "100 in 100"
+    return f"about {per_100(p)} in 100"
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    label: str
+    description: str
+    colour: str
+    operations: str  # "two operations, about 7 days apart"
+    operating: str  # "about 14 hours (9 in 10 between 9 and 22 hours)"
+    anaesthesia: str  # "about 15 hours in total (9 in 10 between 11 and 21 hours)"
+    stay: str  # "about 3 weeks (9 in 10 between 2 and 7 weeks)"
+    main: tuple[Risk, ...]
+    others: tuple[Risk, ...]
+    staging: Risk | None = None  # the stop-and-stage rule splitting the operation, when the plan has one
+
+    @property
+    def risks(self) -> tuple[Risk, ...]:
+        return (*self.main, *self.others, *((self.staging,) if self.staging else ()))
+
+
+@dataclass(frozen=True)
+class Provenance:
+    version: str
+    scenario_digest: str
+    seed: int
+    replications: int
+    date: str
+
+    @property
+    def line(self) -> str:
+        return (
+            f"ResectSim {self.version} · scenario {self.scenario_digest} · seed {self.seed} · "
+            f"{self.replications:,} simulated operations per plan · {self.date}"
+        )
+
+
+@dataclass(frozen=True)
+class FamilySummary:
+    patient: str
+    people: str  # "children" or "adults"
+    plans: tuple[Plan, ...]
+    provenance: Provenance
+
+    @property
+    def how_made(self) -> str:
+        return (
+            f"The computer simulated {self.provenance.replications:,} operations for each plan. "
+            + ("Each plan was tried on the same simulated patients, so differences between the plans come from the "
+               "plans themselves, not from chance. " if len(self.plans) > 1 else "")
+            + "The numbers are those results scaled to 100: 'about 18 in 100' means about 18 of every 100 "
+            f"simulated {self.people} like this one."
+        )
+
+    @property
+    def chance_note(self) -> str:
+        """One line on the simulation's own chance variation (Monte Carlo standard error)."""
+        largest = max(r.mcse for plan in self.plans for r in plan.risks)
+        return (
+            "The simulation's own chance: each number may be off by its 'give or take', at most "
+            f"{100 * largest:.1f} in 100 (Monte Carlo standard error)."
+        )
+
+
+HOW_LONG = (  # (row title, Plan attribute), as the page and the report show them
+    ("Operations", "operations"),
+    ("Operating time (first cut to closing)", "operating"),
+    ("Time under anaesthesia", "anaesthesia"),
+    ("Time in hospital", "stay"),
+)
+MEANING = (
+    "These numbers come from a computer model, not from a study of patients like this one.",
+    "Most numbers inside the model are the team's best estimates (assumptions), not measured facts.",
+    "They describe what tends to happen across many similar patients; nobody can say which of the 100 any one "
+    "patient would be.",
+    "They leave out things the model does not know, such as the tumour's response to treatment or the "
+    "surgeons' experience with each plan.",
+    "They are meant to support a conversation with the surgical team, not to replace it.",
+)
+
+
+def _summary_row(c: Comparison, name: str, column: str) -> pd.Series:
+    return c.summary[(c.summary.strategy == name) & (c.summary.outcome == column)].iloc[0]
+
+
+def _span(c: Comparison, name: str, column: str) -> tuple[str, str]:
+    """Typical value and 90% range of ``column`` (from the run's summary) in words: hours, days or weeks."""
+    row, shown = _summary_row(c, name, column), SHOWN[column]
+    lo, mid, hi = (float(row[k]) * shown.scale for k in ("p5", "median", "p95"))
+    if shown.unit == "h":
+        return f"about {mid:.0f} hours", f"9 in 10 between {lo:.0f} and {hi:.0f} hours"
+    if mid >= 14:
+        return f"about {mid / 7:.0f} weeks", f"9 in 10 between {lo / 7:.0f} and {hi / 7:.0f} weeks"
+    return f"about {mid:.0f} days", f"9 in 10 between {lo:.0f} and {hi:.0f} days"
+
+
+def _staging(c: Comparison, scenario: Scenario, name: str) -> Risk | None:
+    """How often the stop-and-stage rule splits the operation (None when the plan has no rule)."""
+    if scenario.strategy(name).stop_and_stage is None:
+        return None
+    split = exceedance(c.records, "converted_to_staged", 0.5).set_index("strategy").loc[name]
+    return Risk("converted_to_staged", "Split into two", "during the operation", float(split.p), float(split.mcse))
+
+
+def _operations(scenario: Scenario, name: str, g, staging: Risk | None) -> str:
+    n = len(scenario.strategy(name).stages)
+    text = ORDINAL_OPERATIONS.get(n, f"{n} operations")
+    if n > 1:
+        gap = np.median(g.interval_days) / (n - 1)
+        text += f", about {gap:.0f} days apart"
+    if staging is not None:
+        text += f"; split into two if the agreed limits are reached ({staging.words})"
+    return text
+
+
+def _risk(c: Comparison, name: str, column: str, label: str, time_frame: str) -> Risk:
+    row = _summary_row(c, name, column)
+    return Risk(column, label, time_frame, float(row["mean"]), float(row.mcse))
+
+
+def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummary:
+    types = scenario.parameters.complications.types
+    massive = scenario.parameters.transfusion.massive_transfusion_ml_per_kg.value
+    people = "children" if scenario.is_child else "adults"
+    icu_stays = exceedance(c.records, "icu_days", 0.0).set_index("strategy")
+    plans = []
+    for name in c.strategies:
+        g = c.records[c.records.strategy == name]
+        n = len(scenario.strategy(name).stages)
+        if scenario.strategy(name).stop_and_stage is not None:
+            during, after = "during the operation (both parts, if it is split)", "after the operation (either part)"
+        elif n == 1:
+            during, after = "during the operation", "after the operation"
+        else:
+            during = "across both operations" if n == 2 else f"across all {n} operations"
+            after = "after any of the operations"
+        icu = icu_stays.loc[name]
+        main = (
+            _risk(c, name, "any_major_complication", "A serious complication of any kind",
+                  "in hospital and afterwards (see the list below for when each is counted)"),
+            _risk(c, name, "massive_transfusion", f"A very large blood transfusion (more than {massive:g} mL of red cells per kg)", during),
+            Risk("icu", "A stay in intensive care", after, float(icu.p), float(icu.mcse)),
+            _risk(c, name, "death", types["death"].plain_label.capitalize() if "death" in types else "Death",
+                  types["death"].time_frame if "death" in types else "in hospital"),
+        )
+        others = tuple(
+            _risk(c, name, f"complication_{k}", t.plain_label.capitalize(), t.time_frame)
+            for k, t in types.items() if k != "death"
+        )
+        operating, operating_range = _span(c, name, "operative_time_min")
+        total, total_range = _span(c, name, "anaesthesia_time_min")
+        stay, stay_range = _span(c, name, "los_days")
+        staging = _staging(c, scenario, name)
+        per_stage = c.stages[c.stages.strategy == name].groupby("stage").anaesthesia_time_min.median() / 60.0
+        split = " + ".join(f"{h:.0f}" for h in per_stage.iloc[:n]) + " hours" if n > 1 else ""
+        plans.append(Plan(
+            name=name, label=c.labels[name], description=scenario.strategy(name).description, colour=colour(name),
+            operations=_operations(scenario, name, g, staging),
+            operating=f"{operating}{' in total' if n > 1 else ''} ({operating_range})",
+            anaesthesia=f"{total} in total ({split + ', ' if split else ''}{total_range})",
+            stay=f"{stay} ({stay_range})",
+            main=main, others=others, staging=staging,
+        ))
+    provenance = Provenance(c.version, c.scenario_digest, c.seed, c.replications, date)
+    return FamilySummary(patient_line(scenario), people, tuple(plans), provenance)
+

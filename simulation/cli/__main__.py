@@ -1,0 +1,5 @@
+"""``python -m simulation.cli``: the resectsim command."""
+
+from .app import app
+
+app()

@@ -1,0 +1,360 @@
+"""``resectsim compare`` and ``resectsim run``: simulate strategies for one patient, print or write the results.
+
+Numbers are written through ``simulation.present.formats`` (the dashboard and reports use the same).
+"""
+
+
+from __future__ import annotations
+
+import json
+import time
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Callable
+
+import pandas as pd
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from .. import __version__
+from ..present.formats import (
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
+    DIFFERENCES,
+    DISCLAIMER,
+    HEADLINE,
+    MAIN_STRATEGIES,
+    SHOWN,
+    percent,
+    percent_mcse,
+    provenance_line,
+    risk_labels,
+    shown,
+)
+from ..runs import analysis
+from ..runs.precision import (
+    DEFAULT_ABSOLUTE,
+    DEFAULT_MAXIMUM,
+    Precision,
+    PrecisionResults,
+    SettingError,
+    run_to_precision,
+)
+from ..runs.runner import Results
+from ..runs.runner import run as run_model
+from ..scenario.schema import Scenario
+from .common import checked_outputs, fail, load, write
+
+PROGRESS_AFTER_S = 1.0
+
+
+def _run(scenario: Scenario, reps: int, seed: int, workers: int, target: Precision | None = None
+         ) -> tuple[Results, PrecisionResults | None]:
+    """``reps`` replications, or with a ``target`` a precision run whose pilot is ``reps``."""
+    with _LazyProgress() as progress:
+        try:
+            if target is None:
+                return run_model(scenario, reps, seed, workers=workers, progress=progress), None
+            done = run_to_precision(scenario, seed, target, _targeted(scenario), workers=workers, progress=progress)
+            return done.results, done
+        except ValueError as err:  # e.g. replications < 1
+            raise fail(str(err).splitlines()) from None
+
+
+PRECISION_OPTIONS = {"relative": "--precision", "absolute": "--risk-precision", "minimum": "--reps", "maximum": "--max-reps"}
+
+
+def _precision(relative: float | None, absolute: float | None, reps: int, max_reps: int | None) -> Precision | None:
+    """The precision target the options ask for (None: a fixed number of replications)."""
+    if relative is None and absolute is None:
+        if max_reps is not None:
+            raise fail([f"--max-reps: only used with --precision or --risk-precision (got {max_reps})"])
+        return None
+    if relative is not None and absolute is None:
+        absolute = DEFAULT_ABSOLUTE
+    try:
+        return Precision(relative, absolute, reps, max_reps if max_reps is not None else max(reps, DEFAULT_MAXIMUM))
+    except SettingError as err:
+        allowed = f"at least --reps ({reps})" if err.field == "maximum" else err.allowed
+        raise fail([f"{PRECISION_OPTIONS[err.field]}: must be {allowed} (got {err.value})"]) from None
+
+
+class _LazyProgress:
+    """``progress(done, total)`` callback that shows a bar on a terminal once a run passes 1 s."""
+
+    def __init__(self):
+        self.start, self.bar = time.monotonic(), None
+        self.console = Console(stderr=True)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not self.console.is_terminal or time.monotonic() - self.start < PROGRESS_AFTER_S:
+                return
+            self.bar = Progress(
+                TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                console=self.console, transient=True,
+            )
+            self.task = self.bar.add_task("run", total=total, completed=done)
+            self.bar.start()
+        else:
+            self.bar.update(self.task, completed=done)
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# --- tables --------------------------------------------------------------------------------------
+def _table(title: str, *columns: str) -> Table:
+    """A table whose first column (the outcome) wraps and whose numbers never do."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column(columns[0], overflow="fold", ratio=1)
+    for name in columns[1:]:
+        table.add_column(name, justify="right", no_wrap=True)
+    return table
+
+
+def _codes(scenario: Scenario) -> dict[str, str]:
+    """Strategy name -> short column code (A, B, ...); the legend gives the labels."""
+    return {s.name: chr(ord("A") + i) if i < 26 else str(i + 1) for i, s in enumerate(scenario.strategies)}
+
+
+def _legend(scenario: Scenario) -> Table:
+    table = Table(title="Strategies", title_justify="left", box=None, pad_edge=False, show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_column(overflow="fold", style="dim")
+    for s, code in zip(scenario.strategies, _codes(scenario).values()):
+        table.add_row(code, Text(s.label), Text(s.name))
+    return table
+
+
+def _targeted(scenario: Scenario) -> list[str]:
+    """The outcomes the tables show, which a precision run must make precise."""
+    return [*SHOWN, *risk_labels(scenario)]
+
+
+def _summary_tables(scenario: Scenario, records: pd.DataFrame) -> list[Table]:
+    codes = _codes(scenario)
+    risks = risk_labels(scenario)
+    summary = analysis.summarise(records, _targeted(scenario)).set_index(["outcome", "strategy"])
+
+    values = _table("Outcomes per strategy", "Outcome", "", "Median", "5th–95th pct", "Mean [95% CI]")
+    for s in HEADLINE:
+        for i, (name, code) in enumerate(codes.items()):
+            x = summary.loc[(s.column, name)]
+            values.add_row(
+                s.title if i == 0 else "", code, s.fmt(x["median"]), f"{s.fmt(x.p5)}–{s.fmt(x.p95)}",
+                f"{s.fmt(x['mean'])} [{s.fmt(x.ci_low)}–{s.fmt(x.ci_high)}]",
+                end_section=i == len(codes) - 1,
+            )
+
+    risk = _table("Risks: % of simulated patients ± Monte Carlo standard error", "Outcome", *codes.values())
+    for column, label in risks.items():
+        risk.add_row(Text(label), *(percent_mcse(summary.loc[(column, n)]["mean"], summary.loc[(column, n)].mcse)
+                                    for n in codes))
+    return [values, risk]
+
+
+def _difference_rows(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
+    first = scenario.strategies[0].name
+    frames = [analysis.paired_differences(records, first, s.name, list(DIFFERENCES))
+              for s in scenario.strategies[1:]]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:
+    codes = _codes(scenario)
+    first, *others = codes.items()
+    table = _table(
+        f"Paired differences on the same simulated patients: {first[1]} minus each other strategy "
+        f"(risks in percentage points); P(better): share of patients better off with {first[1]} "
+        "(less time, blood loss, transfusion, stay or risk; higher lowest haemoglobin)",
+        "Outcome", "", "Mean difference [95% CI]", "P(better) ± MCSE",
+    )
+    by = diffs.set_index(["outcome", "b"])
+    for column in DIFFERENCES:
+        fmt = partial(DIFFERENCES[column].fmt, sign=True)
+        for i, (name, code) in enumerate(others):
+            d = by.loc[(column, name)]
+            table.add_row(
+                shown(column).title if i == 0 else "", f"{first[1]} − {code}",
+                f"{fmt(d.mean_difference)} [{fmt(d.ci_low)} to {fmt(d.ci_high)}]",
+                f"{percent(d.p_a_better)}% ± {percent(d.mcse_p_a_better)}",
+                end_section=i == len(others) - 1,
+            )
+    return table
+
+
+def _precision_table(scenario: Scenario, done: PrecisionResults) -> Table:
+    """Half-width reached per outcome and strategy, against its target."""
+    p, codes = done.precision, _codes(scenario)
+    names = [n for n in codes if n in set(done.table.strategy)]
+    goals = [f"±{100 * p.relative:g}% of the mean" if p.relative is not None else "",
+             f"±{100 * p.absolute:g} percentage point{'' if p.absolute == 0.01 else 's'} (pp) for risks"
+             if p.absolute is not None else ""]
+    table = _table(
+        f"Precision: 95% CI half-width reached after {done.replications:,} simulated patients per strategy "
+        f"(pilot {p.minimum:,}, at most {p.maximum:,}); target {' and '.join(g for g in goals if g)}",
+        "Outcome", "Target", *(codes[n] for n in names),
+    )
+    by = done.table.set_index(["outcome", "strategy"])
+    labels = risk_labels(scenario)
+    for column in dict.fromkeys(done.table.outcome):
+        first = by.loc[(column, names[0])]
+        relative = first.scale == "relative"
+        half_width = (lambda x: f"±{100 * x:.1f}%") if relative else (lambda x: f"±{100 * x:.1f} pp")
+        table.add_row(
+            Text(labels.get(column) or shown(column).title),
+            half_width(first.target),
+            *(Text(half_width(r.achieved) + ("" if r.reached else " not reached"), style="" if r.reached else "bold")
+              for r in (by.loc[(column, n)] for n in names)),
+        )
+    return table
+
+
+def _precision_line(done: PrecisionResults) -> str:
+    short = done.table[~done.table.reached]
+    if short.empty:
+        return f"Every precision target reached with {done.replications:,} simulated patients per strategy."
+    return (f"{len(short)} precision target(s) NOT reached at the maximum of {done.replications:,} simulated patients "
+            f"per strategy: {', '.join(dict.fromkeys(short.outcome))}.")
+
+
+def _precision_json(done: PrecisionResults) -> dict:
+    p = done.precision
+    return {
+        "replications": done.replications, "pilot_replications": p.minimum, "max_replications": p.maximum,
+        "checkpoints": list(done.checkpoints), "relative_target": p.relative, "risk_target": p.absolute,
+        "reached": done.reached,
+        "outcomes": _json_rows(done.table),
+    }
+
+
+def _provenance(scenario: Scenario, results: Results) -> dict:
+    return {
+        "resectsim_version": __version__,
+        "scenario_digest": results.scenario_digest,
+        "seed": results.seed,
+        "replications": results.replications,
+        "patient": scenario.patient.name,
+        "strategies": [s.name for s in scenario.strategies],
+    }
+
+
+def _json_rows(df: pd.DataFrame) -> list[dict]:
+    """Rows of ``df`` as plain JSON values (NaN -> null)."""
+    return json.loads(df.to_json(orient="records", double_precision=15))
+
+
+# --- commands ------------------------------------------------------------------------------------
+PatientArg = Annotated[str, typer.Argument(help="Bundled patient name (see `resectsim list`) or a patient YAML file.")]
+RepsOpt = Annotated[int, typer.Option(
+    "--reps", "-n", help="Replications (simulated patients) per strategy; with --precision, the pilot (minimum).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives identical results.")]
+PrecisionOpt = Annotated[float | None, typer.Option(
+    "--precision", metavar="REL",
+    help="Run until the 95% CI half-width of each shown continuous outcome is at most REL times its mean "
+    "(0.02 = ±2%); --reps is then the pilot. See simulation/precision.py for the stopping rule.")]
+RiskPrecisionOpt = Annotated[float | None, typer.Option(
+    "--risk-precision", metavar="ABS",
+    help=f"... and that of each shown risk at most ABS (0.01 = ±1 percentage point; default "
+    f"{DEFAULT_ABSOLUTE} with --precision).")]
+MaxRepsOpt = Annotated[int | None, typer.Option(
+    "--max-reps", metavar="N", help=f"With --precision: stop at N replications per strategy (default {DEFAULT_MAXIMUM:,}) "
+    "and report the targets not reached.")]
+
+
+def compare(
+    patient: PatientArg,
+    strategy: Annotated[list[str] | None, typer.Option(
+        "--strategy", "-s",
+        help="Bundled strategy name or YAML file; repeat for several. The first is compared with "
+        f"each other. Default: {', '.join(MAIN_STRATEGIES)}.")] = None,
+    reps: RepsOpt = DEFAULT_REPLICATIONS,
+    seed: SeedOpt = DEFAULT_SEED,
+    workers: Annotated[int, typer.Option(help="Worker processes (results do not depend on it).")] = 1,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the per-replication records here (.parquet or .csv).")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print summaries, paired differences and provenance as JSON instead of tables.")] = False,
+    precision: PrecisionOpt = None,
+    risk_precision: RiskPrecisionOpt = None,
+    max_reps: MaxRepsOpt = None,
+) -> None:
+    """Compare strategies for one patient: outcome distributions, risks, paired differences."""
+    target = _precision(precision, risk_precision, reps, max_reps)
+    checked_outputs(out)
+    scenario = load(patient, list(strategy or MAIN_STRATEGIES))
+    results, done = _run(scenario, reps, seed, workers, target)
+    if out is not None:
+        write(results.records, out, "records")
+    diffs = _difference_rows(scenario, results.records)
+    if as_json:
+        doc = {
+            "provenance": _provenance(scenario, results),
+            "summaries": _json_rows(analysis.summarise(results.records)),
+            "paired_differences": _json_rows(diffs),
+        }
+        if done is not None:
+            doc["precision"] = _precision_json(done)
+        typer.echo(json.dumps(doc, indent=2, allow_nan=False))
+        return
+    console = Console()
+    p = _provenance(scenario, results)
+    console.print(Text(f"{scenario.patient.name}: " + provenance_line(
+        p["resectsim_version"], p["scenario_digest"], p["seed"], p["replications"])), style="bold")
+    console.print(_legend(scenario))
+    if done is not None:
+        console.print(_precision_table(scenario, done))
+        console.print(_precision_line(done), style="bold")
+    for table in _summary_tables(scenario, results.records):
+        console.print(table)
+    if len(scenario.strategies) > 1:
+        console.print(_difference_table(scenario, diffs))
+    console.print(DISCLAIMER, style="dim")
+
+
+def run_command(
+    patient: PatientArg,
+    strategy: Annotated[str, typer.Option("--strategy", "-s", help="Bundled strategy name or YAML file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Per-replication records (.parquet or .csv).")],
+    reps: RepsOpt = DEFAULT_REPLICATIONS,
+    seed: SeedOpt = DEFAULT_SEED,
+    stages: Annotated[Path | None, typer.Option(
+        help="Also write one row per (replication, stage) here (.parquet or .csv).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (results do not depend on it).")] = 1,
+    precision: PrecisionOpt = None,
+    risk_precision: RiskPrecisionOpt = None,
+    max_reps: MaxRepsOpt = None,
+) -> None:
+    """Run one strategy and write the raw per-replication records."""
+    target = _precision(precision, risk_precision, reps, max_reps)
+    checked_outputs(out, stages)
+    scenario = load(patient, [strategy])
+    results, done = _run(scenario, reps, seed, workers, target)
+    if done is not None:  # stdout stays empty, as without --precision; the report goes with the other messages
+        console = Console(stderr=True)
+        console.print(_legend(scenario))
+        console.print(_precision_table(scenario, done))
+        console.print(_precision_line(done), style="bold")
+    write(results.records, out, "records")
+    if stages is not None:
+        write(results.stages, stages, "stage rows")
+
+

@@ -1,0 +1,207 @@
+"""Compile (scenario, strategy) into a flat operative plan with the patient's modifiers applied.
+
+This is pure and deterministic: the multipliers and event rates a patient's revision status,
+scarring, vessel adhesion, psoas extension, levels and implants imply, computed once per
+strategy, so the replication loop only has to draw and simulate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..scenario.distributions import Distribution
+from ..scenario.parameters import Modifier
+from ..scenario.procedure import MAX_EVENT_PROBABILITY, Phase, Strategy
+from ..scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class PlannedPhase:
+    """A phase as this patient will meet it."""
+
+    stage: int  # planned stage index, 0-based
+    exposure: str  # exposure label
+    label: str
+    phase: Phase
+    duration_multiplier: float
+    bleeding_multiplier: float
+    event_rates: tuple[tuple[str, float], ...]  # (event key, expected count per phase)
+
+    @property
+    def event_probabilities(self) -> tuple[tuple[str, float], ...]:
+        """(event key, probability of at least one in this phase) for this patient."""
+        return tuple((name, -math.expm1(-rate)) for name, rate in self.event_rates)
+
+
+@dataclass(frozen=True)
+class BloodPolicy:
+    """The patient's blood volume and the transfusion policy as the model uses them."""
+
+    ebv_ml: float  # estimated blood volume, mL
+    dose_ml: float  # one transfused unit, or a child's aliquot of it, mL
+    baseline_hb_g_dl: float
+    trigger_hb_g_dl: float
+    target_hb_g_dl: float
+    unit_rise_g_dl: float  # Hb rise per unit: (dose mL / kg) * Hct / 3 (Davies 2007)
+    kept_fraction: float  # share of shed red cells not returned by cell salvage
+    units_in_theatre: int
+    units_per_delivery: int
+    reorder_level_units: int
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "BloodPolicy":
+        tp = scenario.parameters.transfusion
+        salvaged = tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0
+        return cls(
+            ebv_ml=scenario.blood_volume_ml,
+            dose_ml=scenario.red_cell_dose_ml,
+            baseline_hb_g_dl=scenario.patient.baseline_hb_g_dl,
+            trigger_hb_g_dl=tp.trigger_hb_g_dl.value,
+            target_hb_g_dl=tp.target_hb_g_dl.value,
+            unit_rise_g_dl=scenario.red_cell_dose_ml / scenario.patient.weight_kg * tp.unit_haematocrit.value / 3.0,
+            kept_fraction=1.0 - salvaged,
+            units_in_theatre=int(tp.units_in_theatre.value),
+            units_per_delivery=int(tp.units_per_delivery.value),
+            reorder_level_units=int(tp.reorder_level_units.value),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Everything one strategy's simulation needs, already adjusted for the patient."""
+
+    strategy: str
+    phases: tuple[PlannedPhase, ...]
+    restage_phases: tuple[PlannedPhase, ...]
+    n_planned_stages: int
+    max_stages: int  # planned stages plus one if a stop-and-stage rule may add one
+    event_names: tuple[str, ...]
+    scenario: Scenario
+    interval_days: Distribution  # days between stages
+    blood: BloodPolicy
+    rule_max_blood_volumes: float  # inf when no rule
+    rule_max_minutes: float  # inf when no rule
+
+    @cached_property
+    def has_rule(self) -> bool:
+        return math.isfinite(self.rule_max_blood_volumes) or math.isfinite(self.rule_max_minutes)
+
+    @cached_property
+    def all_phases(self) -> tuple[PlannedPhase, ...]:
+        """Planned phases followed by the phases an unplanned restaging adds."""
+        return self.phases + self.restage_phases
+
+    @cached_property
+    def starts_stage(self) -> tuple[bool, ...]:
+        """Whether each planned phase opens a new planned stage (after the first)."""
+        return tuple(j > 0 and p.stage != self.phases[j - 1].stage for j, p in enumerate(self.phases))
+
+    @cached_property
+    def may_stop_after(self) -> tuple[bool, ...]:
+        """Whether the stop-and-stage rule may stop after each planned phase: the strategy has a
+        rule, the phase allows a break, and more of the same stage follows."""
+        last = len(self.phases) - 1
+        return tuple(
+            self.has_rule and p.phase.stage_break_allowed and j < last and self.phases[j + 1].stage == p.stage
+            for j, p in enumerate(self.phases)
+        )
+
+    @cached_property
+    def operative(self) -> tuple[bool, ...]:
+        """Whether each phase of ``all_phases`` counts as operative (skin-to-skin) time."""
+        return tuple(not p.phase.before_incision for p in self.all_phases)
+
+    @cached_property
+    def event_slots(self) -> tuple[tuple[int, int, float], ...]:
+        """(phase index, event index, expected count) over ``all_phases``."""
+        return tuple(
+            (j, self.event_names.index(name), rate)
+            for j, p in enumerate(self.all_phases)
+            for name, rate in p.event_rates
+        )
+
+    @cached_property
+    def slots_by_phase(self) -> tuple[tuple[int, ...], ...]:
+        """Indices into ``event_slots`` for each phase of ``all_phases``."""
+        return tuple(
+            tuple(s for s, (k, _, _) in enumerate(self.event_slots) if k == j) for j in range(len(self.all_phases))
+        )
+
+
+def modifier_exposures(scenario: Scenario) -> dict[str, tuple[Modifier, float]]:
+    """For each modifier family, the modifier and how many times it applies to this patient."""
+    pt, mods = scenario.patient, scenario.parameters.modifiers
+    found = {
+        "revision": (mods.revision, float(pt.revision)),
+        "vessel_adhesion": (mods.vessel_adhesion, float(pt.great_vessel_adhesion)),
+        "psoas_extension": (mods.psoas_extension, float(pt.psoas_extension)),
+        "levels": (mods.per_extra_level, len(pt.level_list) - mods.reference_levels.value),
+        "implants": (mods.per_implant_level, len(pt.implant_levels) - mods.reference_levels.value),
+    }
+    if pt.scar_severity != "none":
+        found["scar"] = (mods.scar[pt.scar_severity], 1.0)
+    return found
+
+
+def _with_odds(p: float, odds_ratio: float) -> float:
+    """``p`` (below 1, as EventRisk guarantees) with its odds multiplied by ``odds_ratio``."""
+    odds = odds_ratio * p / (1.0 - p)
+    return odds / (1.0 + odds)
+
+
+def _plan_phase(
+    phase: Phase, stage: int, exposure: str, exposures: dict[str, tuple[Modifier, float]]
+) -> PlannedPhase:
+    """``phase`` with the multipliers and event odds of the modifiers it lists in ``scales_with``."""
+    dur = bleed = 1.0
+    odds: dict[str, float] = {}
+    for family in phase.scales_with:
+        if family not in exposures:
+            continue
+        mod, times = exposures[family]
+        dur *= mod.duration.value ** times if mod.duration else 1.0
+        bleed *= mod.bleeding.value ** times if mod.bleeding else 1.0
+        for ev, ratio in mod.event_odds.items():
+            odds[ev] = odds.get(ev, 1.0) * ratio.value**times
+    rates = []
+    for risk in phase.events:
+        p = min(_with_odds(risk.probability.value, odds.get(risk.event, 1.0)), MAX_EVENT_PROBABILITY)
+        rates.append((risk.event, -math.log1p(-p)))  # Poisson mean with P(at least one) = p
+    return PlannedPhase(stage, exposure, phase.label, phase, dur, bleed, tuple(rates))
+
+
+def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
+    """The plan of ``strategy`` for the scenario's patient."""
+    if isinstance(strategy, str):
+        strategy = scenario.strategy(strategy)
+    has_implants = bool(scenario.patient.implant_levels)
+    exposures = modifier_exposures(scenario)
+    phases = tuple(
+        _plan_phase(ph, i, ex.label, exposures)
+        for i, stage in enumerate(strategy.stages)
+        for ex in stage.exposures
+        for ph in ex.phases
+        if ph.requires != "implants" or has_implants
+    )
+    restage = tuple(
+        _plan_phase(ph, -1, "Unplanned staging", exposures) for ph in scenario.parameters.staging.restage_phases
+    )
+    rule = strategy.stop_and_stage
+    max_bv = rule.max_blood_volumes if rule and rule.max_blood_volumes else math.inf
+    max_min = rule.max_hours * 60.0 if rule and rule.max_hours else math.inf
+    n = len(strategy.stages)
+    return Plan(
+        strategy=strategy.name,
+        phases=phases,
+        restage_phases=restage,
+        n_planned_stages=n,
+        max_stages=n + (1 if rule else 0),
+        event_names=tuple(scenario.parameters.events),
+        scenario=scenario,
+        interval_days=strategy.interval_days or scenario.parameters.staging.interval_days,
+        blood=BloodPolicy.of(scenario),
+        rule_max_blood_volumes=max_bv,
+        rule_max_minutes=max_min,
+    )

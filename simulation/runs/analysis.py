@@ -1,0 +1,114 @@
+"""Summaries of per-replication records: per strategy, exceedance, and paired (CRN) differences.
+
+Which direction is better comes from the record contract (``scenario.records``): lower, except
+the lowest haemoglobin; by default every record column is summarised. Monte Carlo
+standard errors are for the simulation estimate, not for the clinical parameters: with more
+replications they shrink; the predictive interval (5th-95th percentile) does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..scenario.published import Z975 as Z
+from ..scenario.records import HIGHER_IS_BETTER, column, label, record_columns
+
+
+def share_mcse(p: np.ndarray | float, n: np.ndarray | int) -> np.ndarray:
+    """Monte Carlo standard error of a simulated share ``p`` of ``n`` replications: sqrt(p(1-p)/n)
+    (``p`` clipped to 0-1: a share computed as 1 minus others can be -1e-16)."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    return np.sqrt(p * (1 - p) / n)
+
+
+def wilson(p: np.ndarray | float, n: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% Wilson score interval (low, high) of a proportion ``p`` seen in ``n`` trials; unlike
+    p +- 1.96 MCSE it has a width when p is 0 or 1 (Wilson 1927, doi:10.1080/01621459.1927.10502953)."""
+    p = np.asarray(p, dtype=float)
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * np.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return centre - half, centre + half
+
+
+def outcome_values(records: pd.DataFrame, column: str) -> np.ndarray:
+    """A record column as the summaries read it: floats; complications count any severity (0/1)."""
+    x = records[column].to_numpy()
+    return (x > 0).astype(float) if column.startswith("complication_") else x.astype(float)
+
+
+def better_worse(d: np.ndarray, column: str) -> tuple[float, float]:
+    """Shares of paired differences ``d = a - b`` where a is better, and where a is worse."""
+    lower, higher = float((d < 0).mean()), float((d > 0).mean())
+    return (higher, lower) if column in HIGHER_IS_BETTER else (lower, higher)
+
+
+def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Per (strategy, outcome): n, mean with 95% CI, median, 5th and 95th percentiles.
+
+    For yes/no and complication columns the mean is a probability (complications count any
+    severity) and ``mcse`` its Monte Carlo standard error.
+    """
+    outcomes = outcomes or record_columns(records)
+    rows = []
+    for strategy, g in records.groupby("strategy", sort=False, observed=True):
+        n = len(g)
+        for col in outcomes:
+            x = outcome_values(g, col)
+            mean = x.mean()
+            se = x.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            p5, median, p95 = np.percentile(x, [5, 50, 95])
+            rows.append(
+                dict(strategy=strategy, outcome=col, label=label(col), n=n, mean=mean, mcse=se,
+                     ci_low=mean - Z * se, ci_high=mean + Z * se, median=median, p5=p5, p95=p95)
+            )
+    return pd.DataFrame(rows)
+
+
+def exceedance(records: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
+    """P(column > threshold) per strategy with its Monte Carlo standard error."""
+    rows = []
+    for strategy, g in records.groupby("strategy", sort=False, observed=True):
+        hit = (g[column].to_numpy() > threshold).astype(float)
+        p, n = hit.mean(), len(hit)
+        rows.append(dict(strategy=strategy, outcome=column, threshold=threshold, p=p, mcse=share_mcse(p, n), n=n))
+    return pd.DataFrame(rows)
+
+
+def paired(records: pd.DataFrame, a: str, b: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``column`` (as ``outcome_values`` reads it) for ``a`` and ``b``, aligned by replication."""
+    sub = records[records.strategy.isin([a, b])]
+    long = pd.DataFrame({
+        "replication": sub.replication.to_numpy(), "strategy": sub.strategy.astype(str).to_numpy(),
+        "x": outcome_values(sub, column),
+    })
+    wide = long.pivot(index="replication", columns="strategy", values="x")
+    if a not in wide or b not in wide:
+        raise KeyError(f"strategies {a!r} and {b!r} must both be in the records")
+    wide = wide.dropna()
+    return wide[a].to_numpy(dtype=float), wide[b].to_numpy(dtype=float)
+
+
+def paired_differences(records: pd.DataFrame, a: str, b: str, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Mean of (a - b) per replication with 95% CI, and P(a better than b) per replication.
+
+    Better means lower, except for ``HIGHER_IS_BETTER`` outcomes.
+
+    Replications of both strategies share their random numbers (common random numbers), so
+    the paired CI is much narrower than comparing two independent means.
+    """
+    outcomes = outcomes or [c for c in record_columns(records) if column(c).better != "neither"]
+    rows = []
+    for col in outcomes:
+        xa, xb = paired(records, a, b, col)
+        d = xa - xb
+        n = len(d)
+        mean, se = d.mean(), d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+        better, worse = better_worse(d, col)
+        tie = max(1.0 - better - worse, 0.0)  # 1 - better - worse can come out as -1e-16
+        rows.append(
+            dict(a=a, b=b, outcome=col, label=label(col), n=n, mean_difference=mean, ci_low=mean - Z * se,
+                 ci_high=mean + Z * se, p_a_better=better, p_a_worse=worse, p_tie=tie,
+                 mcse_p_a_better=share_mcse(better, n), mcse_p_a_worse=share_mcse(worse, n), mcse_p_tie=share_mcse(tie, n))
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,232 @@
+"""Scenario files -> validated ``Scenario``, with errors that name file, field, value and what is allowed.
+
+Layout of a scenario folder (the bundled one is ``scenarios/`` at the project root):
+``references.yaml`` (source keys), ``parameters.yaml`` (model-wide parameters),
+``phases.yaml`` (the phase library), ``patients/*.yaml`` and ``strategies/*.yaml``.
+A strategy lists phases by library id, as ``{use: id, <field>: override}``, or in full.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel
+
+from .errors import Issue, ScenarioError, validate
+from .parameters import Parameters
+from .patient import Patient
+from .procedure import Phase, Strategy, strategy_event_keys
+from .schema import Reference, Scenario, source_keys
+
+def _bundled_folder() -> Path:
+    """The bundled scenario files: ``simulation/bundled`` in an installed wheel (package data),
+    ``scenarios/`` beside the package in a source tree or an editable install."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "bundled"
+    return installed if installed.is_dir() else package.parent / "scenarios"
+
+
+BUNDLED = Path(os.environ.get("RESECTSIM_SCENARIOS") or _bundled_folder())
+MAX_FILE_BYTES = 1_000_000
+
+
+# --- files ---------------------------------------------------------------------------------------
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it: ~10x faster
+
+
+def read_yaml(path: Path | str, text: str | None = None) -> Any:
+    """Parse a YAML file (or ``text`` labelled ``path``); malformed or oversized input -> ScenarioError."""
+    label = str(path)
+    if text is None:
+        p = Path(path)
+        if not p.is_file():
+            raise ScenarioError([Issue(label, "", "file not found")])
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError([Issue(label, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB")])
+        text = p.read_text(encoding="utf-8", errors="replace")
+    elif len(text.encode()) > MAX_FILE_BYTES:
+        raise ScenarioError([Issue(label, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB")])
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        pass  # parsed again below: the pure-Python parser words the errors users see
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ScenarioError([Issue(label, where, f"malformed YAML: {problem}")]) from None
+
+
+def load_references(root: Path = BUNDLED) -> dict[str, Reference]:
+    """The evidence register: reference id -> ``Reference``; every bad entry is reported at once."""
+    path = root / "references.yaml"
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(str(path), "", "expected a mapping of reference id -> entry (citation, n, design, ...)")])
+    references, issues = {}, []
+    for key, entry in data.items():
+        try:
+            references[str(key)] = validate(Reference, entry, str(path), str(key))
+        except ScenarioError as exc:
+            issues += exc.issues
+    if issues:
+        raise ScenarioError(issues)
+    return references
+
+
+def _without_notes(data: Any) -> Any:
+    """Drop top-level ``x-...`` keys (a home for YAML anchors shared by several entries)."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if not str(k).startswith("x-")}
+    return data
+
+
+def load_library(root: Path = BUNDLED) -> dict[str, dict]:
+    """The phase library: id -> raw phase mapping (validated when used)."""
+    path = root / "phases.yaml"
+    data = _without_notes(read_yaml(path))
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(str(path), "", "expected a mapping of phase id -> phase")])
+    for pid, raw in data.items():
+        validate(Phase, {"id": pid, **(raw or {})}, str(path), pid)
+    return data
+
+
+def _resolve_phase(entry: Any, library: dict[str, dict], file: str, path: str) -> Any:
+    if isinstance(entry, str):
+        entry = {"use": entry}
+    if isinstance(entry, dict) and "use" in entry:
+        pid = entry["use"]
+        if not isinstance(pid, str) or pid not in library:
+            known = ", ".join(sorted(library))
+            raise ScenarioError([Issue(file, f"{path}.use", f"unknown phase id; known: {known}", pid)])
+        return {"id": pid, **library[pid], **{k: v for k, v in entry.items() if k != "use"}}
+    return entry
+
+
+def resolve_strategy(data: Any, library: dict[str, dict], file: str, root: Path = BUNDLED) -> Any:
+    """Resolve ``extends: <bundled strategy>`` and replace phase-library references by full phases.
+
+    Returns a new mapping; anything not shaped as expected is passed on for pydantic to report.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(file, "", "expected a strategy mapping (name, label, stages)", data)])
+    if "extends" in data:
+        known = bundled("strategies", root)
+        base = data["extends"]
+        if not isinstance(base, str) or base not in known:
+            raise ScenarioError([Issue(file, "extends", f"unknown strategy; bundled: {', '.join(known)}", base)])
+        parent = read_yaml(known[base])
+        data = {**(parent if isinstance(parent, dict) else {}), **{k: v for k, v in data.items() if k != "extends"}}
+    stages = data.get("stages")
+    if not isinstance(stages, list):
+        return dict(data)
+    new_stages = []
+    for i, st in enumerate(stages):
+        exposures = st.get("exposures") if isinstance(st, dict) else None
+        if isinstance(exposures, list):
+            st = dict(st, exposures=[
+                dict(ex, phases=[
+                    _resolve_phase(ph, library, file, f"stages[{i}].exposures[{j}].phases[{k}]")
+                    for k, ph in enumerate(ex["phases"])
+                ]) if isinstance(ex, dict) and isinstance(ex.get("phases"), list) else ex
+                for j, ex in enumerate(exposures)
+            ])
+        new_stages.append(st)
+    return dict(data, stages=new_stages)
+
+
+def _check_sources(model: BaseModel, references: dict[str, Reference], file: str) -> None:
+    issues = [
+        Issue(file, path, "unknown source key; add it to references.yaml", key)
+        for path, key in source_keys(model)
+        if key not in references
+    ]
+    if issues:
+        raise ScenarioError(sorted(issues, key=lambda i: i.path))
+
+
+def patient_from(data: Any, file: str, references: dict[str, Reference]) -> Patient:
+    patient = validate(Patient, data, file)
+    _check_sources(patient, references, file)
+    return patient
+
+
+def strategy_from(
+    data: Any,
+    file: str,
+    library: dict[str, dict],
+    references: dict[str, Reference],
+    root: Path = BUNDLED,
+    events: Iterable[str] | None = None,
+) -> Strategy:
+    """A validated strategy; ``events`` are the known event keys (default: the bundled parameters)."""
+    strategy = validate(Strategy, resolve_strategy(data, library, file, root), file)
+    _check_sources(strategy, references, file)
+    known = set(events) if events is not None else set(load_parameters(root, references).events)
+    for path, key in strategy_event_keys(strategy):
+        if key not in known:
+            raise ScenarioError([Issue(file, path, f"unknown event; known: {', '.join(sorted(known))}", key)])
+    return strategy
+
+
+def load_parameters(
+    root: Path = BUNDLED, references: dict[str, Reference] | None = None, library: dict[str, dict] | None = None
+) -> Parameters:
+    """``parameters.yaml`` validated; ``references`` and the phase ``library`` are loaded if not given."""
+    path = root / "parameters.yaml"
+    data = _without_notes(read_yaml(path))
+    library = library if library is not None else load_library(root)
+    if isinstance(data, dict) and isinstance(data.get("staging"), dict):
+        restage = data["staging"].get("restage_phases")
+        if isinstance(restage, list):
+            data["staging"]["restage_phases"] = [
+                _resolve_phase(ph, library, str(path), f"staging.restage_phases[{k}]") for k, ph in enumerate(restage)
+            ]
+    params = validate(Parameters, data, str(path))
+    _check_sources(params, references if references is not None else load_references(root), str(path))
+    return params
+
+
+def bundled(kind: str, root: Path = BUNDLED) -> dict[str, Path]:
+    """Bundled ``patients`` or ``strategies``: name -> file."""
+    return {p.stem: p for p in sorted((root / kind).glob("*.yaml"))}
+
+
+def _locate(item: str | Path, kind: str, root: Path) -> Path:
+    known = bundled(kind, root)
+    if str(item) in known:
+        return known[str(item)]
+    path = Path(item)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    singular = {"patients": "patient", "strategies": "strategy"}[kind]
+    raise ScenarioError([Issue(str(item), "", f"not a file or a bundled {singular}; bundled: {', '.join(known)}")])
+
+
+def load_scenario(
+    patient: str | Path | Patient,
+    strategies: list[str | Path | Strategy] | None = None,
+    root: Path = BUNDLED,
+) -> Scenario:
+    """A scenario from a patient and strategies, each a bundled name, a file, or a model."""
+    references = load_references(root)
+    library = load_library(root)
+    parameters = load_parameters(root, references, library)
+    if not isinstance(patient, Patient):
+        path = _locate(patient, "patients", root)
+        patient = patient_from(read_yaml(path), str(path), references)
+    chosen = []
+    for item in strategies if strategies is not None else list(bundled("strategies", root)):
+        if not isinstance(item, Strategy):
+            path = _locate(item, "strategies", root)
+            item = strategy_from(read_yaml(path), str(path), library, references, root, parameters.events)
+        chosen.append(item)
+    # validated parts go in as they are; only the scenario's own cross-checks run here
+    data = {"patient": patient, "strategies": chosen, "parameters": parameters, "references": references}
+    return validate(Scenario, data, "scenario")

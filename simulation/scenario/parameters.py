@@ -1,0 +1,233 @@
+"""Model-wide parameters (scenarios/parameters.yaml): transfusion, anaesthesia, staging,
+latent patient factors, modifiers, events, complications, ICU, stay, PSA widening, worst cases."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from .distributions import FROZEN, Distribution, Probability, Sourced, Value
+from .procedure import Phase
+
+
+class EventType(BaseModel):
+    model_config = FROZEN
+
+    label: str
+    repair_min: Distribution = Field(description="Extra operating time to repair, minutes.")
+    blood_loss_ml: Distribution = Field(description="Extra blood loss during the repair, mL.")
+
+
+class ComplicationType(BaseModel):
+    """A post-operative complication: baseline probability and odds ratios on the simulated course."""
+
+    model_config = FROZEN
+
+    label: str
+    plain_label: str = Field(description="Words a family would use.")
+    time_frame: str = Field(description="When the risk applies, e.g. 'in hospital'.")
+    baseline: Probability = Field(description="Probability at the reference covariates.")
+    baseline_child: Probability | None = Field(None, description="Baseline for a child, where it differs.")
+    major_fraction: Value = Field(description="Share of these complications counted as major, 0-1.")
+    odds_ratios: dict[
+        Literal[
+            "per_operative_hour", "revision", "more_than_two_levels", "per_extra_stage",
+            "transfused", "massive_transfusion", "per_blood_volume_lost",
+        ],
+        Value,
+    ] = Field(default_factory=dict)
+    per_event: dict[str, Value] = Field(default_factory=dict, description="Odds ratio per intra-operative event.")
+
+
+class ComplicationModel(BaseModel):
+    model_config = FROZEN
+
+    reference_operative_hours: Value = Field(description="Operative time at which the baselines apply, hours.")
+    reference_blood_volumes: Value = Field(description="Blood loss at which the baselines apply, blood volumes.")
+    child_below_age_years: Value = Field(description="Patients younger than this use the child baselines, years.")
+    types: dict[str, ComplicationType] = Field(min_length=1)
+
+
+class Modifier(BaseModel):
+    """Multipliers a patient condition applies to the phases that scale with it."""
+
+    model_config = FROZEN
+
+    duration: Value | None = None
+    bleeding: Value | None = None
+    event_odds: dict[str, Value] = Field(default_factory=dict)
+
+
+class Modifiers(BaseModel):
+    model_config = FROZEN
+
+    reference_levels: Value = Field(description="Levels the phase library durations are written for.")
+    per_extra_level: Modifier = Field(description="Applied once per level beyond the reference.")
+    per_implant_level: Modifier = Field(description="Applied once per level of retained implants.")
+    revision: Modifier
+    scar: dict[Literal["mild", "moderate", "heavy"], Modifier]
+    vessel_adhesion: Modifier
+    psoas_extension: Modifier
+
+
+class BloodVolumeBand(Value):
+    max_age_years: float = Field(gt=0)
+
+
+class CellSalvage(Sourced):
+    enabled: bool
+    recovery_fraction: float = Field(ge=0, le=1, description="Share of shed red cells returned, 0-1.")
+
+
+class TransfusionPolicy(BaseModel):
+    model_config = FROZEN
+
+    trigger_hb_g_dl: Value = Field(description="Transfuse when Hb falls to this, g/dL.")
+    target_hb_g_dl: Value = Field(description="Order enough units to reach this, g/dL.")
+    unit_volume_ml: Value = Field(description="Volume of one red-cell unit, mL.")
+    max_dose_ml_per_kg: Value = Field(
+        description="Largest dose given as one unit, mL/kg: a small child gets an aliquot of the unit."
+    )
+    unit_haematocrit: Value = Field(description="Haematocrit of a red-cell unit, 0-1.")
+    cell_salvage: CellSalvage
+    units_in_theatre: Value = Field(description="Cross-matched units already in theatre (no delay).")
+    units_per_delivery: Value = Field(description="Units the blood bank sends per order (a pack).")
+    reorder_level_units: Value = Field(description="Order another pack when theatre stock falls below this.")
+    delivery_delay_min: Distribution = Field(description="Blood bank issue-to-theatre delay, minutes.")
+    massive_transfusion_ml_per_kg: Value = Field(description="Massive transfusion threshold, mL/kg of red cells.")
+
+    @model_validator(mode="after")
+    def _sane(self):
+        trig, tgt = self.trigger_hb_g_dl.value, self.target_hb_g_dl.value
+        if not 3 <= trig <= 15:
+            raise ValueError(f"trigger_hb_g_dl {trig} must lie between 3 and 15 g/dL")
+        if tgt <= trig:
+            raise ValueError(f"target_hb_g_dl {tgt} must exceed trigger_hb_g_dl {trig}")
+        if not 0 < self.unit_haematocrit.value < 1:
+            raise ValueError(f"unit_haematocrit {self.unit_haematocrit.value} must lie between 0 and 1")
+        for name in ("unit_volume_ml", "max_dose_ml_per_kg"):
+            if getattr(self, name).value <= 0:
+                raise ValueError(f"{name} {getattr(self, name).value} must be positive")
+        if self.units_per_delivery.value < 1:
+            raise ValueError(f"units_per_delivery {self.units_per_delivery.value} must be at least 1")
+        for name in ("units_in_theatre", "units_per_delivery", "reorder_level_units"):
+            v = getattr(self, name).value
+            if v < 0 or v != int(v):
+                raise ValueError(f"{name} {v} must be a whole number of units, 0 or more")
+        return self
+
+
+class Anaesthesia(BaseModel):
+    model_config = FROZEN
+
+    induction_min: Distribution = Field(description="Induction, lines and monitoring per stage, minutes.")
+    emergence_min: Distribution = Field(description="Emergence and transfer per stage, minutes.")
+    turnover_min: Distribution = Field(description="Room set-up and clean-up per stage (OR time), minutes.")
+
+
+class Staging(BaseModel):
+    model_config = FROZEN
+
+    interval_days: Distribution = Field(description="Default days between stages.")
+    restage_phases: tuple[Phase, ...] = Field(
+        description="Phases added when the stop-and-stage rule fires: close now, prep and reopen next time."
+    )
+
+
+class Latent(BaseModel):
+    """Share of between-patient variance that one patient factor carries across phases (0-1)."""
+
+    model_config = FROZEN
+
+    duration: Value
+    bleeding: Value
+    events: Value
+    complications: Value
+    recovery: Value
+
+    @model_validator(mode="after")
+    def _shares(self):
+        for name in type(self).model_fields:
+            share = getattr(self, name).value
+            if not 0 <= share <= 1:
+                raise ValueError(f"{name}: share {share:g} must be between 0 (independent) and 1 (identical)")
+        return self
+
+
+class IntensiveCare(BaseModel):
+    model_config = FROZEN
+
+    admission: Probability = Field(description="Probability of ICU admission after a stage at reference blood loss.")
+    odds_ratios: dict[Literal["per_blood_volume_lost", "massive_transfusion", "major_complication"], Value]
+    days_if_admitted: Distribution = Field(description="ICU days when admitted, days.")
+
+
+class HospitalStay(BaseModel):
+    model_config = FROZEN
+
+    ward_days: Distribution = Field(description="Days on the ward after the last stage (after ICU), days.")
+    extra_days_major: Value = Field(description="Extra days per major complication.")
+    extra_days_minor: Value = Field(description="Extra days per minor complication.")
+
+
+class Widening(BaseModel):
+    """How much wider the parameter uncertainty of a labelled number is in probabilistic sensitivity analysis.
+
+    One factor per label (``simulation.evidence.LABELS``); the factors of all labels that apply
+    to a number multiply. A ratio's log-SD is multiplied by the product; an events/n proportion
+    keeps its point value while its effective sample size is divided by the product squared.
+    """
+
+    model_config = FROZEN
+
+    assumption: Value = Field(description="A number the team assumed (no source).")
+    inferred: Value = Field(description="A number derived from its source by arithmetic (evidence flag I).")
+    abstract_only: Value = Field(description="A number read in an abstract only (label abstract-only).")
+    adult_to_child: Value = Field(description="An adult figure applied to a child (label adult-to-child).")
+
+    @model_validator(mode="after")
+    def _at_least_one(self):
+        for name in type(self).model_fields:
+            factor = getattr(self, name).value
+            if factor < 1:
+                raise ValueError(f"{name} factor {factor:g} must be at least 1 (a label never narrows the uncertainty)")
+        return self
+
+
+class WorstCase(BaseModel):
+    """A "how often" question the views ask of every plan: P(``column`` > ``above``)."""
+
+    model_config = FROZEN
+
+    column: str = Field(description="A record column (simulation.RESULT_FIELDS).")
+    text: str = Field(min_length=1, description="The question as shown, e.g. 'ICU stay > 2 days'.")
+    above: Value = Field(description="Threshold in the column's unit.")
+
+    @field_validator("column")
+    @classmethod
+    def _known_column(cls, v):
+        from .records import RESULT_FIELDS
+
+        if v not in RESULT_FIELDS:
+            raise ValueError(f"'{v}' is not a record column; allowed: {', '.join(RESULT_FIELDS)}")
+        return v
+
+
+class Parameters(BaseModel):
+    """Model-wide parameters (scenarios/parameters.yaml)."""
+
+    model_config = FROZEN
+
+    blood_volume_ml_per_kg: tuple[BloodVolumeBand, ...] = Field(min_length=1)
+    transfusion: TransfusionPolicy
+    anaesthesia: Anaesthesia
+    staging: Staging
+    latent: Latent
+    modifiers: Modifiers
+    events: dict[str, EventType]
+    complications: ComplicationModel
+    icu: IntensiveCare
+    stay: HospitalStay
+    widening: Widening = Field(description="Wider parameter uncertainty for labelled numbers (PSA).")
+    worst_cases: tuple[WorstCase, ...] = Field(description="The 'how often' questions the views ask of every plan.")

@@ -1,0 +1,123 @@
+"""The record contract: every per-replication column the model writes, declared once.
+
+Each column has a label, the unit it is recorded in, its kind, which direction is better, and
+how people read it (display unit, scale and digits). Summaries, ``compare --json``, sweeps,
+validation and every view derive their lists from this table, so a new column is added here
+and nowhere else.
+
+Event and complication columns are added per scenario catalogue: ``event_<key>`` (a count of
+intra-operative events) and ``complication_<key>`` (a severity: 0 none, 1 minor, 2 major; its
+summaries read it as "any severity", a probability).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+Kind = Literal["continuous", "count", "yes/no", "severity"]
+Better = Literal["lower", "higher", "neither"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One record column: ``value * scale`` is shown in ``display_unit`` with ``digits`` decimals."""
+
+    label: str
+    unit: str  # as recorded
+    kind: Kind
+    better: Better = "lower"
+    display_unit: str | None = None  # None: the recorded unit
+    scale: float = 1.0  # recorded unit -> display unit
+    digits: int = 1
+
+    @property
+    def shown_unit(self) -> str:
+        return self.display_unit or self.unit
+
+    @property
+    def is_probability(self) -> bool:
+        """Its mean is a probability: yes/no columns, and severities read as any severity."""
+        return self.kind in ("yes/no", "severity")
+
+
+def _hours(label: str) -> Column:
+    return Column(label, "min", "continuous", display_unit="h", scale=1 / 60, digits=1)
+
+
+RESULT_FIELDS: dict[str, Column] = {
+    "operative_time_min": _hours("Operative time (skin to skin)"),
+    "anaesthesia_time_min": _hours("Anaesthesia time"),
+    "longest_anaesthetic_min": _hours("Longest single anaesthetic"),
+    "or_time_min": _hours("Operating-room time"),
+    "blood_loss_ml": Column("Blood loss", "mL", "continuous", digits=0),
+    "blood_loss_bv": Column("Blood loss", "blood volumes", "continuous", digits=2),
+    "rbc_units": Column("Red-cell units", "units", "continuous"),
+    "rbc_ml_per_kg": Column("Red cells transfused", "mL/kg", "continuous"),
+    "massive_transfusion": Column("Massive transfusion", "yes/no", "yes/no"),
+    "lowest_hb_g_dl": Column("Lowest haemoglobin", "g/dL", "continuous", better="higher"),
+    "anaesthetics": Column("Anaesthetics (stages performed)", "count", "count"),
+    "planned_stages": Column("Planned stages", "count", "count", better="neither"),
+    "converted_to_staged": Column("Converted to staged by the rule", "yes/no", "yes/no", better="neither"),
+    "interval_days": Column("Days between stages", "days", "continuous", better="neither"),
+    "any_complication": Column("Any complication", "yes/no", "yes/no"),
+    "any_major_complication": Column("Any major complication", "yes/no", "yes/no"),
+    "major_complications": Column("Major complications", "count", "count", digits=2),
+    "minor_complications": Column("Minor complications", "count", "count", digits=2),
+    "death": Column("Death", "yes/no", "yes/no"),
+    "icu_days": Column("ICU stay", "days", "continuous"),
+    "los_days": Column("Hospital stay", "days", "continuous"),
+}
+STAGE_FIELDS = ("operative_time_min", "anaesthesia_time_min", "or_time_min", "blood_loss_ml", "rbc_units")
+EVENT, COMPLICATION = "event_", "complication_"
+
+# Derived lists (never written by hand): measured or counted columns, and yes/no columns.
+CONTINUOUS = tuple(k for k, c in RESULT_FIELDS.items() if c.kind in ("continuous", "count"))
+BINARY = tuple(k for k, c in RESULT_FIELDS.items() if c.kind == "yes/no")
+HIGHER_IS_BETTER = frozenset(k for k, c in RESULT_FIELDS.items() if c.better == "higher")
+
+
+def column(key: str) -> Column:
+    """The contract of any record column, event and complication columns included (KeyError if none)."""
+    if key in RESULT_FIELDS:
+        return RESULT_FIELDS[key]
+    if key.startswith(EVENT):
+        return Column("Intra-operative events: " + key.removeprefix(EVENT).replace("_", " "), "count", "count", digits=2)
+    if key.startswith(COMPLICATION):
+        return Column("Complication: " + key.removeprefix(COMPLICATION).replace("_", " "), "severity", "severity")
+    raise KeyError(f"'{key}' is not a record column; allowed: {', '.join(RESULT_FIELDS)}, {EVENT}<event>, {COMPLICATION}<type>")
+
+
+def outcome_columns(scenario) -> tuple[str, ...]:
+    """Every record column a summary can be asked for in ``scenario`` (a ``Scenario``)."""
+    return (
+        *RESULT_FIELDS,
+        *(f"{EVENT}{k}" for k in scenario.parameters.events),
+        *(f"{COMPLICATION}{k}" for k in scenario.parameters.complications.types),
+    )
+
+
+def is_probability(key: str) -> bool:
+    """Yes/no outcomes and complications (read as any severity): their mean is a probability."""
+    return column(key).is_probability
+
+
+def label(key: str) -> str:
+    """Label with the recorded unit (none for yes/no, counts and severities)."""
+    c = column(key)
+    return c.label if c.kind != "continuous" else f"{c.label} ({c.unit})"
+
+
+def complication_columns(records: pd.DataFrame) -> list[str]:
+    return [c for c in records.columns if c.startswith(COMPLICATION)]
+
+
+def event_columns(records: pd.DataFrame) -> list[str]:
+    return [c for c in records.columns if c.startswith(EVENT)]
+
+
+def record_columns(records: pd.DataFrame) -> list[str]:
+    """The outcome columns present in ``records`` (every declared column, events, complications)."""
+    return [c for c in records.columns if c in RESULT_FIELDS or c.startswith((EVENT, COMPLICATION))]

@@ -1,0 +1,133 @@
+"""Where sweep tasks run: a local process pool (default) or a Dask distributed cluster.
+
+A backend maps a task function over chunks and yields results as they finish (in any order):
+``with backend: for result in backend.map_unordered(fn, common, items): ...``. ``common`` (the
+sweep's shared job) is sent to each worker once. Tasks must be pure functions of their inputs,
+so which worker runs which chunk, and how often (Dask re-runs the tasks of a lost worker), never
+changes a result.
+
+* ``ProcessPool(workers)``: ``workers`` processes on this machine (forkserver start, so a
+  coordinator with threads - the progress bar - forks safely); ``workers=1`` runs in-process.
+* ``DaskCluster(scheduler=None, workers=2)``: a ``LocalCluster`` of ``workers`` single-threaded
+  worker processes, or the existing cluster at ``scheduler`` ("tcp://host:port"), whose workers
+  must be able to import ``simulation`` (start them from the same environment).
+
+Worker processes are started fresh (forkserver, Dask's spawn) and import the caller's main
+module, so a script that uses a backend needs the usual ``if __name__ == "__main__":`` guard.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Callable, Iterable, Iterator
+
+
+class BackendError(ValueError):
+    """A backend that cannot start: an unreachable scheduler, a cluster without workers."""
+
+
+class ProcessPool:
+    """A local process pool (``workers=1``: serial, in this process)."""
+
+    def __init__(self, workers: int = 2):
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1 (got {workers})")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self):
+        if self.workers > 1:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["simulation.sweeps.run"])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def describe(self) -> str:
+        return "in-process (1 worker)" if self.workers == 1 else f"process pool, {self.workers} workers"
+
+    def map_unordered(self, fn: Callable, common, items: Iterable) -> Iterator:
+        if self._pool is None:
+            for item in items:
+                yield fn(common, item)
+            return
+        pending = {self._pool.submit(fn, common, item) for item in items}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    yield fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+class DaskCluster:
+    """A Dask distributed cluster: a new ``LocalCluster`` or an existing scheduler."""
+
+    def __init__(self, scheduler: str | None = None, workers: int = 2, connect_timeout_s: float = 20.0):
+        if scheduler is None and workers < 1:
+            raise ValueError(f"workers must be at least 1 (got {workers})")
+        self.scheduler = scheduler
+        self.connect_timeout_s = connect_timeout_s
+        self.n_local = workers
+        self.cluster = None
+        self.client = None
+
+    def __enter__(self):
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is None:
+            self.cluster = LocalCluster(
+                n_workers=self.n_local, threads_per_worker=1, processes=True, dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP routes on any free port, not 8787
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(self.scheduler, timeout=f"{self.connect_timeout_s}s")
+            except (OSError, TimeoutError) as exc:
+                raise BackendError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            if not self.client.scheduler_info(n_workers=-1)["workers"]:
+                self.client.close()
+                raise BackendError(f"the Dask scheduler at {self.scheduler} has no workers; start some with: "
+                                   f"dask worker {self.scheduler}")
+        return self
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
+
+    @property
+    def workers(self) -> int:
+        """Worker threads in the cluster now (tasks that can run at once)."""
+        info = self.client.scheduler_info(n_workers=-1)
+        return max(1, sum(w["nthreads"] for w in info["workers"].values()))
+
+    def describe(self) -> str:
+        where = "local Dask cluster" if self.cluster is not None else f"Dask scheduler {self.scheduler}"
+        return f"{where}, {self.workers} worker threads"
+
+    def map_unordered(self, fn: Callable, common, items: Iterable) -> Iterator:
+        from distributed import as_completed
+
+        shared = self.client.scatter(common, broadcast=True, hash=False)
+        futures = [self.client.submit(fn, shared, item, pure=False) for item in items]
+        try:
+            for fut in as_completed(futures):
+                result = fut.result()
+                fut.release()
+                yield result
+        finally:
+            self.client.cancel(futures)
+            self.client.cancel([shared])
