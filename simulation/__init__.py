@@ -2,14 +2,24 @@
 
 A decision-support and education tool, not a validated clinical prediction rule.
 
-Data flows one way: scenario files -> ``Scenario`` -> SimPy ``Operation`` per (strategy,
-replication) -> per-replication records -> summaries -> views.
+Data flows one way, and the folders show it (nothing imports upward):
+
+    scenario/  files -> validated, frozen ``Scenario``; the record contract; errors
+    model/     one replication: random streams, plan, sampling, the SimPy ``Operation``, outcomes
+    runs/      many replications, summaries, paired differences, precision control
+    evidence/  the source or assumption of every number, and PSA widening
+    validation/ and sweeps/   the model against published cohorts; parameter sweeps
+    present/   one wording for every view;   checks.py: any file -> its kind;   cli/: the command
+
+This module names the public API; ``tests/package/test_architecture.py`` pins it.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from .checks import check_file
 from .present.formats import MAIN_STRATEGIES
+from .runs.analysis import paired_differences, summarise
+from .runs.precision import Precision, run_to_precision
 from .runs.runner import Results, run, trace
 from .scenario.errors import ScenarioError
 from .scenario.loader import BUNDLED, bundled, load_scenario
@@ -24,6 +34,7 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
 __all__ = [
-    "BUNDLED", "MAIN_STRATEGIES", "RESULT_FIELDS", "Patient", "Results", "Scenario", "ScenarioError", "Strategy",
-    "bundled", "check_file", "load_scenario", "run", "trace", "__version__",
+    "BUNDLED", "MAIN_STRATEGIES", "RESULT_FIELDS", "Patient", "Precision", "Results", "Scenario", "ScenarioError",
+    "Strategy", "__version__", "bundled", "check_file", "load_scenario", "paired_differences", "run",
+    "run_to_precision", "summarise", "trace",
 ]

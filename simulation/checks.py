@@ -37,8 +37,18 @@ def check_file(path: str | Path, root: Path = BUNDLED) -> str:
         patient_from(data, str(path), references)
         return "patient"
     if isinstance(data, dict) and "design" in data:
-        from .sweeps.spec import load_plan
+        from .sweeps.spec import (
+            load_plan,  # here: `import simulation` need not load the sweep planner
+        )
 
         load_plan(path, root)
         return "sweep"
-    raise ScenarioError([Issue(str(path), "", "not a patient (age_years, ...), strategy (stages, ...) or sweep (design, ...) file")])
+    if isinstance(data, dict) and "figures" in data:
+        from .validation.cohorts import (
+            load_cohort,  # here: `import simulation` need not load validation
+        )
+
+        load_cohort(path, root)
+        return "validation cohort"
+    raise ScenarioError([Issue(str(path), "", "not a patient (age_years, ...), strategy (stages, ...), sweep "
+                                              "(design, ...) or validation cohort (figures, ...) file")])

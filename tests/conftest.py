@@ -1,7 +1,9 @@
 """Shared fixtures. Hypothesis runs derandomised under the `ci` profile (HYPOTHESIS_PROFILE=ci)."""
 
 import os
+import shutil
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -11,6 +13,16 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=40, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture()
+def scenario_copy(tmp_path) -> Path:
+    """A writable copy of the bundled scenario folder."""
+    from simulation import BUNDLED
+
+    root = tmp_path / "scenarios"
+    shutil.copytree(BUNDLED, root)
+    return root
 
 
 @pytest.fixture(scope="session")

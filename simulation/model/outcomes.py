@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..scenario.procedure import MAX_STAGES
 from ..scenario.records import STAGE_FIELDS
 from .operation import Course
 from .plan import Plan
-from .sampling import MAX_STAGES, Draws
+from .sampling import Draws
 
 
 def _logit(p):

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ..scenario.procedure import MAX_STAGES
 from .plan import Plan
 from .streams import Stream, block
 
-MAX_STAGES = 6  # slots reserved per replication for per-stage draws (5 planned + 1 unplanned)
-DELAY_SLOTS = 32  # blood bank orders per replication
+DELAY_SLOTS = 32  # blood bank delays drawn per replication; later orders reuse them in turn
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from .patient import Patient
 from .procedure import Phase, Strategy, strategy_event_keys
 from .schema import Reference, Scenario, source_keys
 
+
 def _bundled_folder() -> Path:
     """The bundled scenario files: ``simulation/bundled`` in an installed wheel (package data),
     ``scenarios/`` beside the package in a source tree or an editable install."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Iterator, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .distributions import FROZEN, Distribution, Probability, Sourced
 
 MAX_EVENT_PROBABILITY = 0.95
+# Anaesthetics one simulated patient can have: planned stages, plus one if a stop-and-stage rule may
+# add one. The model reserves random draws per stage for this many (model.sampling).
+MAX_STAGES = 6
 
 
 ModifierFamily = Literal["revision", "scar", "vessel_adhesion", "psoas_extension", "levels", "implants"]
@@ -89,9 +92,20 @@ class Strategy(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     label: str
     description: str = ""
-    stages: tuple[Stage, ...] = Field(min_length=1)
+    stages: tuple[Stage, ...] = Field(min_length=1, max_length=MAX_STAGES)
     interval_days: Distribution | None = Field(None, description="Days between stages; default from parameters.")
     stop_and_stage: StagingRule | None = None
+
+    @field_validator("stop_and_stage")
+    @classmethod
+    def _room_for_one_more_stage(cls, rule, info):
+        planned = len(info.data.get("stages") or ())
+        if rule is not None and planned + 1 > MAX_STAGES:
+            raise ValueError(
+                f"a stop-and-stage rule may add a stage, and the model simulates at most {MAX_STAGES}: "
+                f"a strategy with a rule plans at most {MAX_STAGES - 1} stages (it plans {planned})"
+            )
+        return rule
 
 
 def strategy_event_keys(strategy: Strategy) -> Iterator[tuple[str, str]]:

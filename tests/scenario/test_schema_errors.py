@@ -7,7 +7,6 @@ Each case starts from a bundled file, changes one field through a YAML round tri
 from __future__ import annotations
 
 import copy
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from simulation.scenario.distributions import LogNormal
 from simulation.scenario.loader import BUNDLED, load_library
 from simulation.scenario.parameters import Parameters
 from simulation.scenario.patient import Patient
-from simulation.scenario.procedure import Phase
+from simulation.scenario.procedure import MAX_STAGES, Phase
 
 PHASES = "stages[0].exposures[0].phases"  # the posterior exposure of the single-stage strategy
 NOTE = "Changed for a validation test."
@@ -245,14 +244,6 @@ def test_unknown_event_key_when_loading_names_the_strategy_file(tmp_path):
 
 
 # --- parameters -----------------------------------------------------------------------------------
-@pytest.fixture()
-def scenario_copy(tmp_path) -> Path:
-    """A writable copy of the bundled scenario folder."""
-    root = tmp_path / "scenarios"
-    shutil.copytree(BUNDLED, root)
-    return root
-
-
 def edit_parameters(root: Path, change) -> Path:
     data = yaml.safe_load((root / "parameters.yaml").read_text(encoding="utf-8"))
     change(data)
@@ -446,3 +437,34 @@ def test_bundled_files_read_the_same_through_libyaml_and_pure_python():
     assert len(files) > 20
     for f in files:
         assert read_yaml(f) == yaml.safe_load(f.read_text(encoding="utf-8")), f
+
+
+# --- capacities the model has, known to the schema -----------------------------------------------
+def _stages(n: int, rule: bool) -> dict:
+    """The bundled single-stage plan, its one stage repeated ``n`` times (optionally with a stop rule)."""
+    data = strategy()
+    data["name"], data["stages"] = f"stages-{n}", data["stages"] * n
+    if rule:
+        data["stop_and_stage"] = {"max_hours": 4, "assumption": "Test rule."}
+    return data
+
+
+def test_more_stages_than_the_model_simulates_names_the_field_and_the_limit(tmp_path):
+    issue = only_issue(write(tmp_path, _stages(MAX_STAGES + 1, rule=False)))
+    assert issue.path == "stages" and f"at most {MAX_STAGES}" in issue.message
+
+
+def test_a_stop_rule_needs_a_free_stage_slot(tmp_path):
+    issue = only_issue(write(tmp_path, _stages(MAX_STAGES, rule=True)))
+    assert issue.path == "stop_and_stage" and f"at most {MAX_STAGES - 1} stages" in issue.message
+
+
+@pytest.mark.parametrize("n, rule", [(MAX_STAGES, False), (MAX_STAGES - 1, True)])
+def test_the_most_stages_the_schema_allows_run(tmp_path, n, rule):
+    """At the limit the model runs (before, a 7th stage died with IndexError inside the model)."""
+    from simulation import run
+
+    path = write(tmp_path, _stages(n, rule))
+    results = run(load_scenario("seed-case", [path]), 20, seed=3)
+    assert (results.records.planned_stages == n).all()
+    assert results.records.anaesthetics.max() <= MAX_STAGES

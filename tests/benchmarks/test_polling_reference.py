@@ -13,7 +13,7 @@ import pytest
 
 from simulation.runs.runner import simulate_block
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import polling_reference  # noqa: E402
 
 STRATEGY = "single-stage-three-exposure"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -17,17 +16,10 @@ from simulation.evidence.provenance import provenance_issues
 from simulation.evidence.register import references_table, register
 from simulation.scenario.distributions import Value
 from simulation.scenario.errors import ScenarioError
-from simulation.scenario.loader import BUNDLED, load_references
+from simulation.scenario.loader import load_references
 from simulation.sweeps.spec import load_plan
 
 Z975 = stats.norm.ppf(0.975)
-
-
-@pytest.fixture()
-def scenario_copy(tmp_path) -> Path:
-    root = tmp_path / "scenarios"
-    shutil.copytree(BUNDLED, root)
-    return root
 
 
 def _edit(root: Path, relative: str, change) -> Path:
