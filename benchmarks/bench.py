@@ -22,10 +22,10 @@ import pstats
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import simpy
 from polling_reference import simulate as simulate_reference

@@ -15,7 +15,7 @@ to be timed against (``bench.py``) and is not part of the package.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 import simpy

@@ -6,7 +6,7 @@ The page draws only the open tab, so each function here builds one tab's charts.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Callable
+from typing import Annotated
 
 import pandas as pd
 import typer

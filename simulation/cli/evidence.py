@@ -10,7 +10,7 @@ it). Bad input prints one line and exits with status 2, as every ``resectsim`` c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -37,10 +37,10 @@ def _rich(title: str, frame, columns: tuple[str, ...]) -> Table:
 
 def evidence(
     patient: Annotated[str, typer.Option("--patient", "--scenario", "-p", help="A bundled patient or a patient file (the scenario: with --strategy).")] = "seed-case",
-    strategy: Annotated[Optional[list[str]], typer.Option("--strategy", "-s", help="Strategies (repeat); default all bundled.")] = None,
+    strategy: Annotated[list[str] | None, typer.Option("--strategy", "-s", help="Strategies (repeat); default all bundled.")] = None,
     references: Annotated[bool, typer.Option("--references", help="List the references instead of the numbers.")] = False,
-    label: Annotated[Optional[str], typer.Option("--label", help=f"Only numbers with this label: {', '.join(LABELS)}.")] = None,
-    csv: Annotated[Optional[Path], typer.Option("--csv", help="Also write the table to this CSV file.")] = None,
+    label: Annotated[str | None, typer.Option("--label", help=f"Only numbers with this label: {', '.join(LABELS)}.")] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table to this CSV file.")] = None,
 ) -> None:
     """The evidence register: every number, its source, confidence flag, labels and PSA widening."""
     if label is not None and label not in LABELS:

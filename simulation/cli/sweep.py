@@ -18,7 +18,6 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -87,11 +86,11 @@ def check(spec: str = typer.Argument(..., help="Sweep spec file or bundled sweep
 @sweep_app.command()
 def run(
     spec: str = typer.Argument(..., help="Sweep spec file or bundled sweep name."),
-    dask: Optional[str] = typer.Option(None, "--dask", help="'local': run on a new Dask LocalCluster."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on the Dask cluster at this address (tcp://host:port)."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes (process pool or --dask local); default: CPU count."),
+    dask: str | None = typer.Option(None, "--dask", help="'local': run on a new Dask LocalCluster."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Run on the Dask cluster at this address (tcp://host:port)."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (process pool or --dask local); default: CPU count."),
     db: Path = DB_OPTION,
-    chunk: Optional[int] = typer.Option(None, "--chunk", min=1, help="Points per task (default: about a second of work)."),
+    chunk: int | None = typer.Option(None, "--chunk", min=1, help="Points per task (default: about a second of work)."),
 ):
     """Run a sweep (or resume it: points already stored are skipped)."""
     from ..sweeps.backends import DaskCluster, ProcessPool
@@ -205,8 +204,8 @@ def analyze(
     morris: bool = typer.Option(False, "--morris", help="Morris mu* and sigma (morris design)."),
     psa: bool = typer.Option(False, "--psa", help="PSA: distribution of means, P(preferred), variance split (psa design)."),
     table: bool = typer.Option(False, "--table", help="Every point's means with its parameter values (any design)."),
-    outcome: Optional[list[str]] = typer.Option(None, "--outcome", help="Only these outcomes (repeatable)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for CSV tables and PNG/SVG charts; default results/sweeps/ID."),
+    outcome: list[str] | None = typer.Option(None, "--outcome", help="Only these outcomes (repeatable)."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Folder for CSV tables and PNG/SVG charts; default results/sweeps/ID."),
     db: Path = DB_OPTION,
 ):
     """Analyse a stored sweep: CSV tables and PNG/SVG charts (default: the analysis its design fits)."""

@@ -12,7 +12,6 @@ and exits with status 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich import box
@@ -58,8 +57,8 @@ def table(validation) -> Table:
 def validate(
     reps: int = typer.Option(DEFAULT_REPLICATIONS, "--reps", help="Simulated patients per cohort."),
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Random seed (same seed, same table)."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Folder for validation.md, validation.html and charts."),
-    cohort: Optional[list[str]] = typer.Option(None, "--cohort", help="Cohort name (repeat for several); default all."),
+    report: Path | None = typer.Option(None, "--report", help="Folder for validation.md, validation.html and charts."),
+    cohort: list[str] | None = typer.Option(None, "--cohort", help="Cohort name (repeat for several); default all."),
 ) -> None:
     """Run the validation cohorts and compare the model with the published figures."""
     if reps < MIN_REPLICATIONS:

@@ -4,8 +4,9 @@ wider parameter uncertainty they give in probabilistic sensitivity analysis."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel

@@ -51,7 +51,7 @@ class BloodPolicy:
     reorder_level_units: int
 
     @classmethod
-    def of(cls, scenario: Scenario) -> "BloodPolicy":
+    def of(cls, scenario: Scenario) -> BloodPolicy:
         tp = scenario.parameters.transfusion
         salvaged = tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0
         return cls(

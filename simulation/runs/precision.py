@@ -35,9 +35,9 @@ a precision run equal ``simulation.run(scenario, n_used, seed)`` exactly.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd

@@ -18,7 +18,7 @@ Conversions (inferred, stated in ``../shared/evidence/evidence.md``) are done on
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -251,7 +251,7 @@ def _frozen(dist: _Dist):
 
 
 Distribution = Annotated[
-    Union[Fixed, LogNormal, Gamma, Triangular, Uniform, BetaEvents], Field(discriminator="dist")
+    Fixed | LogNormal | Gamma | Triangular | Uniform | BetaEvents, Field(discriminator="dist")
 ]
 DIST_KINDS = ("fixed", "lognormal", "gamma", "triangular", "uniform", "beta")
 

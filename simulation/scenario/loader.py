@@ -9,8 +9,9 @@ A strategy lists phases by library id, as ``{use: id, <field>: override}``, or i
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from pydantic import BaseModel

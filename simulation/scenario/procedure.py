@@ -3,7 +3,8 @@ event risks and the stop-and-stage rule."""
 
 from __future__ import annotations
 
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 

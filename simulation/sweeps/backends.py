@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Callable, Iterable, Iterator
 
 
 class BackendError(ValueError):

@@ -20,7 +20,7 @@ numbers with the simulation streams, which are keyed by (point, replication, str
 from __future__ import annotations
 
 import itertools
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.stats import qmc

@@ -16,8 +16,8 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,7 @@ class Job:
     file: str
 
     @classmethod
-    def of(cls, plan: SweepPlan) -> "Job":
+    def of(cls, plan: SweepPlan) -> Job:
         s = plan.spec
         return cls(plan.scenario, plan.targets, plan.labels, plan.strategies, s.outcomes, s.replications, s.seed,
                    s.common_random_numbers, s.keep_records, plan.file)
