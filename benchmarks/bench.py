@@ -92,8 +92,8 @@ def throughput(scenario: simulation.Scenario, replications: int) -> dict[str, Fi
     blocks = -(-replications // BLOCK)
     for strategy in scenario.strategies:
         name = strategy.name
-        one = replications / _seconds(lambda: simulation.run(scenario, replications, SEED, [name], workers=1))
-        two = replications / _seconds(lambda: simulation.run(scenario, replications, SEED, [name], workers=2))
+        one = replications / _seconds(lambda name=name: simulation.run(scenario, replications, SEED, [name], workers=1))
+        two = replications / _seconds(lambda name=name: simulation.run(scenario, replications, SEED, [name], workers=2))
         figures[f"{name}, 1 process"] = Figure(one, "replications/s")
         note = f"speed-up {two / one:.2f}x over 1 process"
         if blocks < 2:

@@ -130,12 +130,11 @@ def _event_keys(scenario: Scenario) -> Iterator[tuple[str, str]]:
         for m, er in enumerate(ph.events):
             yield f"parameters.staging.restage_phases[{k}].events[{m}].event", er.event
     mods = scenario.parameters.modifiers
-    for name in ("per_extra_level", "per_implant_level", "revision", "vessel_adhesion", "psoas_extension"):
-        for ev in getattr(mods, name).event_odds:
-            yield f"parameters.modifiers.{name}.event_odds", ev
-    for sev, mod in mods.scar.items():
-        for ev in mod.event_odds:
-            yield f"parameters.modifiers.scar.{sev}.event_odds", ev
+    for name in type(mods).model_fields:  # every modifier, a new one included: no list of names to keep
+        value = getattr(mods, name)
+        for where, mod in value.items() if isinstance(value, dict) else [("", value)]:
+            for ev in getattr(mod, "event_odds", {}):
+                yield f"parameters.modifiers.{name}{'.' + where if where else ''}.event_odds", ev
     for name, ct in scenario.parameters.complications.types.items():
         for ev in ct.per_event:
             yield f"parameters.complications.types.{name}.per_event", ev

@@ -76,7 +76,7 @@ def test_distribution_charts_one_per_outcome(compared, kind):
     no_exceptions(at)
     drawn = charts(at)
     assert len(drawn) == len(HEADLINE)
-    for spec, frames in drawn:
+    for _spec, frames in drawn:
         assert set(frames[0].label) == set(LABELS)
         assert len(frames[0]) <= 2000  # pre-aggregated, never the raw replications
 
@@ -101,7 +101,7 @@ def test_typical_operation_has_one_gantt_per_stage(compared):
     assert len(drawn) == sum(stages.values())
     titles = [spec["title"] if isinstance(spec["title"], str) else spec["title"]["text"] for spec, _ in drawn]
     assert sum(t.startswith("Stage 2") for t in titles) == 2  # the two- and three-stage plans
-    for spec, frames in drawn:
+    for _spec, frames in drawn:
         assert max(f.end_h.max() for f in frames if "end_h" in f) < 30  # hours from induction, not days
 
 

@@ -22,7 +22,7 @@ def comparison(scenario):
 
 
 def test_histograms_are_shares_on_common_bins(comparison):
-    for (outcome, strategy), g in comparison.histograms.groupby(["outcome", "strategy"]):
+    for _, g in comparison.histograms.groupby(["outcome", "strategy"]):
         assert g.share.sum() == pytest.approx(1.0)
     for outcome, g in comparison.histograms.groupby("outcome"):
         edges = g.groupby("strategy").bin_start.apply(tuple)
