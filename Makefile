@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dashboard,distributed,test]"
+	$(BIN)/python -m pip install --quiet -e ".[dashboard,test]"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -11,7 +11,8 @@ from simulation.validation.compare import (
     Validation,
     run_validation,
 )
-from simulation.validation.report import CAVEAT, chart, display_table, summary
+from simulation.validation.report import chart
+from simulation.validation.texts import CAVEAT, display_table, summary
 
 
 @st.cache_data(show_spinner="Running the validation cohorts…", max_entries=4)

@@ -28,11 +28,11 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-try:  # sweeps need the `distributed` extra (DuckDB, Dask, SALib)
+try:  # sweeps need the `sweeps` extra (DuckDB, Dask, SALib)
     from .sweep import sweep_app
 except ModuleNotFoundError as missing:
     sweep_app = typer.Typer(help=f"Parameter sweeps (unavailable: {missing.name} is not installed; "
-                            "pip install 'resectsim[distributed]').")
+                            "pip install 'resectsim[sweeps]').")
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(validate_app, name="validate")
 app.command("evidence")(evidence)
@@ -69,6 +69,26 @@ def check(
             typer.echo(f"ok: {path} ({kind})")
     if problems:
         raise fail(problems)
+
+
+@app.command("dashboard")
+def dashboard_command(
+    address: Annotated[str, typer.Option(
+        help="Address to serve on. The default serves this computer only; give the machine's address to "
+        "serve a hospital network (see README: Serving the dashboard).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8501,
+) -> None:
+    """Start the Streamlit dashboard on the bundled seed case (needs the `dashboard` extra)."""
+    import subprocess
+    import sys
+    from importlib.util import find_spec
+
+    app_file = Path(find_spec("dashboard").origin).with_name("app.py") if find_spec("dashboard") else None
+    if app_file is None or find_spec("streamlit") is None:
+        raise fail(["dashboard: the dashboard extra is not installed; pip install 'resectsim[dashboard]'"])
+    command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.address", address,
+               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    raise typer.Exit(subprocess.call(command))
 
 
 @app.command("list")

@@ -22,7 +22,7 @@ from rich.text import Text
 from ..scenario.errors import ScenarioError
 from ..validation.cohorts import load_cohorts
 from ..validation.compare import DEFAULT_REPLICATIONS, DEFAULT_SEED, run_validation
-from ..validation.report import CAVEAT, display_table, summary
+from ..validation.texts import CAVEAT, display_table, summary
 from .common import fail
 
 MIN_REPLICATIONS = 10  # fewer cannot give a 2.5th-97.5th percentile interval
@@ -70,7 +70,7 @@ def validate(
         try:
             from ..validation.report import write_report
         except ModuleNotFoundError as missing:  # charts need the `dashboard` extra
-            raise fail([f"--report needs {missing.name}: pip install 'resectsim[dashboard]'"]) from None
+            raise fail([f"--report needs {missing.name}: pip install 'resectsim[reports]'"]) from None
     try:
         cohorts = load_cohorts(cohort or None)
     except ScenarioError as exc:
