@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench compare clean
+.PHONY: run test lint bench compare clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,13 +15,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run dashboard/app.py --server.headless true --browser.gatherUsageStats false
+	$(BIN)/resectsim dashboard
 
 compare: $(STAMP)
 	$(BIN)/resectsim compare seed-case --reps 2000 --seed 2018
 
-test: $(STAMP)
+test: lint
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check simulation dashboard tests benchmarks
 
 bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python benchmarks/bench.py
