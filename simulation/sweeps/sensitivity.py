@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..runs.analysis import Z, outcome_values
+from ..runs.analysis import Z, outcome_values, share_mcse
 from ..scenario.records import HIGHER_IS_BETTER, label
 from . import designs
 from .spec import DESIGNS
@@ -220,7 +220,7 @@ def psa_preferred(data: SweepData) -> pd.DataFrame:
         for j, strategy in enumerate(strategies):
             p = float(np.mean(best == j))
             rows.append(dict(outcome=outcome, outcome_label=label(outcome), strategy=strategy, p_preferred=p,
-                             mcse=np.sqrt(p * (1 - p) / draws), draws=draws))
+                             mcse=share_mcse(p, draws), draws=draws))
     return pd.DataFrame(rows)
 
 

@@ -45,10 +45,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from ..evidence.labels import WidenedBeta, widened_lognormal, widening_at
-from ..scenario.distributions import Distribution, Uniform
+from ..scenario.distributions import FROZEN, Distribution, Uniform
 from ..scenario.errors import Issue, ScenarioError, validate
 from ..scenario.loader import BUNDLED, bundled, load_scenario, read_yaml
 from ..scenario.published import Z975, lognormal_from_ratio_ci
@@ -57,7 +57,6 @@ from ..scenario.schema import Scenario
 from . import designs
 from .paths import Mode, PathError, Target, apply, resolve
 
-FROZEN = ConfigDict(frozen=True, extra="forbid")
 DESIGNS = ("grid", "one-way", "latin-hypercube", "sobol", "morris", "psa")
 SAMPLED = ("latin-hypercube", "sobol", "morris", "psa")
 MAX_POINTS = 1_000_000
