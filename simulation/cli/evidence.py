@@ -36,7 +36,8 @@ def _rich(title: str, frame, columns: tuple[str, ...]) -> Table:
 
 
 def evidence(
-    patient: Annotated[str, typer.Option("--patient", "--scenario", "-p", help="A bundled patient or a patient file (the scenario: with --strategy).")] = "seed-case",
+    patient: Annotated[str, typer.Option(
+        "--patient", "--scenario", "-p", help="A bundled patient or a patient file (the scenario: with --strategy).")] = "seed-case",
     strategy: Annotated[list[str] | None, typer.Option("--strategy", "-s", help="Strategies (repeat); default all bundled.")] = None,
     references: Annotated[bool, typer.Option("--references", help="List the references instead of the numbers.")] = False,
     label: Annotated[str | None, typer.Option("--label", help=f"Only numbers with this label: {', '.join(LABELS)}.")] = None,
