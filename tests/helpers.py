@@ -92,6 +92,16 @@ def fix_anaesthesia(data: dict, induction_min=40.0, emergence_min=20.0, turnover
     for strategy in data["strategies"]:
         strategy["interval_days"] = None
     data["parameters"]["transfusion"]["delivery_delay_min"] = fixed(delivery_delay_min)
+    fix_blood(data)
+
+
+def fix_blood(data: dict, postop_loss_fraction=0.0, ebl_ratio=1.0, coagulopathy_multiplier=1.0) -> None:
+    """Deterministic peri-operative blood: fixed post-operative loss and EBL ratio, and (by default)
+    no post-operative loss and no faster bleeding when coagulopathic."""
+    tp = data["parameters"]["transfusion"]
+    tp["postop_loss_fraction"] = fixed(postop_loss_fraction)
+    tp["ebl_ratio"] = fixed(ebl_ratio)
+    tp["haemostasis"]["coagulopathy_bleeding_multiplier"] = {"value": coagulopathy_multiplier, "assumption": ASSUMED}
 
 
 def set_transfusion(data: dict, **values: float | bool) -> None:

@@ -53,6 +53,7 @@ from ..runs.precision import (
 )
 from ..runs.runner import Results
 from ..runs.runner import run as run_model
+from ..scenario.feasibility import contraindications, planned_deficit
 from ..scenario.schema import Scenario
 from .common import checked_outputs, fail, load, write
 
@@ -258,6 +259,22 @@ def _provenance(scenario: Scenario, results: Results) -> dict:
     }
 
 
+def flagged_plans(scenario: Scenario) -> dict[str, list[str]]:
+    """Strategy name -> the reasons it would not be offered to this patient (only flagged strategies)."""
+    return {s.name: why for s in scenario.strategies if (why := contraindications(s, scenario.patient))}
+
+
+def feasibility_lines(scenario: Scenario) -> list[str]:
+    """One line per flagged plan, then the planned deficit of the roots cut on purpose."""
+    labels = {s.name: s.label for s in scenario.strategies}
+    lines = [f"NOT USUALLY OFFERED for this patient - {labels[name]} ({name}): {' '.join(why)} (simulated for research only)"
+             for name, why in flagged_plans(scenario).items()]
+    deficit = planned_deficit(scenario.patient)
+    if deficit:
+        lines.append("Planned deficit (certain, from the roots cut on purpose): " + "; ".join(deficit))
+    return lines
+
+
 def _json_rows(df: pd.DataFrame) -> list[dict]:
     """Rows of ``df`` as plain JSON values (NaN -> null)."""
     return json.loads(df.to_json(orient="records", double_precision=15))
@@ -311,6 +328,8 @@ def compare(
             "provenance": _provenance(scenario, results),
             "summaries": _json_rows(analysis.summarise(results.records)),
             "paired_differences": _json_rows(diffs),
+            "contraindications": flagged_plans(scenario),
+            "planned_deficit": planned_deficit(scenario.patient),
         }
         if done is not None:
             doc["precision"] = _precision_json(done)
@@ -321,6 +340,8 @@ def compare(
     console.print(Text(f"{scenario.patient.name}: " + provenance_line(
         p["resectsim_version"], p["scenario_digest"], p["seed"], p["replications"])), style="bold")
     console.print(_legend(scenario))
+    for line in feasibility_lines(scenario):
+        console.print(Text(line), style="bold red" if line.startswith("NOT") else "bold")
     if done is not None:
         console.print(_precision_table(scenario, done))
         console.print(_precision_line(done), style="bold")

@@ -99,10 +99,14 @@ def describe(obj: Sourced) -> str:
         return number(obj.value) + (f" (95% CI {number(obj.ci95[0])}–{number(obj.ci95[1])})" if obj.ci95 else "")
     if isinstance(obj, StagingRule):
         limits = [f"{number(obj.max_blood_volumes)} blood volumes" if obj.max_blood_volumes else "",
-                  f"{number(obj.max_hours)} h of operating" if obj.max_hours else ""]
-        return "stop and stage at " + " or ".join(t for t in limits if t)
+                  f"{number(obj.max_hours)} h of operating" if obj.max_hours else "",
+                  f"{number(obj.max_blood_volumes_without_plasma)} blood volumes without plasma"
+                  if obj.max_blood_volumes_without_plasma else "",
+                  "an intra-operative alert" if obj.on_alert else ""]
+        return "stop and stage at the next safe break after " + " or ".join(t for t in limits if t)
     if isinstance(obj, CellSalvage):
-        return f"{'on' if obj.enabled else 'off'}; returns {100 * obj.recovery_fraction:.0f}% of shed red cells when on"
+        return (f"{'on' if obj.enabled else 'off'}; returns a share of shed red cells (mean {100 * obj.recovery.mean():.0f}%) "
+                f"in batches of {number(obj.min_collected_ml.value)} mL after {number(obj.processing_min.value)} min when on")
     return ", ".join(f"{k} {v}" for k, v in obj.model_dump(exclude={"source", "assumption", "inferred"}).items())
 
 

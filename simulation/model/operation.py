@@ -25,13 +25,27 @@ from .sampling import DELAY_SLOTS, Draws
 
 @dataclass
 class StageCourse:
-    """What happened in one stage (one anaesthetic)."""
+    """What happened in one stage (one anaesthetic and its recovery until the next)."""
 
     operative_min: float = 0.0  # skin-to-skin, minutes
     anaesthesia_min: float = 0.0  # induction start to end of emergence, minutes
     or_min: float = 0.0  # anaesthesia plus room turnover, minutes
-    blood_loss_ml: float = 0.0
-    rbc_units: int = 0
+    blood_loss_ml: float = 0.0  # true intra-operative loss (drives Hb)
+    rbc_units: int = 0  # red cells, peri-operative (in theatre, in recovery and before the next stage)
+    ebl_ml: float = 0.0  # the estimated blood loss the team records
+    postop_blood_loss_ml: float = 0.0  # drain and hidden loss after the stage (drives Hb)
+    plasma_units: int = 0
+    platelet_doses: int = 0
+    fibrinogen_doses: int = 0
+    salvaged_ml: float = 0.0  # shed blood whose red cells cell salvage returned, mL
+    plasma_ml: float = 0.0  # plasma given (for the coagulopathy proxy)
+    fibrinogen_cover_ml: float = 0.0  # dilution the fibrinogen given makes good, mL
+    coagulopathic: bool = False  # the proxy passed the coagulopathy threshold
+    plasma_protocol: bool = False  # the first plasma has arrived: plasma follows the red cells
+    plasma_owed: float = 0.0  # plasma units due by the ratio, not yet given
+    alerts: int = 0  # intra-operative alerts
+    ended_after: str = ""  # "exposure: phase" of the last planned phase performed
+    ended_by: str = "plan"  # "plan", or "rule: <trigger>" for an unplanned break
 
 
 @dataclass
@@ -43,6 +57,7 @@ class Course:
     lowest_hb_g_dl: float
     converted_to_staged: bool
     interval_days: float  # total days between stages
+    rule_triggered: bool = False  # a stop-and-stage trigger fired (a safe break may not have followed)
     timeline: list[dict] = field(default_factory=list)  # filled only when traced
 
 
@@ -64,14 +79,17 @@ class Operation:
         self.turnover = draws.turnover_min[row].tolist()
         self.delays = draws.delivery_delay_min[row].tolist()
         self.intervals = draws.interval_days[row].tolist()
+        self.alert = draws.alert[row].tolist()
+        self.recovery = float(draws.salvage_recovery[row])
+        self.postop_fraction = draws.postop_loss_fraction[row].tolist()
+        self.ebl_ratio = draws.ebl_ratio[row].tolist()
         self.operative = plan.operative
         # physiology and policy (worked out once per plan)
-        blood = plan.blood
+        self.blood = blood = plan.blood
         self.ebv_ml = blood.ebv_ml
         self.trigger = blood.trigger_hb_g_dl
         self.target = blood.target_hb_g_dl
         self.unit_rise = blood.unit_rise_g_dl
-        self.kept = blood.kept_fraction
         self.theatre_units = blood.units_in_theatre
         self.pack = blood.units_per_delivery
         self.reorder_level = blood.reorder_level_units
@@ -82,6 +100,10 @@ class Operation:
         self.rate = 0.0  # gross bleeding, mL/min
         self.waiting = 0  # units needed now but not in theatre
         self.on_order = False  # a pack is on its way from the blood bank
+        self.plasma_on_order = False
+        self.reservoir = 0.0  # cell salvage: shed volume collected since the last batch, mL
+        self.reservoir_hb = 0.0  # Hb mass in it, (g/dL) x mL of blood volume
+        self.processing = False  # a salvage batch is being washed
         self.token = 0
         self.orders = 0
         self.stage = StageCourse()
@@ -89,34 +111,49 @@ class Operation:
         self.stages: list[StageCourse] = []
         self.event_counts = np.zeros(len(plan.event_names), dtype=np.int64)
         self.converted = False
+        self.triggered = False
         self.between_stages = False
         self.interval_days = 0.0
         self.timeline: list[dict] = []
 
     # --- haemoglobin and transfusion -------------------------------------------------------
     def _advance(self) -> None:
-        """Bring haemoglobin and blood loss up to the current time."""
+        """Bring haemoglobin, blood loss and the salvage reservoir up to the current time."""
         now = self.env.now
         dt = now - self.t_ref
         if dt > 0 and self.rate > 0:
-            self.hb *= math.exp(-self.rate * self.kept * dt / self.ebv_ml)
+            before = self.hb
+            self.hb *= math.exp(-self.rate * dt / self.ebv_ml)
             self.stage.blood_loss_ml += self.rate * dt
-            if self.hb < self.lowest_hb:
-                self.lowest_hb = self.hb
+            if self.blood.salvage and not self.between_stages:
+                self.reservoir += self.rate * dt
+                self.reservoir_hb += self.ebv_ml * (before - self.hb)  # the Hb mass that left the circulation
+            self._note_lowest()
         self.t_ref = now
 
+    def _note_lowest(self) -> None:
+        if self.hb < self.lowest_hb:
+            self.lowest_hb = self.hb
+
+    def _trigger_now(self) -> float:
+        """The Hb at which to transfuse now: the trigger, or in active haemorrhage the Hb that the
+        current loss would take to the trigger within the anticipation time (at most the target)."""
+        if self.rate >= self.blood.active_bleeding_ml_per_min:
+            return min(self.target, self.trigger * math.exp(self.rate * self.blood.anticipation_min / self.ebv_ml))
+        return self.trigger
+
     def _schedule_trigger(self) -> None:
-        """Schedule the moment Hb reaches the trigger, if it falls within the current segment."""
+        """Schedule the moment Hb reaches the (anticipated) trigger, if within the current segment."""
         self.token += 1
-        if self.waiting:
+        if self.waiting or self.between_stages:
             return
-        if self.hb <= self.trigger:
+        trigger = self._trigger_now()
+        if self.hb <= trigger:
             self._order()
             return
-        net = self.rate * self.kept
-        if net <= 0:
+        if self.rate <= 0:
             return
-        delay = self.ebv_ml * math.log(self.hb / self.trigger) / net
+        delay = self.ebv_ml * math.log(self.hb / trigger) / self.rate
         if self.env.now + delay < self.segment_end:
             token = self.token
             self.env.timeout(delay).callbacks.append(lambda _event: self._on_trigger(token))
@@ -169,23 +206,86 @@ class Operation:
         self.hb += units * self.unit_rise
         stage = self.stages[-1] if self.between_stages else self.stage
         stage.rbc_units += units
+        if stage.plasma_protocol and not self.between_stages:
+            stage.plasma_owed += units * self.blood.plasma_per_red_cell
+            self._give_plasma(stage, int(stage.plasma_owed))
         if self.trace:
             number = len(self.stages) + (0 if self.between_stages else 1)
             self.timeline.append({"kind": "transfusion", "stage": number, "start": self.env.now, "units": units})
 
+    # --- cell salvage and haemostasis ------------------------------------------------------
+    def _salvage(self) -> None:
+        """Start washing a batch once the reservoir holds the minimum volume; its cells return later."""
+        if self.processing or self.reservoir < self.blood.salvage_min_collected_ml:
+            return
+        volume, mass = self.reservoir, self.reservoir_hb
+        self.reservoir = self.reservoir_hb = 0.0
+        self.processing = True
+        stage = self.stage
+        self.env.timeout(self.blood.salvage_processing_min).callbacks.append(
+            lambda _event: self._return_cells(stage, volume, mass)
+        )
+
+    def _return_cells(self, stage: StageCourse, volume: float, mass: float) -> None:
+        """A washed batch goes back: Hb rises by the returned share of the Hb mass collected."""
+        self._advance()
+        self.processing = False
+        self.hb += self.recovery * mass / self.ebv_ml
+        stage.salvaged_ml += self.recovery * volume
+        self._salvage()
+        self._schedule_trigger()
+
+    def _unmatched_ml(self) -> float:
+        """Coagulopathy proxy: blood lost in this stage not matched by plasma or fibrinogen, mL."""
+        st = self.stage
+        return st.blood_loss_ml - st.plasma_ml - st.fibrinogen_cover_ml
+
+    def _haemostasis(self) -> None:
+        """At the start of a segment: order plasma, give fibrinogen and platelets by the thresholds."""
+        b, st = self.blood, self.stage
+        if self._unmatched_ml() >= b.plasma_after_ml and not self.plasma_on_order:
+            self.plasma_on_order = True
+            self.env.timeout(b.plasma_thaw_min).callbacks.append(lambda _event: self._plasma_arrives(st))
+        if self._unmatched_ml() >= b.fibrinogen_after_ml:
+            st.fibrinogen_doses += 1
+            st.fibrinogen_cover_ml += b.fibrinogen_covers_ml
+        while st.blood_loss_ml >= (st.platelet_doses + 1) * b.platelets_every_ml:
+            st.platelet_doses += 1
+        if self._unmatched_ml() >= b.coagulopathy_after_ml:
+            st.coagulopathic = True
+
+    def _plasma_arrives(self, stage: StageCourse) -> None:
+        """The first (or a threshold) plasma dose arrives; from now on plasma follows the red cells."""
+        self.plasma_on_order = False
+        if stage is self.stage:  # the stage is still going on
+            self._advance()
+            stage.plasma_protocol = True
+            stage.plasma_owed += self.blood.plasma_units_per_dose
+            self._give_plasma(stage, int(stage.plasma_owed))
+
+    def _give_plasma(self, stage: StageCourse, units: int) -> None:
+        stage.plasma_owed -= units
+        stage.plasma_units += units
+        stage.plasma_ml += units * self.blood.dose_ml
+
     # --- the operation ---------------------------------------------------------------------
     def _begin(self, minutes: float, rate_ml_per_min: float) -> simpy.Timeout:
-        """Start a segment: bring Hb up to now, set the new bleeding rate, return its timeout."""
+        """Start a segment: bring Hb up to now, set the new bleeding rate (faster while coagulopathic),
+        return its timeout."""
         self._advance()
-        self.rate = rate_ml_per_min
+        if self.blood.salvage:
+            self._salvage()
+        self._haemostasis()
+        coagulopathic = self._unmatched_ml() >= self.blood.coagulopathy_after_ml
+        self.rate = rate_ml_per_min * (self.blood.coagulopathy_multiplier if coagulopathic else 1.0)
         self.segment_end = self.t_ref + minutes
         self._schedule_trigger()
         return self.env.timeout(minutes)
 
-    def _log(self, kind: str, exposure: str, label: str, minutes: float) -> None:
+    def _log(self, kind: str, exposure: str, label: str, minutes: float, **extra) -> None:
         self.timeline.append(
             {"kind": kind, "stage": len(self.stages) + 1, "exposure": exposure, "label": label,
-             "start": self.env.now - minutes, "end": self.env.now}
+             "start": self.env.now - minutes, "end": self.env.now, **extra}
         )
 
     def perform(self, j: int):
@@ -194,9 +294,12 @@ class Operation:
         yield self._begin(minutes, self.bleeding[j])
         if self.operative[j]:
             self.stage.operative_min += minutes
-        if self.trace:
-            p = self.plan.all_phases[j]
-            self._log("phase", p.exposure, p.label, minutes)
+        p = self.plan.all_phases[j]
+        if self.trace:  # planned: the index into plan.phases (-1 for the phases an unplanned break adds)
+            self._log("phase", p.exposure, p.label, minutes, planned=j if p.stage >= 0 else -1, alert=self.alert[j])
+        self.stage.alerts += self.alert[j]
+        if p.stage >= 0:
+            self.stage.ended_after = f"{p.exposure}: {p.label}"
         for s in self.plan.slots_by_phase[j]:
             if self.counts[s]:
                 yield from self.repair_event(j, s)
@@ -221,7 +324,8 @@ class Operation:
             self._log("anaesthesia", "Anaesthesia", "Induction", minutes)
 
     def finish_stage(self):
-        """Emergence, then close the books on this stage."""
+        """Emergence, then close the books on this stage: post-operative loss, the surgeon's
+        estimate, and red cells in recovery if Hb is below the trigger (or units are still awaited)."""
         n = len(self.stages)
         minutes = self.emergence[n]
         yield self._begin(minutes, 0.0)
@@ -231,33 +335,65 @@ class Operation:
         st = self.stage
         st.anaesthesia_min = self.env.now - self.stage_start
         st.or_min = st.anaesthesia_min + self.turnover[n]
+        st.ebl_ml = st.blood_loss_ml * self.ebl_ratio[n]
+        st.postop_blood_loss_ml = min(st.blood_loss_ml * self.postop_fraction[n], self.blood.postop_loss_max_ml)
+        # the post-operative loss is gradual and Hb is watched: it is transfused at the trigger, not below
+        self.hb *= math.exp(-st.postop_blood_loss_ml / self.ebv_ml)
+        self.lowest_hb = min(self.lowest_hb, max(self.hb, self.trigger))
         self.stages.append(st)
         self.stage = StageCourse()
+        self.between_stages = True
+        self.reservoir = self.reservoir_hb = 0.0  # shed blood short of a batch is discarded
+        units = max(self.waiting, math.ceil((self.target - self.hb) / self.unit_rise) if self.hb < self.trigger else 0)
+        self.waiting = 0
+        if units:
+            self._give(units)
+        self.token += 1  # no trigger is pending after the stage
 
     def wait_between_stages(self):
+        """The interval: Hb recovers with iron, then red cells make up what is short of the pre-stage target."""
         days = self.intervals[len(self.stages) - 1]
         self.interval_days += days
-        self.between_stages = True
         yield self._begin(days * 1440.0, 0.0)
+        self.hb = max(self.hb, min(self.blood.baseline_hb_g_dl, self.hb + self.blood.iron_rise_g_dl_per_day * days))
+        if self.hb < self.blood.pre_stage_hb_g_dl:
+            self._give(math.ceil((self.blood.pre_stage_hb_g_dl - self.hb) / self.unit_rise))
         self.between_stages = False
 
-    def _rule_fires(self) -> bool:
+    def _trigger_reason(self) -> str | None:
+        """Which stop-and-stage trigger has fired in this stage, if any."""
         self._advance()
-        return (
-            self.stage.blood_loss_ml >= self.plan.rule_max_blood_volumes * self.ebv_ml
-            or self.stage.operative_min >= self.plan.rule_max_minutes
-        )
+        plan, st = self.plan, self.stage
+        if st.blood_loss_ml >= plan.rule_max_blood_volumes * self.ebv_ml:
+            return "blood volumes"
+        if self._unmatched_ml() >= plan.rule_max_unmatched_blood_volumes * self.ebv_ml:
+            return "coagulopathy"
+        if st.operative_min >= plan.rule_max_minutes:
+            return "stage duration"
+        if plan.rule_on_alert and st.alerts:
+            return "alert"
+        return None
 
     def operate(self):
-        """The whole plan: stages -> exposures -> phases, staging when the rule says so."""
+        """The whole plan: stages -> exposures -> phases; when a rule trigger fires, the stage ends at
+        the next safe break point (if one comes before the planned end of the stage)."""
         plan = self.plan
+        pending: str | None = None
+        resume = 0
         yield from self.anaesthetise()
         for j in range(len(plan.phases)):
+            if j < resume:
+                continue  # a repositioning the unplanned break replaced
             if plan.starts_stage[j]:
+                pending = None  # the planned break came first
                 yield from self.next_stage()
             yield from self.perform(j)
-            if plan.may_stop_after[j] and not self.converted and self._rule_fires():
-                yield from self.restage()
+            if plan.has_rule and not self.converted:
+                pending = pending or self._trigger_reason()
+                self.triggered = self.triggered or pending is not None
+                if pending and plan.may_stop_after[j]:
+                    yield from self.restage(j, pending)
+                    resume = plan.resume_at[j]
         yield from self.finish_stage()
 
     def next_stage(self):
@@ -265,24 +401,25 @@ class Operation:
         yield from self.wait_between_stages()
         yield from self.anaesthetise()
 
-    def restage(self):
-        """The rule fired: close now, and carry on with the rest of the plan in a new stage."""
+    def restage(self, j: int, reason: str):
+        """The rule fired and phase ``j`` is a safe break: close now, and carry on with the rest of the
+        plan in a new stage (prep, and reopen if it carries on in the same wound)."""
         self.converted = True
-        close, *reopen = range(len(self.plan.phases), len(self.plan.all_phases))
+        close, *reopen = self.plan.restage_after(j)
         yield from self.perform(close)
+        self.stage.ended_by = f"rule: {reason}"
         yield from self.next_stage()
         for r in reopen:
             yield from self.perform(r)
 
     def run(self) -> Course:
         self.env.run(until=self.env.process(self.operate()))
-        if self.waiting:  # units needed at the very end are given in recovery
-            self.stages[-1].rbc_units += self.waiting
         return Course(
             stages=self.stages,
             event_counts=self.event_counts,
             lowest_hb_g_dl=self.lowest_hb,
             converted_to_staged=self.converted,
             interval_days=self.interval_days,
+            rule_triggered=self.triggered,
             timeline=self.timeline,
         )

@@ -16,6 +16,7 @@ from scipy import special
 
 from ..scenario.procedure import MAX_STAGES
 from ..scenario.records import STAGE_FIELDS
+from . import perioperative
 from .operation import Course
 from .plan import Plan
 from .sampling import Draws
@@ -105,6 +106,7 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
             "or_time_min": orr,
             "blood_loss_ml": bl,
             "blood_loss_bv": bl / ebv,
+            **perioperative.record_columns(courses),
             "rbc_units": units.astype(np.int64),
             "rbc_ml_per_kg": rbc_ml_kg,
             "massive_transfusion": massive,
@@ -131,6 +133,7 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
             "replication": draws.replications[rows],
             "stage": cols + 1,
             **{f: grid[k, rows, cols] for k, f in enumerate(STAGE_FIELDS)},
+            **perioperative.stage_columns(courses),
         }
     )
     stages["rbc_units"] = stages["rbc_units"].astype(np.int64)

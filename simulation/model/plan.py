@@ -21,8 +21,9 @@ from ..scenario.schema import Scenario
 class PlannedPhase:
     """A phase as this patient will meet it."""
 
-    stage: int  # planned stage index, 0-based
+    stage: int  # planned stage index, 0-based (-1 for the phases an unplanned break adds)
     exposure: str  # exposure label
+    approach: str  # exposure approach, e.g. posterior_midline ("" for unplanned-break phases)
     label: str
     phase: Phase
     duration_multiplier: float
@@ -37,15 +38,32 @@ class PlannedPhase:
 
 @dataclass(frozen=True)
 class BloodPolicy:
-    """The patient's blood volume and the transfusion policy as the model uses them."""
+    """The patient's blood volume and the transfusion and haemostasis policy as the model uses them."""
 
     ebv_ml: float  # estimated blood volume, mL
     dose_ml: float  # one transfused unit, or a child's aliquot of it, mL
     baseline_hb_g_dl: float
-    trigger_hb_g_dl: float
-    target_hb_g_dl: float
+    trigger_hb_g_dl: float  # of the patient's age group
+    target_hb_g_dl: float  # of the patient's age group
     unit_rise_g_dl: float  # Hb rise per unit: (dose mL / kg) * Hct / 3 (Davies 2007)
-    kept_fraction: float  # share of shed red cells not returned by cell salvage
+    hb_rise_per_ml_red_cells: float  # g/dL per mL of red cells at the unit haematocrit (salvage returns)
+    active_bleeding_ml_per_min: float  # at or above: active haemorrhage, anticipate the trigger
+    anticipation_min: float
+    pre_stage_hb_g_dl: float
+    postop_loss_max_ml: float
+    iron_rise_g_dl_per_day: float
+    salvage: bool
+    salvage_min_collected_ml: float
+    salvage_processing_min: float
+    plasma_after_ml: float  # coagulopathy proxy thresholds as mL of unmatched loss
+    plasma_units_per_dose: int
+    plasma_per_red_cell: float
+    plasma_thaw_min: float
+    fibrinogen_after_ml: float
+    fibrinogen_covers_ml: float
+    platelets_every_ml: float
+    coagulopathy_after_ml: float
+    coagulopathy_multiplier: float
     units_in_theatre: int
     units_per_delivery: int
     reorder_level_units: int
@@ -53,15 +71,36 @@ class BloodPolicy:
     @classmethod
     def of(cls, scenario: Scenario) -> BloodPolicy:
         tp = scenario.parameters.transfusion
-        salvaged = tp.cell_salvage.recovery_fraction if tp.cell_salvage.enabled else 0.0
+        hs, cs = tp.haemostasis, tp.cell_salvage
+        ebv, weight = scenario.blood_volume_ml, scenario.patient.weight_kg
+        group = "" if scenario.is_child else "adult_"
+        dose = scenario.red_cell_dose_ml
+        hct = tp.unit_haematocrit.value
         return cls(
-            ebv_ml=scenario.blood_volume_ml,
-            dose_ml=scenario.red_cell_dose_ml,
+            ebv_ml=ebv,
+            dose_ml=dose,
             baseline_hb_g_dl=scenario.patient.baseline_hb_g_dl,
-            trigger_hb_g_dl=tp.trigger_hb_g_dl.value,
-            target_hb_g_dl=tp.target_hb_g_dl.value,
-            unit_rise_g_dl=scenario.red_cell_dose_ml / scenario.patient.weight_kg * tp.unit_haematocrit.value / 3.0,
-            kept_fraction=1.0 - salvaged,
+            trigger_hb_g_dl=getattr(tp, f"{group}trigger_hb_g_dl").value,
+            target_hb_g_dl=getattr(tp, f"{group}target_hb_g_dl").value,
+            unit_rise_g_dl=dose / weight * hct / 3.0,
+            hb_rise_per_ml_red_cells=1.0 / weight / 3.0,
+            active_bleeding_ml_per_min=tp.active_bleeding_ml_per_kg_h.value * weight / 60.0,
+            anticipation_min=tp.anticipation_min.value,
+            pre_stage_hb_g_dl=tp.pre_stage_hb_g_dl.value,
+            postop_loss_max_ml=tp.postop_loss_max_blood_volumes.value * ebv,
+            iron_rise_g_dl_per_day=tp.iron_rise_g_dl_per_day.value,
+            salvage=cs.enabled,
+            salvage_min_collected_ml=cs.min_collected_ml.value,
+            salvage_processing_min=cs.processing_min.value,
+            plasma_after_ml=hs.plasma_after_blood_volumes.value * ebv,
+            plasma_units_per_dose=max(1, math.ceil(hs.plasma_dose_ml_per_kg.value * weight / dose - 1e-9)),
+            plasma_per_red_cell=hs.plasma_to_red_cell_ratio.value,
+            plasma_thaw_min=hs.plasma_thaw_min.value,
+            fibrinogen_after_ml=hs.fibrinogen_after_blood_volumes.value * ebv,
+            fibrinogen_covers_ml=hs.fibrinogen_covers_blood_volumes.value * ebv,
+            platelets_every_ml=hs.platelets_after_blood_volumes.value * ebv,
+            coagulopathy_after_ml=hs.coagulopathy_after_blood_volumes.value * ebv,
+            coagulopathy_multiplier=hs.coagulopathy_bleeding_multiplier.value,
             units_in_theatre=int(tp.units_in_theatre.value),
             units_per_delivery=int(tp.units_per_delivery.value),
             reorder_level_units=int(tp.reorder_level_units.value),
@@ -83,10 +122,14 @@ class Plan:
     blood: BloodPolicy
     rule_max_blood_volumes: float  # inf when no rule
     rule_max_minutes: float  # inf when no rule
+    rule_max_unmatched_blood_volumes: float  # coagulopathy proxy limit; inf when none
+    rule_on_alert: bool
+    restage_by_approach: dict  # approach -> (close, prep, reopen) indices into all_phases
 
     @cached_property
     def has_rule(self) -> bool:
-        return math.isfinite(self.rule_max_blood_volumes) or math.isfinite(self.rule_max_minutes)
+        limits = (self.rule_max_blood_volumes, self.rule_max_minutes, self.rule_max_unmatched_blood_volumes)
+        return self.rule_on_alert or any(math.isfinite(v) for v in limits)
 
     @cached_property
     def all_phases(self) -> tuple[PlannedPhase, ...]:
@@ -99,14 +142,41 @@ class Plan:
         return tuple(j > 0 and p.stage != self.phases[j - 1].stage for j, p in enumerate(self.phases))
 
     @cached_property
+    def resume_at(self) -> tuple[int | None, ...]:
+        """For each planned phase, the planned phase an unplanned break after it resumes with: the next
+        one, past any repositioning (the new stage's prep replaces it); None if the stage ends anyway."""
+        out: list[int | None] = []
+        for j, p in enumerate(self.phases):
+            k = j + 1
+            while k < len(self.phases) and self.phases[k].stage == p.stage and self.phases[k].phase.repositions:
+                k += 1
+            out.append(k if k < len(self.phases) and self.phases[k].stage == p.stage else None)
+        return tuple(out)
+
+    @cached_property
     def may_stop_after(self) -> tuple[bool, ...]:
-        """Whether the stop-and-stage rule may stop after each planned phase: the strategy has a
-        rule, the phase allows a break, and more of the same stage follows."""
-        last = len(self.phases) - 1
+        """Whether the stop-and-stage rule may end the stage after each planned phase: the strategy has
+        a rule, the phase is a safe break point, and more of the same stage follows."""
         return tuple(
-            self.has_rule and p.phase.stage_break_allowed and j < last and self.phases[j + 1].stage == p.stage
+            self.has_rule and p.phase.stage_break_allowed and self.resume_at[j] is not None
             for j, p in enumerate(self.phases)
         )
+
+    def restage_after(self, j: int) -> tuple[int, ...]:
+        """Indices (into ``all_phases``) of the phases an unplanned break after planned phase ``j`` adds:
+        close the wound of phase ``j``; in the new stage, prep for the phase it resumes with, and reopen
+        if that phase carries on in the same wound."""
+        nxt = self.phases[self.resume_at[j]]
+        here = self.phases[j]
+        close = self.restage_by_approach[here.approach][0]
+        prep, reopen = self.restage_by_approach[nxt.approach][1:]
+        same_wound = nxt.exposure == here.exposure and nxt.approach == here.approach
+        return (close, prep, reopen) if same_wound else (close, prep)
+
+    @cached_property
+    def alert_probabilities(self) -> tuple[float, ...]:
+        """Probability of an intra-operative alert in each phase of ``all_phases``."""
+        return tuple(p.phase.alert.value if p.phase.alert else 0.0 for p in self.all_phases)
 
     @cached_property
     def operative(self) -> tuple[bool, ...]:
@@ -152,7 +222,7 @@ def _with_odds(p: float, odds_ratio: float) -> float:
 
 
 def _plan_phase(
-    phase: Phase, stage: int, exposure: str, exposures: dict[str, tuple[Modifier, float]]
+    phase: Phase, stage: int, exposure: str, approach: str, exposures: dict[str, tuple[Modifier, float]]
 ) -> PlannedPhase:
     """``phase`` with the multipliers and event odds of the modifiers it lists in ``scales_with``."""
     dur = bleed = 1.0
@@ -169,7 +239,7 @@ def _plan_phase(
     for risk in phase.events:
         p = min(_with_odds(risk.probability.value, odds.get(risk.event, 1.0)), MAX_EVENT_PROBABILITY)
         rates.append((risk.event, -math.log1p(-p)))  # Poisson mean with P(at least one) = p
-    return PlannedPhase(stage, exposure, phase.label, phase, dur, bleed, tuple(rates))
+    return PlannedPhase(stage, exposure, approach, phase.label, phase, dur, bleed, tuple(rates))
 
 
 def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
@@ -179,18 +249,20 @@ def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
     has_implants = bool(scenario.patient.implant_levels)
     exposures = modifier_exposures(scenario)
     phases = tuple(
-        _plan_phase(ph, i, ex.label, exposures)
+        _plan_phase(ph, i, ex.label, ex.approach, exposures)
         for i, stage in enumerate(strategy.stages)
         for ex in stage.exposures
         for ph in ex.phases
         if ph.requires != "implants" or has_implants
     )
-    restage = tuple(
-        _plan_phase(ph, -1, "Unplanned staging", exposures) for ph in scenario.parameters.staging.restage_phases
-    )
+    staging = scenario.parameters.staging
+    restage = tuple(_plan_phase(ph, -1, "Unplanned staging", "", exposures) for ph in staging.restage_phases)
+    index = {ph.id: len(phases) + k for k, ph in enumerate(staging.restage_phases)}
+    by_approach = {a: (index[r.close], index[r.prep], index[r.reopen]) for a, r in staging.restage.items()}
     rule = strategy.stop_and_stage
     max_bv = rule.max_blood_volumes if rule and rule.max_blood_volumes else math.inf
     max_min = rule.max_hours * 60.0 if rule and rule.max_hours else math.inf
+    max_unmatched = rule.max_blood_volumes_without_plasma if rule and rule.max_blood_volumes_without_plasma else math.inf
     n = len(strategy.stages)
     return Plan(
         strategy=strategy.name,
@@ -204,4 +276,7 @@ def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
         blood=BloodPolicy.of(scenario),
         rule_max_blood_volumes=max_bv,
         rule_max_minutes=max_min,
+        rule_max_unmatched_blood_volumes=max_unmatched,
+        rule_on_alert=bool(rule and rule.on_alert),
+        restage_by_approach=by_approach,
     )

@@ -45,6 +45,10 @@ class Draws:
     complication_u: np.ndarray  # [R, complication types] uniforms, mixed with the latent frailty
     stay_z: np.ndarray  # [R, 2 * MAX_STAGES + 1] own scores: ICU admission, ICU days per stage, ward days
     stay_x: np.ndarray  # the same mixed with the latent recovery factor (used for days)
+    alert: np.ndarray  # [R, phases + restage phases] bool: an intra-operative alert in the phase
+    salvage_recovery: np.ndarray  # [R] share of shed red cells cell salvage returns (0 when off)
+    postop_loss_fraction: np.ndarray  # [R, MAX_STAGES] drain + hidden loss / the stage's intra-operative loss
+    ebl_ratio: np.ndarray  # [R, MAX_STAGES] recorded / true intra-operative loss
 
 
 def poisson_quantile(u: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -80,6 +84,8 @@ class RawDraws:
     interval_z: np.ndarray  # INTERSTAGE: [R, MAX_STAGES - 1]
     complication_z: np.ndarray  # COMPLICATIONS: [R, 1 + types]
     stay_z: np.ndarray  # STAY: [R, 1 + 2 * MAX_STAGES + 1]
+    alert_z: np.ndarray  # ALERTS: [R, phases]
+    blood_z: np.ndarray  # PERIOPERATIVE_BLOOD: [R, 1 + 2 * MAX_STAGES]
 
 
 _ANAESTHESIA = 1 + 3 * MAX_STAGES  # first phase column of duration_z
@@ -100,6 +106,8 @@ def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = Non
         Stream.BLOOD_BANK: DELAY_SLOTS,
         Stream.INTERSTAGE: MAX_STAGES - 1,
         Stream.STAY: 2 + 2 * MAX_STAGES,
+        Stream.ALERTS: n_ph,
+        Stream.PERIOPERATIVE_BLOOD: 1 + 2 * MAX_STAGES,
     }
     normals = {
         stream: block(seed, reps, stream, n, point) if staged or stream is not Stream.INTERSTAGE else np.zeros((R, n))
@@ -109,6 +117,7 @@ def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = Non
     return RawDraws(
         reps, normals[Stream.DURATION], normals[Stream.BLEEDING], normals[Stream.EVENTS],
         normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_z, normals[Stream.STAY],
+        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD],
     )
 
 
@@ -143,6 +152,9 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
             loss[:, s] = etype.blood_loss_ml.ppf_normal(ez[:, s, 2]) * counts[:, s]
 
     stay_x = _mix(raw.stay_z[:, 0], raw.stay_z[:, 1:], latent.recovery.value)
+    tp = params.transfusion
+    alert_p = np.array(plan.alert_probabilities)
+    blood_z = raw.blood_z
     anaesthesia = dur_z[:, 1:_ANAESTHESIA].reshape(R, 3, MAX_STAGES)
     return Draws(
         replications=raw.replications,
@@ -159,6 +171,10 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
         complication_u=special.ndtr(_mix(raw.complication_z[:, 0], raw.complication_z[:, 1:], latent.complications.value)),
         stay_z=raw.stay_z[:, 1:],
         stay_x=stay_x,
+        alert=special.ndtr(raw.alert_z[:, :n_ph]) < alert_p[None, :],
+        salvage_recovery=tp.cell_salvage.recovery.ppf_normal(blood_z[:, 0]) if tp.cell_salvage.enabled else np.zeros(R),
+        postop_loss_fraction=tp.postop_loss_fraction.ppf_normal(blood_z[:, 1 : 1 + MAX_STAGES]),
+        ebl_ratio=tp.ebl_ratio.ppf_normal(blood_z[:, 1 + MAX_STAGES : 1 + 2 * MAX_STAGES]),
     )
 
 

@@ -30,6 +30,8 @@ class Stream(IntEnum):
     INTERSTAGE = 5  # days between stages
     COMPLICATIONS = 6  # latent frailty, one score per complication type
     STAY = 7  # latent recovery factor, ICU admission, ICU days, ward days
+    ALERTS = 11  # intra-operative alerts (e.g. neuromonitoring changes), one uniform per phase
+    PERIOPERATIVE_BLOOD = 12  # cell-salvage recovery, post-operative loss and EBL error per stage
 
 
 def _spawn_key(replication: int, stream: Stream, point: int | None) -> tuple[int, ...]:

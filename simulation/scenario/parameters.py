@@ -76,21 +76,82 @@ class BloodVolumeBand(Value):
 
 
 class CellSalvage(Sourced):
-    enabled: bool
-    recovery_fraction: float = Field(ge=0, le=1, description="Share of shed red cells returned, 0-1.")
+    """Intra-operative cell salvage as a centre policy (its provenance is the policy's): shed blood is
+    collected, processed in batches and its red cells returned."""
+
+    enabled: bool = Field(description="Whether the centre salvages in tumour surgery.")
+    recovery: Distribution = Field(description="Share of shed red cells returned (one draw per patient), 0-1.")
+    min_collected_ml: Value = Field(description="Shed blood collected before the first batch is processed, mL.")
+    processing_min: Value = Field(description="Time from a full reservoir to the return of the washed cells, minutes.")
+
+    @model_validator(mode="after")
+    def _sane(self):
+        for name in ("min_collected_ml", "processing_min"):
+            if getattr(self, name).value < 0:
+                raise ValueError(f"{name} {getattr(self, name).value:g} must be 0 or more")
+        return self
+
+
+class Haemostasis(BaseModel):
+    """Plasma, fibrinogen and platelets in massive haemorrhage, and dilutional coagulopathy.
+
+    The coagulopathy proxy is the blood volumes lost in a stage not matched by plasma (or fibrinogen):
+    ``(shed mL - plasma mL - fibrinogen cover mL) / EBV``.
+    """
+
+    model_config = FROZEN
+
+    plasma_after_blood_volumes: Value = Field(description="Order plasma when the proxy reaches this, blood volumes.")
+    plasma_dose_ml_per_kg: Value = Field(description="One plasma dose, mL/kg (issued as units of the red-cell dose volume).")
+    plasma_to_red_cell_ratio: Value = Field(description="Plasma units per red-cell unit once the first plasma has arrived.")
+    plasma_thaw_min: Value = Field(description="Order-to-bedside time of thawed plasma, minutes.")
+    fibrinogen_after_blood_volumes: Value = Field(description="Give fibrinogen when the proxy reaches this, blood volumes.")
+    fibrinogen_covers_blood_volumes: Value = Field(description="Dilution one fibrinogen dose makes good, blood volumes.")
+    platelets_after_blood_volumes: Value = Field(description="A platelet dose per this many blood volumes lost in a stage.")
+    coagulopathy_after_blood_volumes: Value = Field(description="Proxy above which bleeding is faster, blood volumes.")
+    coagulopathy_bleeding_multiplier: Value = Field(description="Bleeding-rate multiplier while coagulopathic.")
+
+    @model_validator(mode="after")
+    def _positive(self):
+        for name in type(self).model_fields:
+            v = getattr(self, name).value
+            if v < 0 or (name != "plasma_thaw_min" and v == 0):
+                raise ValueError(f"{name} {v:g} must be positive")
+        if self.coagulopathy_bleeding_multiplier.value < 1:
+            raise ValueError(f"coagulopathy_bleeding_multiplier {self.coagulopathy_bleeding_multiplier.value:g} must be at least 1")
+        return self
 
 
 class TransfusionPolicy(BaseModel):
+    """Red-cell transfusion by age group, anticipation in active haemorrhage, peri-operative loss and
+    what the surgeon records."""
+
     model_config = FROZEN
 
-    trigger_hb_g_dl: Value = Field(description="Transfuse when Hb falls to this, g/dL.")
-    target_hb_g_dl: Value = Field(description="Order enough units to reach this, g/dL.")
+    trigger_hb_g_dl: Value = Field(description="Children: transfuse when Hb falls to this, g/dL.")
+    target_hb_g_dl: Value = Field(description="Children: order enough units to reach this, g/dL.")
+    adult_trigger_hb_g_dl: Value = Field(description="Adults (haemorrhage context): transfuse when Hb falls to this, g/dL.")
+    adult_target_hb_g_dl: Value = Field(description="Adults: order enough units to reach this, g/dL.")
+    active_bleeding_ml_per_kg_h: Value = Field(
+        description="Bleeding at or above this rate is active haemorrhage: blood is given ahead of the trigger, mL/kg/h."
+    )
+    anticipation_min: Value = Field(
+        description="In active haemorrhage, transfuse when Hb would reach the trigger within this time, minutes."
+    )
+    pre_stage_hb_g_dl: Value = Field(description="Hb restored (iron, then red cells) before a further stage, g/dL.")
+    iron_rise_g_dl_per_day: Value = Field(description="Hb recovery between stages with iron, g/dL per day.")
+    postop_loss_fraction: Distribution = Field(
+        description="Drain and hidden loss after a stage, as a multiple of the stage's intra-operative loss."
+    )
+    postop_loss_max_blood_volumes: Value = Field(description="Largest drain and hidden loss after one stage, blood volumes.")
+    ebl_ratio: Distribution = Field(description="Recorded (estimated) blood loss / true intra-operative loss.")
     unit_volume_ml: Value = Field(description="Volume of one red-cell unit, mL.")
     max_dose_ml_per_kg: Value = Field(
         description="Largest dose given as one unit, mL/kg: a small child gets an aliquot of the unit."
     )
     unit_haematocrit: Value = Field(description="Haematocrit of a red-cell unit, 0-1.")
     cell_salvage: CellSalvage
+    haemostasis: Haemostasis
     units_in_theatre: Value = Field(description="Cross-matched units already in theatre (no delay).")
     units_per_delivery: Value = Field(description="Units the blood bank sends per order (a pack).")
     reorder_level_units: Value = Field(description="Order another pack when theatre stock falls below this.")
@@ -99,11 +160,15 @@ class TransfusionPolicy(BaseModel):
 
     @model_validator(mode="after")
     def _sane(self):
-        trig, tgt = self.trigger_hb_g_dl.value, self.target_hb_g_dl.value
-        if not 3 <= trig <= 15:
-            raise ValueError(f"trigger_hb_g_dl {trig} must lie between 3 and 15 g/dL")
-        if tgt <= trig:
-            raise ValueError(f"target_hb_g_dl {tgt} must exceed trigger_hb_g_dl {trig}")
+        for prefix in ("", "adult_"):
+            trig, tgt = getattr(self, f"{prefix}trigger_hb_g_dl").value, getattr(self, f"{prefix}target_hb_g_dl").value
+            if not 3 <= trig <= 15:
+                raise ValueError(f"{prefix}trigger_hb_g_dl {trig} must lie between 3 and 15 g/dL")
+            if tgt <= trig:
+                raise ValueError(f"{prefix}target_hb_g_dl {tgt} must exceed {prefix}trigger_hb_g_dl {trig}")
+        for name in ("active_bleeding_ml_per_kg_h", "anticipation_min", "iron_rise_g_dl_per_day"):
+            if getattr(self, name).value < 0:
+                raise ValueError(f"{name} {getattr(self, name).value:g} must be 0 or more")
         if not 0 < self.unit_haematocrit.value < 1:
             raise ValueError(f"unit_haematocrit {self.unit_haematocrit.value} must lie between 0 and 1")
         for name in ("unit_volume_ml", "max_dose_ml_per_kg"):
@@ -126,13 +191,37 @@ class Anaesthesia(BaseModel):
     turnover_min: Distribution = Field(description="Room set-up and clean-up per stage (OR time), minutes.")
 
 
+class Restage(Sourced):
+    """The phases an unplanned stage break adds for one approach (ids in ``staging.restage_phases``)."""
+
+    close: str = Field(description="Closes this approach's wound when the stage stops in it.")
+    prep: str = Field(description="Positions and preps for this approach when the next stage starts with it.")
+    reopen: str = Field(description="Reopens this approach's wound when the next stage carries on in it.")
+
+
 class Staging(BaseModel):
     model_config = FROZEN
 
     interval_days: Distribution = Field(description="Default days between stages.")
     restage_phases: tuple[Phase, ...] = Field(
-        description="Phases added when the stop-and-stage rule fires: close now, prep and reopen next time."
+        description="The phases an unplanned stage break can add (closures, preps, reopenings)."
     )
+    restage: dict[str, Restage] = Field(
+        min_length=1,
+        description="Approach -> its closure, prep and reopening: the break closes the wound of the phase it "
+        "follows and preps (and, in the same wound, reopens) for the phase that follows.",
+    )
+
+    @model_validator(mode="after")
+    def _known_phases(self):
+        ids = [ph.id for ph in self.restage_phases]
+        for approach, r in self.restage.items():
+            for role in ("close", "prep", "reopen"):
+                if getattr(r, role) not in ids:
+                    raise ValueError(
+                        f"restage.{approach}.{role}: '{getattr(r, role)}' is not in restage_phases ({', '.join(ids)})"
+                    )
+        return self
 
 
 class Latent(BaseModel):

@@ -52,6 +52,9 @@ class Patient(BaseModel):
     scar_severity: ScarSeverity = "none"
     great_vessel_adhesion: bool = False
     psoas_extension: bool = Field(False, description="Soft-tissue (psoas) extension of the tumour.")
+    roots_sacrificed: Literal["none", "one side", "both sides"] = Field(
+        "none", description="Nerve roots at the resected levels cut on purpose (the planned deficit)."
+    )
     asa_class: int = Field(
         2, ge=1, le=5, description="ASA physical status; recorded for reports, not used by the risk models "
         "(no en bloc effect size was found)."

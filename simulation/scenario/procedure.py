@@ -53,7 +53,19 @@ class Phase(BaseModel):
     scales_with: tuple[ModifierFamily, ...] = Field((), description="Patient modifiers that apply to this phase.")
     requires: Literal["implants"] | None = Field(None, description="Skip the phase unless the patient has this.")
     before_incision: bool = Field(False, description="Positioning and prep: anaesthesia time, not operative time.")
-    stage_break_allowed: bool = Field(True, description="The stop-and-stage rule may stop after this phase.")
+    stage_break_allowed: bool = Field(
+        False,
+        description="The spine and the field are in a state a stage may end in after this phase (a natural "
+        "break: posterior release with rods locked; anterior release before the first destabilising cut). "
+        "Never between en bloc removal and reconstruction, never with the great vessels dissected and the "
+        "column unreconstructed.",
+    )
+    repositions: bool = Field(
+        False, description="A repositioning within one anaesthetic; an unplanned stage break replaces it by a new prep."
+    )
+    alert: Probability | None = Field(
+        None, description="Probability of an intra-operative alert (e.g. a neuromonitoring change) in this phase."
+    )
 
 
 class Exposure(BaseModel):
@@ -75,16 +87,34 @@ class Stage(BaseModel):
 
 
 class StagingRule(Sourced):
-    """Stop and stage when blood loss or stage time passes a limit; the rest moves to a new stage."""
+    """Stop and stage when a clinical trigger fires: the stage ends at the next safe break point
+    (``Phase.stage_break_allowed``) and the rest of the plan moves to a new stage."""
 
-    max_blood_volumes: float | None = Field(None, gt=0, description="Blood loss limit, estimated blood volumes.")
-    max_hours: float | None = Field(None, gt=0, description="Operative time limit for one stage, hours.")
+    max_blood_volumes: float | None = Field(None, gt=0, description="Blood lost in the stage, blood volumes.")
+    max_hours: float | None = Field(None, gt=0, description="Operative time of the stage, hours.")
+    max_blood_volumes_without_plasma: float | None = Field(
+        None, gt=0, description="Coagulopathy proxy: blood volumes lost in the stage not matched by plasma."
+    )
+    on_alert: bool = Field(False, description="Stop at the next safe point after an intra-operative alert.")
 
     @model_validator(mode="after")
     def _some_limit(self):
-        if self.max_blood_volumes is None and self.max_hours is None:
-            raise ValueError("give max_blood_volumes, max_hours or both")
+        limits = (self.max_blood_volumes, self.max_hours, self.max_blood_volumes_without_plasma)
+        if all(v is None for v in limits) and not self.on_alert:
+            raise ValueError("give max_blood_volumes, max_hours, max_blood_volumes_without_plasma or on_alert: true")
         return self
+
+
+Condition = Literal["great_vessel_adhesion", "psoas_extension", "revision", "heavy_scar", "more_than_two_levels"]
+
+
+class Contraindication(BaseModel):
+    """A patient condition under which the plan is not offered in practice (the run still works, for research)."""
+
+    model_config = FROZEN
+
+    when: Condition = Field(description="The patient condition that makes the plan unsuitable.")
+    reason: str = Field(min_length=1, description="One sentence a tumour board would give.")
 
 
 class Strategy(BaseModel):
@@ -96,6 +126,9 @@ class Strategy(BaseModel):
     stages: tuple[Stage, ...] = Field(min_length=1, max_length=MAX_STAGES)
     interval_days: Distribution | None = Field(None, description="Days between stages; default from parameters.")
     stop_and_stage: StagingRule | None = None
+    contraindications: tuple[Contraindication, ...] = Field(
+        (), description="Patient conditions under which this plan is not offered (flagged, still simulated)."
+    )
 
     @field_validator("stop_and_stage")
     @classmethod

@@ -54,13 +54,22 @@ RESULT_FIELDS: dict[str, Column] = {
     "or_time_min": _hours("Operating-room time"),
     "blood_loss_ml": Column("Blood loss", "mL", "continuous", digits=0),
     "blood_loss_bv": Column("Blood loss", "blood volumes", "continuous", digits=2),
+    "ebl_ml": Column("Estimated blood loss (as recorded)", "mL", "continuous", digits=0),
+    "postop_blood_loss_ml": Column("Post-operative and hidden blood loss", "mL", "continuous", digits=0),
     "rbc_units": Column("Red-cell units", "units", "continuous"),
     "rbc_ml_per_kg": Column("Red cells transfused", "mL/kg", "continuous"),
     "massive_transfusion": Column("Massive transfusion", "yes/no", "yes/no"),
+    "plasma_units": Column("Plasma units", "units", "count"),
+    "platelet_doses": Column("Platelet doses", "doses", "count", digits=2),
+    "fibrinogen_doses": Column("Fibrinogen doses", "doses", "count", digits=2),
+    "salvaged_ml": Column("Blood returned by cell salvage", "mL", "continuous", better="neither", digits=0),
+    "coagulopathy": Column("Dilutional coagulopathy", "yes/no", "yes/no"),
     "lowest_hb_g_dl": Column("Lowest haemoglobin", "g/dL", "continuous", better="higher"),
     "anaesthetics": Column("Anaesthetics (stages performed)", "count", "count"),
     "planned_stages": Column("Planned stages", "count", "count", better="neither"),
     "converted_to_staged": Column("Converted to staged by the rule", "yes/no", "yes/no", better="neither"),
+    "stop_rule_triggered": Column("Stop-and-stage trigger fired", "yes/no", "yes/no", better="neither"),
+    "alerts": Column("Intra-operative alerts (e.g. neuromonitoring)", "count", "count", digits=2),
     "interval_days": Column("Days between stages", "days", "continuous", better="neither"),
     "any_complication": Column("Any complication", "yes/no", "yes/no"),
     "any_major_complication": Column("Any major complication", "yes/no", "yes/no"),
@@ -71,6 +80,12 @@ RESULT_FIELDS: dict[str, Column] = {
     "los_days": Column("Hospital stay", "days", "continuous"),
 }
 STAGE_FIELDS = ("operative_time_min", "anaesthesia_time_min", "or_time_min", "blood_loss_ml", "rbc_units")
+# Per-stage blood and haemostasis (numbers), and where each stage ended (text: "exposure: phase", and
+# "plan" or "rule: <trigger>" for an unplanned break).
+PERIOPERATIVE_STAGE_FIELDS = (
+    "ebl_ml", "postop_blood_loss_ml", "plasma_units", "platelet_doses", "fibrinogen_doses", "salvaged_ml", "alerts",
+)
+STAGE_END_FIELDS = ("ended_after", "ended_by")
 EVENT, COMPLICATION = "event_", "complication_"
 
 # Derived lists (never written by hand): measured or counted columns, and yes/no columns.

@@ -70,6 +70,16 @@ class Scenario(BaseModel):
         for path, ev in _event_keys(self):
             if ev not in events:
                 raise ValueError(f"{path}: event '{ev}' is not one of {', '.join(sorted(events))}")
+        restage = self.parameters.staging.restage
+        for s in self.strategies:
+            for i, st in enumerate(s.stages if s.stop_and_stage else ()):
+                for j, ex in enumerate(st.exposures):
+                    if ex.approach not in restage:
+                        raise ValueError(
+                            f"strategies.{s.name}.stages[{i}].exposures[{j}].approach: '{ex.approach}' has no "
+                            f"unplanned-break phases in parameters.staging.restage (known: {', '.join(restage)}); "
+                            "a strategy with a stop-and-stage rule needs them for every approach"
+                        )
         return self
 
     def strategy(self, name: str) -> Strategy:

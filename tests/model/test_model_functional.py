@@ -14,6 +14,7 @@ import pytest
 from helpers import (
     SEED,
     fix_anaesthesia,
+    fix_blood,
     fix_phases,
     fixed,
     one_phase_strategy,
@@ -184,7 +185,8 @@ def transfusion_scenario(adult_scenario, weight_kg, theatre_units, delay_min, mi
         d["patient"].update(weight_kg=weight_kg, blood_volume_ml_per_kg=70, baseline_hb_g_dl=12.0)
         d["strategies"] = [one_phase_strategy("bleed", fixed(minutes), fixed(rate))]
         fix_anaesthesia(d, INDUCTION, EMERGENCE, TURNOVER, delivery_delay_min=delay_min)
-        set_transfusion(d, trigger_hb_g_dl=7, target_hb_g_dl=9, unit_volume_ml=250, unit_haematocrit=0.6,
+        set_transfusion(d, trigger_hb_g_dl=7, target_hb_g_dl=9, adult_trigger_hb_g_dl=7, adult_target_hb_g_dl=9,
+                        anticipation_min=0, unit_volume_ml=250, unit_haematocrit=0.6,
                         units_in_theatre=theatre_units, units_per_delivery=4, reorder_level_units=2)
 
     return variant(adult_scenario, edit)
@@ -289,8 +291,9 @@ def test_staged_strategy_has_more_anaesthetics_and_anaesthesia_time(seed_scenari
 
 # --- (6) cell salvage -> fewer units -----------------------------------------------------------------
 def test_cell_salvage_reduces_units(seed_scenario):
-    on = variant(seed_scenario, lambda d: set_transfusion(d, cell_salvage=True))
-    off_rec, on_rec = of(runs(seed_scenario, 400, [SINGLE]), SINGLE), of(runs(on, 400, [SINGLE]), SINGLE)
+    off = variant(seed_scenario, lambda d: fix_blood(d, postop_loss_fraction=0.5))  # bleeding not faster when coagulopathic
+    on = variant(off, lambda d: set_transfusion(d, cell_salvage=True))
+    off_rec, on_rec = of(runs(off, 400, [SINGLE]), SINGLE), of(runs(on, 400, [SINGLE]), SINGLE)
     assert on_rec.rbc_units.mean() < 0.8 * off_rec.rbc_units.mean()
     assert (on_rec.rbc_units <= off_rec.rbc_units).mean() > 0.95
     # salvage returns red cells, it does not stop the bleeding

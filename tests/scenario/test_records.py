@@ -89,7 +89,6 @@ def test_cli_and_dashboard_write_every_headline_number_identically(scenario, res
     """The same records through the CLI's tables and the dashboard's tables give the same strings."""
     from dashboard.compare.tables import outcome_table, risk_table
     from dashboard.compare.view import Comparison
-
     from simulation.cli.compare import _summary_tables
 
     names = [s.name for s in scenario.strategies]

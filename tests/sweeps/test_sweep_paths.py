@@ -105,12 +105,12 @@ def test_value_probability_and_integer_leaves(tree):
 @pytest.mark.parametrize(
     "path, message",
     [
-        ("transfusion.trigger_hbx", "no key 'trigger_hbx' under 'parameters.transfusion'; valid keys: cell_salvage, "),
+        ("transfusion.trigger_hbx", "no key 'trigger_hbx' under 'parameters.transfusion'; valid keys: active_bleeding_ml_per_kg_h, "),
         ("patient.weight_kgs", "valid keys: age_years, "),
         ("strategies.nope.stages", "no item named 'nope' under 'strategies'; items: posterior-only, "),
         ("strategies.posterior-only.stages[3]", "index [3] is out of range"),
         ("phases.nope.duration", "no phase with id 'nope' in this scenario; phase ids used: anterior_discectomy, "),
-        ("transfusion.cell_salvage", "is a group, not a number; continue the path with one of: recovery_fraction"),
+        ("transfusion.cell_salvage", "is a group, not a number; continue the path with one of: min_collected_ml, processing_min, recovery"),
         ("transfusion.unit", "is ambiguous; it starts unit_haematocrit, unit_volume_ml"),
         ("patient.revision", "not a number a sweep can vary"),
         ("nothing", "no key 'nothing' under the top"),

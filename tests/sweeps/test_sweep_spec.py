@@ -48,7 +48,7 @@ def test_unknown_path_names_file_field_value_and_valid_keys(tmp_path):
     (issue,) = err.issues
     assert issue.file.endswith("tiny.yaml") and issue.path == "parameters[0].path"
     assert issue.value == "transfusion.trigger_hbx"
-    assert "valid keys: cell_salvage, delivery_delay_min" in issue.message and "trigger_hb_g_dl" in issue.message
+    assert "valid keys: active_bleeding_ml_per_kg_h, adult_target_hb_g_dl" in issue.message and "trigger_hb_g_dl" in issue.message
 
 
 @pytest.mark.parametrize(
