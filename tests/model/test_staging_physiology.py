@@ -136,3 +136,15 @@ def test_every_new_column_runs_through_summarise(adult_records):
     # time frames do not mix: a late complication never counts as an early one
     late_only = adult_records[(adult_records.complication_hardware_failure > 0) & ~adult_records.any_complication]
     assert len(late_only) > 0 and late_only.any_late_complication.all()
+
+
+def test_the_staging_report_regimes_use_the_same_code(seed_scenario):
+    """``simulation.sweeps.staging.regime`` sets only the per-stage and cumulative odds ratios."""
+    from simulation.sweeps.staging import PER_STAGE, regime
+
+    sc = regime(seed_scenario, *PER_STAGE)
+    for key, ct in sc.parameters.complications.types.items():
+        before = seed_scenario.parameters.complications.types[key]
+        for cov, ratio in ct.odds_ratios.items():
+            expected = {**PER_STAGE[0], **PER_STAGE[1]}.get(cov, before.odds_ratios[cov].value)
+            assert ratio.value == expected, (key, cov)
