@@ -40,6 +40,21 @@ app.command()(compare)
 app.command("run")(run_command)
 
 
+@app.command("staging-report")
+def staging_report(
+    out: Annotated[Path, typer.Option("--out", help="Markdown file to write, e.g. docs/staging.md.")] = Path("docs/staging.md"),
+    reps: Annotated[int, typer.Option("--reps", min=100, help="Simulated patients per strategy and setting.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Master seed.")] = 2018,
+) -> None:
+    """When staging wins: paired staged-vs-single differences by patient, regime and stage length."""
+    from ..sweeps.staging import report
+
+    if not out.parent.is_dir():
+        raise fail([f"--out: {out}: folder '{out.parent}' does not exist"])
+    out.write_text(report(reps, seed))
+    typer.echo(f"wrote {out}")
+
+
 def _version(show: bool) -> None:
     if show:
         typer.echo(f"resectsim {__version__}")

@@ -1,10 +1,12 @@
 """``resectsim evidence``: the evidence register of a scenario as a table.
 
-    resectsim evidence [--patient NAME] [--strategy S ...] [--references] [--label LABEL] [--csv FILE]
+    resectsim evidence [--patient NAME] [--strategy S ...] [--references] [--label LABEL] [--deaths] [--csv FILE]
 
 One row per number (parameter, value, source, confidence, labels, widening factor), or with
 ``--references`` one row per reference (N, design, confidence, access, population, numbers using
-it). Bad input prints one line and exits with status 2, as every ``resectsim`` command.
+it), or with ``--deaths`` the simulated deaths per 100 of each strategy and how many come from
+each assumption chain (other causes, intra-operative injury, major complication). Bad input prints
+one line and exits with status 2, as every ``resectsim`` command.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..evidence import register as register_module
+from ..evidence.deaths import CHAINS, death_chains_table
 from ..evidence.labels import LABELS
 from .common import checked_outputs, fail, load, write
 
@@ -41,6 +44,8 @@ def evidence(
     strategy: Annotated[list[str] | None, typer.Option("--strategy", "-s", help="Strategies (repeat); default all bundled.")] = None,
     references: Annotated[bool, typer.Option("--references", help="List the references instead of the numbers.")] = False,
     label: Annotated[str | None, typer.Option("--label", help=f"Only numbers with this label: {', '.join(LABELS)}.")] = None,
+    deaths: Annotated[bool, typer.Option(
+        "--deaths", help="Deaths per 100 by assumption chain (2000 simulated patients, seed 2018).")] = False,
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table to this CSV file.")] = None,
 ) -> None:
     """The evidence register: every number, its source, confidence flag, labels and PSA widening."""
@@ -53,6 +58,16 @@ def evidence(
     checked_outputs(csv)
     scenario = load(patient, strategy or None)
     who = f"{scenario.patient.name} ({'child' if scenario.is_child else 'adult'}), scenario {scenario.digest()}"
+    if deaths:
+        frame = death_chains_table(scenario, strategies=strategy or None)
+        title = f"Deaths per 100 within 2 months, by assumption chain: {who}"
+        columns = tuple(frame.columns)
+        Console().print(_rich(title, frame, columns))
+        for label in CHAINS.values():
+            Console().print(f"  {label}")
+        if csv is not None:
+            write(frame, csv, "rows")
+        return
     if references:
         frame, title, columns = register_module.references_table(scenario), f"References: {who}", REFERENCE_COLUMNS
     else:

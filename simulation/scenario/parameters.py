@@ -19,34 +19,105 @@ class EventType(BaseModel):
     blood_loss_ml: Distribution = Field(description="Extra blood loss during the repair, mL.")
 
 
+Covariate = Literal[
+    "stage_hours_insult", "stage_blood_insult", "cumulative_operative_hours", "cumulative_blood_volumes",
+    "revision_severity", "more_than_two_levels", "cord_level", "staged", "transfused", "massive_transfusion",
+    "combined_approach", "chest_opened", "bilateral_chest_one_stage", "longest_prone_anaesthetic_hours",
+]
+"""Covariates of the complication log-odds (``simulation.model.outcomes.covariates`` defines each)."""
+
+Period = Literal["early", "late"]
+PERIODS: dict[str, str] = {"early": "in hospital or within 30 days", "late": "after discharge, within about 2 years"}
+
+
 class ComplicationType(BaseModel):
-    """A post-operative complication: baseline probability and odds ratios on the simulated course."""
+    """A post-operative complication: baseline probability, odds ratios on the simulated course,
+    and hazards over the days in bed between stages."""
 
     model_config = FROZEN
 
     label: str
     plain_label: str = Field(description="Words a family would use.")
-    time_frame: str = Field(description="When the risk applies, e.g. 'in hospital'.")
-    baseline: Probability = Field(description="Probability at the reference covariates.")
-    baseline_child: Probability | None = Field(None, description="Baseline for a child, where it differs.")
+    time_frame: str = Field(description="When the risk applies as the source defines it, e.g. 'within 30 days'.")
+    period: Period = Field(description="early: in hospital or within 30 days; late: after discharge, up to about 2 years.")
+    definition: str = Field(min_length=1, description="The published definition the baseline counts.")
+    baseline: Probability = Field(description="Probability at the reference covariates (or the cohort average, see cohort).")
+    baseline_child: Probability | None = Field(None, description="Baseline for a child, where child evidence exists.")
+    cohort: str | None = Field(
+        None, description="Key of complications.cohorts: the baseline is that cohort's average, and the reference "
+        "log-odds subtract each covariate's cohort mean times its log odds ratio (no double counting)."
+    )
     major_fraction: Value = Field(description="Share of these complications counted as major, 0-1.")
-    odds_ratios: dict[
-        Literal[
-            "per_operative_hour", "revision", "more_than_two_levels", "per_extra_stage",
-            "transfused", "massive_transfusion", "per_blood_volume_lost",
-        ],
-        Value,
-    ] = Field(default_factory=dict)
+    odds_ratios: dict[Covariate, Value] = Field(default_factory=dict)
     per_event: dict[str, Value] = Field(default_factory=dict, description="Odds ratio per intra-operative event.")
+    hazard_per_day_between_stages: Value | None = Field(
+        None, description="Hazard per day in bed between stages, per day: P = 1 - (1 - p) exp(-h * days)."
+    )
+
+
+class StageInsult(BaseModel):
+    """The physiological insult of one anaesthetic: ``max(0, x_s - threshold) ** convexity`` for each
+    stage s, summed over stages (for x = operative hours and x = blood volumes lost in the stage)."""
+
+    model_config = FROZEN
+
+    threshold_hours: Value = Field(description="Operative hours of one stage below which it adds no insult, hours.")
+    threshold_blood_volumes: Value = Field(description="Blood volumes lost in one stage below which it adds none.")
+    convexity: Value = Field(description="Exponent k >= 1 of the per-stage excess (1 linear, 2 quadratic).")
+
+    @model_validator(mode="after")
+    def _convex(self):
+        if self.convexity.value < 1:
+            raise ValueError(f"convexity {self.convexity.value:g} must be at least 1 (a convex function of each stage)")
+        return self
+
+
+class RevisionSeverity(BaseModel):
+    """One factor for previous surgery and scar (they are nearly collinear): the larger of the two scores."""
+
+    model_config = FROZEN
+
+    revision: Value = Field(description="Score of a revision (previous surgery at the site).")
+    scar: dict[Literal["none", "mild", "moderate", "heavy"], Value] = Field(description="Score of each scar grade.")
+
+
+class DeathChains(BaseModel):
+    """Death within 2 months as independent chains: P(survive) is the product of surviving each."""
+
+    model_config = FROZEN
+
+    lethality_per_event: dict[str, Probability] = Field(
+        default_factory=dict, description="Probability that one intra-operative event of this type kills."
+    )
+    lethality_per_major_complication: Probability = Field(
+        description="Probability that one major early complication kills (failure to rescue)."
+    )
 
 
 class ComplicationModel(BaseModel):
     model_config = FROZEN
 
-    reference_operative_hours: Value = Field(description="Operative time at which the baselines apply, hours.")
-    reference_blood_volumes: Value = Field(description="Blood loss at which the baselines apply, blood volumes.")
+    reference_operative_hours: Value = Field(description="Total operative time at which the baselines apply, hours.")
+    reference_blood_volumes: Value = Field(description="Total blood loss at which the baselines apply, blood volumes.")
+    stage_insult: StageInsult
+    revision_severity: RevisionSeverity
+    cord_levels: tuple[str, ...] = Field(description="Levels where the resection is next to the spinal cord (not cauda equina).")
+    cohorts: dict[str, dict[Covariate, Value]] = Field(
+        default_factory=dict, description="Covariate means of the cohorts whose averages are used as baselines."
+    )
+    death_type: str = Field("death", description="The complication type whose probability combines the death chains.")
+    death: DeathChains
     child_below_age_years: Value = Field(description="Patients younger than this use the child baselines, years.")
     types: dict[str, ComplicationType] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_keys(self):
+        for key, ct in self.types.items():
+            if ct.cohort is not None and ct.cohort not in self.cohorts:
+                raise ValueError(f"types.{key}.cohort: '{ct.cohort}' is not a cohort; allowed: {', '.join(self.cohorts)}")
+        if self.death_type not in self.types:
+            raise ValueError(f"death_type: '{self.death_type}' is not a complication type; allowed: {', '.join(self.types)}")
+        return self
 
 
 class Modifier(BaseModel):
@@ -256,8 +327,11 @@ class HospitalStay(BaseModel):
     model_config = FROZEN
 
     ward_days: Distribution = Field(description="Days on the ward after the last stage (after ICU), days.")
-    extra_days_major: Value = Field(description="Extra days per major complication.")
-    extra_days_minor: Value = Field(description="Extra days per minor complication.")
+    extra_days_major: Value = Field(description="Extra days per major early complication.")
+    extra_days_minor: Value = Field(description="Extra days per minor early complication.")
+    ward_days_per_day_between_stages: Value = Field(
+        description="Deconditioning: extra ward days after the last stage per day in bed between stages."
+    )
 
 
 class Widening(BaseModel):

@@ -100,7 +100,7 @@ def _row(table, parameter):
     # alshameeri2021: adult meta-analysis, full text
     ("modifiers.revision.event_odds.durotomy", "adult-to-child", ""),
     # boriani2010: full text, risk ratio implied by two proportions
-    ("complications.types.neurological.odds_ratios.revision", "inferred, adult-to-child", "inferred"),
+    ("complications.types.neurological.odds_ratios.revision_severity", "inferred, adult-to-child", "inferred"),
     # paeds_vte: a paediatric source is never adult-to-child
     ("complications.types.vte.baseline_child", "inferred, abstract-only", "inferred, abstract-only"),
     ("transfusion.unit_volume_ml", "assumption", "assumption"),
@@ -143,8 +143,8 @@ def test_widening_multiplies_the_factors_of_the_labels(seed_scenario):
 PSA_TARGETS = [
     {"path": "icu.admission", "label": "icu"},  # 32/113, charest_morin2020: abstract-only (+ adult-to-child)
     {"path": "modifiers.revision.event_odds.durotomy", "label": "durotomy"},  # [1.84, 2.83], adult-to-child
-    {"path": "complications.types.wound_infection.odds_ratios.revision", "label": "ssi"},  # inferred, abstract-only (+ a-t-c)
-    {"path": "complications.types.csf_leak.odds_ratios.per_operative_hour", "label": "hour"},  # assumption, [1.0, 1.3]
+    {"path": "complications.types.wound_infection.odds_ratios.revision_severity", "label": "ssi"},  # inferred, abstract-only (+ a-t-c)
+    {"path": "complications.types.csf_leak.odds_ratios.cumulative_operative_hours", "label": "hour"},  # assumption, [0.97, 1.3]
 ]
 
 
@@ -169,7 +169,7 @@ def test_psa_distribution_is_wider_by_exactly_the_product_of_the_factors(tmp_pat
     for label, (lo, hi), f_child, f_adult in [
         ("durotomy", (1.84, 2.83), atc, 1.0),
         ("ssi", (1.39, 3.06), inf * a * atc, inf * a),
-        ("hour", (1.0, 1.3), ass, ass),
+        ("hour", (0.97, 1.3), ass, ass),
     ]:
         assert kids[label].mu_sigma[1] == pytest.approx(f_child * sigma(lo, hi), rel=1e-9), label
         assert grown[label].mu_sigma[1] == pytest.approx(f_adult * sigma(lo, hi), rel=1e-9), label

@@ -90,7 +90,7 @@ def test_paired_differences_names_missing_strategies(records):
     "column, text",
     [
         ("blood_loss_ml", "Blood loss (mL)"),
-        ("any_complication", "Any complication"),
+        ("any_complication", "Any early complication (in hospital or within 30 days; death apart)"),
         ("anaesthetics", "Anaesthetics (stages performed)"),
         ("event_vascular_injury", "Intra-operative events: vascular injury"),
         ("complication_csf_leak", "Complication: csf leak"),

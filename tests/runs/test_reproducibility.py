@@ -116,12 +116,16 @@ def test_same_strategy_under_two_names_gives_identical_outcomes(seed_scenario):
 
 
 def test_different_strategies_share_complication_uniforms(seed_scenario):
-    """With every odds ratio removed, each complication's probability is its baseline under every
-    strategy, so shared uniforms must give identical complications though the courses differ."""
+    """With every odds ratio, between-stage hazard and death chain removed, each complication's
+    probability is its baseline under every strategy, so shared uniforms must give identical
+    complications though the courses differ."""
 
     def edit(d):
         for ct in d["parameters"]["complications"]["types"].values():
-            ct["odds_ratios"], ct["per_event"] = {}, {}
+            ct["odds_ratios"], ct["per_event"], ct["hazard_per_day_between_stages"] = {}, {}, None
+        death = d["parameters"]["complications"]["death"]
+        death["lethality_per_event"] = {}
+        death["lethality_per_major_complication"] = {"p": 0.0, "assumption": "Test."}
 
     sc = variant(seed_scenario, edit)
     rec = simulation.run(sc, 300, SEED, strategies=[SINGLE, TWO, "posterior-only"]).records
@@ -136,7 +140,9 @@ def test_different_strategies_share_complication_uniforms(seed_scenario):
 
 def test_paired_differences_are_much_tighter_than_unpaired(seed_scenario):
     rec = simulation.run(seed_scenario, 1000, SEED, strategies=[SINGLE, TWO]).records
-    outcomes = ["operative_time_min", "blood_loss_ml", "los_days", "any_complication"]
+    # any_major_complication, not any_complication: in the seed case any complication is near 95% under
+    # both plans and their per-stage insults differ, so the shared uniforms pair it less than the others
+    outcomes = ["operative_time_min", "blood_loss_ml", "los_days", "any_major_complication"]
     paired = paired_differences(rec, SINGLE, TWO, outcomes).set_index("outcome")
     for col in outcomes:
         a = rec.loc[rec.strategy == SINGLE, col].astype(float)

@@ -1,9 +1,8 @@
-"""Validation cohorts, the comparison logic, ``resectsim validate`` and the staged-vs-single directions.
+"""Validation cohorts, the comparison logic and ``resectsim validate``. (The staged-vs-single
+directions of Daher 2024 are reported, not tested: docs/staging.md, ``resectsim staging-report``.)
 
 The comparison logic is checked against distributions whose intervals are known by hand; the
-cohort files through the real loader; the CLI in a real process; the evidence directions of the
-Daher 2024 meta-analysis through paired (common random numbers) differences of the bundled
-scenarios.
+cohort files through the real loader; the CLI in a real process.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import pytest
 import yaml
 from helpers import SEED, script
 
-import simulation
 from simulation.runs import analysis
 from simulation.scenario.errors import ScenarioError
 from simulation.scenario.loader import load_references
@@ -191,22 +189,3 @@ def test_validate_bad_input_is_one_line_and_exit_2(args, message):
     assert "Traceback" not in done.stderr
 
 
-# --- staged vs single stage: the directions of the Daher 2024 meta-analysis -----------------------------
-STAGED, SINGLE = "two-stage-posterior-then-anterior", "single-stage-three-exposure"
-SIMILAR_BLOOD_LOSS = 0.25  # "similar": the staged mean within +-25% of the single-stage mean
-DIRECTIONS = ("or_time_min", "los_days", "any_complication", "complication_vte")
-
-
-@pytest.mark.parametrize("patient", ["seed-case", "adult-primary"])
-def test_staged_surgery_has_the_published_directions(patient):
-    """Daher 2024 (16 studies): staged has longer total OR time, longer stay, more complications and
-    more VTE, with similar blood loss. Paired (CRN) differences staged - single over 2000 simulated
-    patients: each direction needs its 95% CI above zero; blood loss needs the relative difference
-    of the means within +-25% (SIMILAR_BLOOD_LOSS)."""
-    scenario = simulation.load_scenario(patient, [SINGLE, STAGED])
-    records = simulation.run(scenario, 2000, SEED).records
-    diffs = analysis.paired_differences(records, STAGED, SINGLE, [*DIRECTIONS, "blood_loss_ml"]).set_index("outcome")
-    for outcome in DIRECTIONS:
-        assert diffs.loc[outcome, "ci_low"] > 0, (patient, outcome, diffs.loc[outcome].to_dict())
-    single_mean = records[records.strategy == SINGLE].blood_loss_ml.mean()
-    assert abs(diffs.loc["blood_loss_ml", "mean_difference"]) / single_mean <= SIMILAR_BLOOD_LOSS
