@@ -7,7 +7,7 @@ stated as assumptions; they only decide what is refused or announced, never a re
 * Workers: at most the cores this process may run on (``os.sched_getaffinity``), unless the
   caller allows oversubscription (a machine whose cores are not all visible, a cluster).
 * Memory: results held in memory (``compare``, a sweep point) may use at most
-  ``memory_budget()`` bytes, ``$RESECTSIM_MEMORY_MB`` (default 2048 MB); ``run --out`` streams
+  ``memory_budget()`` bytes, ``$RESECTSIM_MEMORY_MB`` (default 2000 MB); ``run --out`` streams
   its records to disk in blocks instead and needs no budget.
 """
 
@@ -25,7 +25,7 @@ RECORD_DISK_BYTES = 170
 # Assumption: simulated operations per second per core; measured 1,060 (seed case, five strategies,
 # busy 2-core machine), rounded down. Only used to estimate run times.
 OPERATIONS_PER_CORE_S = 1000
-DEFAULT_MEMORY_MB = 2048
+DEFAULT_MEMORY_MB = 2000
 MEMORY_ENV = "RESECTSIM_MEMORY_MB"
 
 
@@ -54,15 +54,15 @@ def check_workers(workers: int, allow_oversubscribe: bool = False, option: str =
 
 
 def memory_budget() -> int:
-    """Bytes that results held in memory may take: ``$RESECTSIM_MEMORY_MB`` megabytes (default 2048)."""
+    """Bytes that results held in memory may take: ``$RESECTSIM_MEMORY_MB`` megabytes (default 2000)."""
     raw = os.environ.get(MEMORY_ENV, "")
     try:
         mb = float(raw) if raw else DEFAULT_MEMORY_MB
     except ValueError:
         raise LimitError(f"${MEMORY_ENV}: must be a number of megabytes (got {raw!r})") from None
-    if not mb > 0:
+    if not 0 < mb < float("inf"):
         raise LimitError(f"${MEMORY_ENV}: must be a positive number of megabytes (got {raw!r})")
-    return int(mb * 2**20)
+    return int(mb * 1e6)
 
 
 def held_bytes(operations: int) -> int:
@@ -76,5 +76,7 @@ def max_held_operations() -> int:
 
 
 def megabytes(n: float) -> str:
-    """``n`` bytes for a message: '1.2 GB', '340 MB'."""
-    return f"{n / 1e9:,.1f} GB" if n >= 1e9 else f"{n / 1e6:,.0f} MB"
+    """``n`` bytes for a message (decimal units): '1.2 GB', '340 MB', '12 kB'."""
+    if n >= 1e9:
+        return f"{n / 1e9:,.1f} GB"
+    return f"{n / 1e6:,.0f} MB" if n >= 1e6 else f"{max(n, 1e3) / 1e3:,.0f} kB"
