@@ -18,11 +18,10 @@ from simulation.present.formats import (
     MAIN_STRATEGIES,
     MAX_REPLICATIONS,
 )
-from simulation.scenario.errors import Issue
 from simulation.scenario.loader import MAX_FILE_BYTES, load_references, patient_from
 
 from . import state
-from .uploads import Upload, issue_text, read_upload
+from .uploads import Upload, clash, issue_text, read_upload
 
 DEFAULT_PATIENT = "seed-case"
 FORM_FILE = "patient form"
@@ -123,12 +122,10 @@ def _on_strategy_files() -> None:
 
 
 def _keep_strategies(results: list[Upload]) -> None:
-    library = state.bundled_strategies()
     kept = st.session_state.setdefault("uploaded_strategies", {})
     shown = []
     for up in results:
-        if up.ok and up.model.name in library:
-            up = Upload(up.file_name, None, (Issue(up.file_name, "name", "is the name of a bundled strategy; choose another", up.model.name),))
+        up = clash(up, state.bundled_strategies(), kept)
         if up.ok:
             kept[up.model.name] = up.model
             chosen = list(st.session_state.get("compare_strategies", MAIN_STRATEGIES))

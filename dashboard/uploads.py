@@ -1,8 +1,8 @@
 """Uploaded or pasted YAML -> a validated ``Patient`` or ``Strategy``, or the loader's issues.
 
 Validation is the CLI's: ``simulation.loader.read_yaml`` (size limit, YAML syntax),
-``patient_from`` and ``strategy_from`` (schema, sources, phase library). Nothing here checks a
-field of its own.
+``patient_from`` and ``strategy_from`` (schema, sources, phase library). The only rule of its own
+is ``clash``: an uploaded strategy may not take a bundled strategy's name or another strategy's label.
 """
 
 from __future__ import annotations
@@ -50,6 +50,26 @@ def read_upload(data: bytes, file_name: str, kind: Kind) -> Upload:
         return Upload(file_name, strategy_from(raw, file_name, load_library(), references))
     except ScenarioError as exc:
         return Upload(file_name, None, tuple(exc.issues))
+
+
+def same_label(label: str) -> str:
+    """The form in which two labels count as the same: case, spaces and their runs ignored."""
+    return " ".join(label.split()).casefold()
+
+
+def clash(upload: Upload, bundled: dict[str, Strategy], uploaded: dict[str, Strategy]) -> Upload:
+    """``upload`` refused if it takes a bundled strategy's name, or the label of any other strategy
+    (strategies are identified by name; a label must tell them apart on every chart and table).
+    An upload with the name of an earlier upload replaces it."""
+    if not upload.ok:
+        return upload
+    model, file = upload.model, upload.file_name
+    if model.name in bundled:
+        return Upload(file, None, (Issue(file, "name", "is the name of a bundled strategy; choose another", model.name),))
+    for name, other in {**bundled, **uploaded}.items():
+        if name != model.name and same_label(other.label) == same_label(model.label):
+            return Upload(file, None, (Issue(file, "label", f"is the label of strategy '{name}'; choose another label", model.label),))
+    return upload
 
 
 def issue_text(issue: Issue) -> str:

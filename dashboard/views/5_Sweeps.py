@@ -1,16 +1,19 @@
 """Sweeps: parameter sweeps stored in the results database, with their sensitivity analyses.
 
 Presentation only: sweeps are run from the command line (``resectsim sweep run SPEC``); this page
-reads the database (short read-only connections, so a running sweep keeps writing) and draws
+offers the databases of the results folder (``dashboard.results``: ``$RESECTSIM_RESULTS`` or
+``results/``) and opens no other path. It reads the database (short read-only connections, so a running sweep keeps writing) and draws
 the charts of ``simulation.sensitivity`` with ``simulation.sweep_charts``.
 """
 
+import duckdb
 import streamlit as st
 
+from dashboard.results import RESULTS_ENV, databases, results_folder
 from simulation.scenario.records import label
 from simulation.sweeps import charts as sweep_charts
 from simulation.sweeps import sensitivity
-from simulation.sweeps.store import DEFAULT_DB, Store, StoreError
+from simulation.sweeps.store import Store, StoreError
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -25,15 +28,24 @@ st.caption(
     "Sensitivity analyses of the model's assumptions. Run a sweep from the command line, e.g. "
     "`resectsim sweep run seed-case-one-way` (specs in `scenarios/sweeps/`), then choose it here."
 )
-db = st.text_input("Results database", value=str(DEFAULT_DB), help="The DuckDB file sweeps are stored in (--db).")
+folder = results_folder()
+found = databases(folder)
+if not found:
+    st.info(f"No sweep databases (*.duckdb) in the results folder yet. Run a sweep with "
+            f"`resectsim sweep run SPEC --db {folder.name}/NAME.duckdb` from the repository root, or set "
+            f"{RESULTS_ENV} to the folder that holds them before starting the dashboard.")
+    st.stop()
+chosen_db = st.selectbox("Results database", list(found), key="sweeps_db",
+                         help=f"The sweep databases in the results folder ({RESULTS_ENV}).")
+db = str(found[chosen_db])
 store = Store(db, lock_timeout_s=10)
 try:
     listing = store.sweeps()
-except StoreError as exc:
-    st.info(str(exc))
+except (StoreError, duckdb.Error) as exc:  # not a sweep database, held by a writer, another DuckDB version
+    st.info(str(exc).splitlines()[0].replace(db, chosen_db))
     st.stop()
 if listing.empty:
-    st.info(f"No sweeps stored in {db} yet.")
+    st.info(f"No sweeps stored in {chosen_db} yet.")
     st.stop()
 
 overview = listing.assign(
@@ -42,7 +54,7 @@ overview = listing.assign(
 )[["sweep_id", "design", "status", "points", "replications", "strategies", "updated"]]
 st.dataframe(overview, hide_index=True, width="stretch")
 
-sweep_id = st.selectbox("Sweep", listing.sweep_id.tolist(), index=len(listing) - 1)
+sweep_id = st.selectbox("Sweep", listing.sweep_id.tolist(), index=len(listing) - 1, key="sweeps_sweep")
 if st.button("Refresh", help="Read the database again (a sweep may still be running)."):
     st.rerun()
 try:
@@ -69,7 +81,7 @@ fitting = [name for name, designs in sensitivity.ANALYSES.items() if info["desig
 default = sensitivity.default_analysis(info["design"], len(data.labels))
 analysis = st.radio("Analysis", fitting, index=fitting.index(default), horizontal=True)
 outcomes = list(info["outcomes"])
-outcome = st.selectbox("Outcome", outcomes, format_func=label)
+outcome = st.selectbox("Outcome", outcomes, format_func=label, key="sweeps_outcome")
 
 try:
     tables = _tables(db, sweep_id, analysis, info["updated"], store, data)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from ..runs.files import OutputPathError, check_table_path, write_table
+from ..runs.files import OutputPathError, check_table_path, write_tables
 from ..scenario.errors import ScenarioError
 from ..scenario.loader import load_scenario
 from ..scenario.schema import Scenario
@@ -44,10 +44,17 @@ def checked_outputs(*paths: Path | None) -> None:
         raise fail([str(err)]) from None
 
 
+def write_together(tables: list[tuple[pd.DataFrame, Path, str]]) -> None:
+    """Write each (frame, path, what) so the files replace their targets together
+    (``files.write_tables``), and say so on stderr; or exit with the reason."""
+    try:
+        write_tables(*((df, path) for df, path, _ in tables))
+    except OSError as err:
+        raise fail([f"{err.filename or tables[0][1]}: could not write: {err.strerror or err}"]) from None
+    for df, path, what in tables:
+        typer.echo(f"wrote {len(df)} {what} to {path}", err=True)
+
+
 def write(df: pd.DataFrame, path: Path, what: str) -> None:
     """Write ``df`` atomically and say so on stderr, or exit with the reason."""
-    try:
-        write_table(df, path)
-    except OSError as err:
-        raise fail([f"{path}: could not write: {err.strerror or err}"]) from None
-    typer.echo(f"wrote {len(df)} {what} to {path}", err=True)
+    write_together([(df, path, what)])

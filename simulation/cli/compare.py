@@ -43,6 +43,7 @@ from ..present.formats import (
     shown,
 )
 from ..runs import analysis
+from ..runs.limits import LimitError, check_workers, held_bytes, megabytes, memory_budget
 from ..runs.precision import (
     DEFAULT_ABSOLUTE,
     DEFAULT_MAXIMUM,
@@ -51,11 +52,11 @@ from ..runs.precision import (
     SettingError,
     run_to_precision,
 )
-from ..runs.runner import Results
+from ..runs.runner import Results, run_to_files
 from ..runs.runner import run as run_model
 from ..scenario.feasibility import contraindications, planned_deficit
 from ..scenario.schema import Scenario
-from .common import checked_outputs, fail, load, write
+from .common import checked_outputs, fail, load, write_together
 
 PROGRESS_AFTER_S = 1.0
 
@@ -89,6 +90,27 @@ def _precision(relative: float | None, absolute: float | None, reps: int, max_re
     except SettingError as err:
         allowed = f"at least --reps ({reps})" if err.field == "maximum" else err.allowed
         raise fail([f"{PRECISION_OPTIONS[err.field]}: must be {allowed} (got {err.value})"]) from None
+
+
+def _workers(workers: int, allow_oversubscribe: bool) -> int:
+    try:
+        return check_workers(workers, allow_oversubscribe)
+    except LimitError as err:
+        raise fail([str(err)]) from None
+
+
+def _held(replications: int, strategies: int, instead: str) -> None:
+    """Refuse a run whose records would not fit in memory; ``instead`` says how to get them."""
+    try:
+        need, budget = held_bytes(replications * strategies), memory_budget()
+    except LimitError as err:
+        raise fail([str(err)]) from None
+    if need > budget:
+        raise fail([
+            f"--reps: {replications:,} replications x {strategies} strateg{'y' if strategies == 1 else 'ies'} would hold about "
+            f"{megabytes(need)} of records in memory, over the budget of {megabytes(budget)} ($RESECTSIM_MEMORY_MB); "
+            f"ask for fewer, or {instead}"
+        ])
 
 
 class _LazyProgress:
@@ -293,6 +315,10 @@ RiskPrecisionOpt = Annotated[float | None, typer.Option(
     "--risk-precision", metavar="ABS",
     help=f"... and that of each shown risk at most ABS (0.01 = ±1 percentage point; default "
     f"{DEFAULT_ABSOLUTE} with --precision).")]
+WorkersOpt = Annotated[int, typer.Option(
+    help="Worker processes (results do not depend on it); at most the machine's cores.")]
+OversubscribeOpt = Annotated[bool, typer.Option(
+    "--allow-oversubscribe", help="Allow more --workers than this machine's cores.")]
 MaxRepsOpt = Annotated[int | None, typer.Option(
     "--max-reps", metavar="N", help=f"With --precision: stop at N replications per strategy (default {DEFAULT_MAXIMUM:,}) "
     "and report the targets not reached.")]
@@ -306,7 +332,8 @@ def compare(
         f"each other. Default: {', '.join(MAIN_STRATEGIES)}.")] = None,
     reps: RepsOpt = DEFAULT_REPLICATIONS,
     seed: SeedOpt = DEFAULT_SEED,
-    workers: Annotated[int, typer.Option(help="Worker processes (results do not depend on it).")] = 1,
+    workers: WorkersOpt = 1,
+    allow_oversubscribe: OversubscribeOpt = False,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write the per-replication records here (.parquet or .csv).")] = None,
     as_json: Annotated[bool, typer.Option(
@@ -317,11 +344,14 @@ def compare(
 ) -> None:
     """Compare strategies for one patient: outcome distributions, risks, paired differences."""
     target = _precision(precision, risk_precision, reps, max_reps)
+    _workers(workers, allow_oversubscribe)
     checked_outputs(out)
     scenario = load(patient, list(strategy or MAIN_STRATEGIES))
+    _held(target.maximum if target else reps, len(scenario.strategies),
+          "write each strategy's records to a file block by block: resectsim run PATIENT -s STRATEGY --reps N --out FILE.parquet")
     results, done = _run(scenario, reps, seed, workers, target)
     if out is not None:
-        write(results.records, out, "records")
+        write_together([(results.records, out, "records")])
     diffs = _difference_rows(scenario, results.records)
     if as_json:
         doc = {
@@ -360,23 +390,39 @@ def run_command(
     seed: SeedOpt = DEFAULT_SEED,
     stages: Annotated[Path | None, typer.Option(
         help="Also write one row per (replication, stage) here (.parquet or .csv).")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (results do not depend on it).")] = 1,
+    workers: WorkersOpt = 1,
+    allow_oversubscribe: OversubscribeOpt = False,
     precision: PrecisionOpt = None,
     risk_precision: RiskPrecisionOpt = None,
     max_reps: MaxRepsOpt = None,
 ) -> None:
-    """Run one strategy and write the raw per-replication records."""
+    """Run one strategy and write the raw per-replication records (block by block, so any number of
+    replications runs in bounded memory; with --precision they are held in memory)."""
     target = _precision(precision, risk_precision, reps, max_reps)
+    _workers(workers, allow_oversubscribe)
     checked_outputs(out, stages)
     scenario = load(patient, [strategy])
+    if target is None:
+        _stream(scenario, reps, seed, workers, out, stages)
+        return
+    _held(target.maximum, 1, "run without --precision, which writes the records block by block")
     results, done = _run(scenario, reps, seed, workers, target)
-    if done is not None:  # stdout stays empty, as without --precision; the report goes with the other messages
-        console = Console(stderr=True)
-        console.print(_legend(scenario))
-        console.print(_precision_table(scenario, done))
-        console.print(_precision_line(done), style="bold")
-    write(results.records, out, "records")
+    console = Console(stderr=True)  # stdout stays empty, as without --precision; the report goes with the other messages
+    console.print(_legend(scenario))
+    console.print(_precision_table(scenario, done))
+    console.print(_precision_line(done), style="bold")
+    write_together([(results.records, out, "records")] + ([(results.stages, stages, "stage rows")] if stages else []))
+
+
+def _stream(scenario: Scenario, reps: int, seed: int, workers: int, out: Path, stages: Path | None) -> None:
+    """``run`` without a precision target: records (and stage rows) to their files block by block."""
+    with _LazyProgress() as progress:
+        try:
+            rows = run_to_files(scenario, scenario.strategies[0].name, reps, seed, out, stages, workers, progress)
+        except ValueError as err:  # e.g. replications < 1
+            raise fail(str(err).splitlines()) from None
+        except OSError as err:
+            raise fail([f"{err.filename or out}: could not write: {err.strerror or err}"]) from None
+    typer.echo(f"wrote {rows[0]} records to {out}", err=True)
     if stages is not None:
-        write(results.stages, stages, "stage rows")
-
-
+        typer.echo(f"wrote {rows[1]} stage rows to {stages}", err=True)

@@ -1,19 +1,19 @@
 """``resectsim sweep ...``: run, inspect, analyse and export parameter sweeps.
 
-    resectsim sweep check SPEC                      validate a spec and show its design
-    resectsim sweep run SPEC [--dask local | --scheduler ADDR] [--workers N] [--db FILE]
+    resectsim sweep check SPEC [--workers N] [--force]  validate a spec, show its design and its cost
+    resectsim sweep run SPEC [--dask local | --scheduler ADDR] [--workers N] [--db FILE] [--force]
     resectsim sweep list | status ID | delete ID
     resectsim sweep analyze ID [--tornado|--two-way|--sobol|--morris|--psa|--table] [--out DIR]
     resectsim sweep export ID --parquet DIR
 
 SPEC is a file or the name of a bundled sweep (``scenarios/sweeps/*.yaml``). Bad input (a spec
 error, an unknown sweep, a changed spec under a stored name, an analysis that does not fit the
-design) prints one line per problem and exits with status 2.
+design, a sweep over the work limits of ``sweeps.budget``, a database or folder that cannot be
+written: read-only, full, locked by another run) prints one line per problem and exits with status 2.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -31,6 +31,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ..runs.files import write_table
+from ..runs.limits import LimitError, cores
 from ..scenario.errors import ScenarioError
 from ..sweeps.store import DEFAULT_DB, Store, StoreError
 from .common import fail
@@ -45,14 +46,34 @@ ANALYSES = ("tornado", "two-way", "sobol", "morris", "psa", "table")
 
 @contextmanager
 def _user_errors():
-    """Input problems -> one line each on stderr, exit status 2 (no traceback)."""
+    """Input and file-system problems -> one line each on stderr, exit status 2 (no traceback)."""
+    import duckdb
+
     from ..sweeps.backends import BackendError
     from ..sweeps.sensitivity import AnalysisError
 
     try:
         yield
-    except (ScenarioError, StoreError, AnalysisError, BackendError) as exc:
+    except (ScenarioError, StoreError, AnalysisError, BackendError, LimitError) as exc:
         raise fail(str(exc).splitlines()) from None
+    except OSError as exc:  # a read-only folder, a full disk, a path through a file
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise fail([f"{where}cannot write results: {exc.strerror or exc}"]) from None
+    except duckdb.IOException as exc:  # DuckDB's own file errors (full disk while writing)
+        raise fail([f"the sweep database: {str(exc).splitlines()[0]}"]) from None
+
+
+def _affordable(plan, workers: int, force: bool) -> None:
+    """Print the sweep's estimated cost; exit 2 if it is over the limits (``sweeps.budget``)."""
+    from ..sweeps.budget import estimate
+
+    with _user_errors():
+        cost = estimate(plan, workers)
+        for line in cost.lines():
+            out.print(f"  {line}", highlight=False)
+        problems = cost.problems(force)
+    if problems:
+        raise fail(problems)
 
 
 def _describe_plan(plan) -> None:
@@ -72,14 +93,22 @@ def _describe_plan(plan) -> None:
               + ("; common random numbers" if spec.common_random_numbers else ""), highlight=False)
 
 
+FORCE_OPTION = typer.Option(False, "--force", help="Run a sweep over the limit of simulated operations for one sweep.")
+
+
 @sweep_app.command()
-def check(spec: str = typer.Argument(..., help="Sweep spec file or bundled sweep name.")):
-    """Validate a sweep spec (paths, ranges, outcomes, range ends) and show its design."""
+def check(
+    spec: str = typer.Argument(..., help="Sweep spec file or bundled sweep name."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Workers to estimate the time for; default: CPU cores."),
+    force: bool = FORCE_OPTION,
+):
+    """Validate a sweep spec (paths, ranges, outcomes, range ends), show its design and its estimated cost."""
     from ..sweeps.spec import load_plan
 
     with _user_errors():
         plan = load_plan(spec)
     _describe_plan(plan)
+    _affordable(plan, workers or cores(), force)
     out.print("[green]ok[/green]")
 
 
@@ -88,9 +117,12 @@ def run(
     spec: str = typer.Argument(..., help="Sweep spec file or bundled sweep name."),
     dask: str | None = typer.Option(None, "--dask", help="'local': run on a new Dask LocalCluster."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Run on the Dask cluster at this address (tcp://host:port)."),
-    workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (process pool or --dask local); default: CPU count."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Worker processes (process pool or --dask local); default and most: the CPU cores."),
+    allow_oversubscribe: bool = typer.Option(False, "--allow-oversubscribe", help="Allow more --workers than CPU cores."),
     db: Path = DB_OPTION,
     chunk: int | None = typer.Option(None, "--chunk", min=1, help="Points per task (default: about a second of work)."),
+    force: bool = FORCE_OPTION,
 ):
     """Run a sweep (or resume it: points already stored are skipped)."""
     from ..sweeps.backends import DaskCluster, ProcessPool
@@ -103,11 +135,13 @@ def run(
         raise fail(["give --dask local or --scheduler ADDR, not both"])
     if scheduler and workers:
         raise fail(["--workers applies to the process pool and --dask local; a cluster at --scheduler has its own workers"])
+    n = workers or cores()
     with _user_errors():
         plan = load_plan(spec)
-    n = workers or os.cpu_count() or 1
-    backend = DaskCluster(scheduler) if scheduler else DaskCluster(workers=n) if dask else ProcessPool(n)
+        backend = (DaskCluster(scheduler) if scheduler else DaskCluster(workers=n, allow_oversubscribe=allow_oversubscribe) if dask
+                   else ProcessPool(n, allow_oversubscribe))
     _describe_plan(plan)
+    _affordable(plan, 1 if scheduler else n, force)  # a cluster's workers are on their own machines: one worker's memory
     store = Store(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"))
@@ -226,13 +260,14 @@ def analyze(
         records = store.records(sweep_id) if analysis == "tornado" else None
         tables = analysis_tables(data, analysis, records)
     folder = out_dir or Path(db).parent / "sweeps" / sweep_id
-    folder.mkdir(parents=True, exist_ok=True)
     files = []
-    for name, frame in tables.items():
-        frame = frame[frame.outcome.isin(outcomes)] if "outcome" in frame else frame
-        tables[name] = frame
-        files.append(write_table(frame, folder / f"{name}.csv"))
-    files += _charts(analysis, tables, data.labels, outcomes, folder)
+    with _user_errors():
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            frame = frame[frame.outcome.isin(outcomes)] if "outcome" in frame else frame
+            tables[name] = frame
+            files.append(write_table(frame, folder / f"{name}.csv"))
+        files += _charts(analysis, tables, data.labels, outcomes, folder)
     _print_summary(analysis, tables)
     out.print(f"{analysis} of '{sweep_id}': wrote {len(files)} files to {folder}", highlight=False)
     for f in files:

@@ -7,9 +7,12 @@ the block size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
+from contextlib import nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -18,8 +21,13 @@ from ..model.outcomes import assemble
 from ..model.plan import compile_plan
 from ..model.sampling import draw, draw_raw, transform
 from ..scenario.schema import Scenario
+from .files import table_writers
+from .limits import cores
+from .pools import process_pool
 
 BLOCK = 500  # replications per task
+RECORD_KEYS = ["strategy", "replication"]  # the order of records and of stage rows
+STAGE_KEYS = ["strategy", "replication", "stage"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,39 @@ def trace(scenario: Scenario, strategy: str, seed: int, replication: int) -> Cou
     return Operation(plan, draw(plan, seed, [replication]), 0, trace=True).run()
 
 
+def iter_blocks(
+    scenario: Scenario,
+    names: Sequence[str],
+    seed: int,
+    replications: range,
+    pool: Executor | None = None,
+    block_size: int = BLOCK,
+    window: int | None = None,
+) -> Iterator[tuple[range, tuple[pd.DataFrame, pd.DataFrame]]]:
+    """(block, (records, stages)) for ``replications`` block by block, in block order, on ``pool`` if
+    given. At most ``window`` blocks (default two per core) are submitted and not yet yielded, so
+    memory stays bounded however many replications are asked for."""
+    blocks = (range(a, min(a + block_size, replications.stop)) for a in range(replications.start, replications.stop, block_size))
+    if pool is None:
+        for block in blocks:
+            yield block, simulate_block(scenario, names, seed, block)
+        return
+    window = window or 2 * cores()
+    pending: deque[tuple[range, Future]] = deque()
+    try:
+        for block in blocks:
+            pending.append((block, pool.submit(simulate_block, scenario, names, seed, block)))
+            if len(pending) >= window:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+    finally:
+        for _, future in pending:
+            future.cancel()
+
+
 def simulate_range(
     scenario: Scenario,
     names: Sequence[str],
@@ -79,11 +120,9 @@ def simulate_range(
 ) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     """(records, stages) of ``replications`` block by block, on ``pool`` if given, in block order;
     ``done(k)`` is called after each block of k replications."""
-    blocks = [range(a, min(a + block_size, replications.stop)) for a in range(replications.start, replications.stop, block_size)]
-    futures = [pool.submit(simulate_block, scenario, names, seed, b) for b in blocks] if pool is not None else None
     parts = []
-    for i, block in enumerate(blocks):
-        parts.append(futures[i].result() if futures is not None else simulate_block(scenario, names, seed, block))
+    for block, part in iter_blocks(scenario, names, seed, replications, pool, block_size):
+        parts.append(part)
         if done is not None:
             done(len(block))
     return parts
@@ -96,8 +135,8 @@ def collect(parts: list[tuple[pd.DataFrame, pd.DataFrame]], scenario: Scenario, 
         df = pd.concat(frames, ignore_index=True)
         return df.sort_values(keys, kind="stable").reset_index(drop=True)
 
-    records = tidy([r for r, _ in parts], ["strategy", "replication"])
-    stages = tidy([s for _, s in parts], ["strategy", "replication", "stage"])
+    records = tidy([r for r, _ in parts], RECORD_KEYS)
+    stages = tidy([s for _, s in parts], STAGE_KEYS)
     return Results(records, stages, seed, replications, scenario.digest())
 
 
@@ -134,11 +173,39 @@ def run(
     if executor is not None:
         parts = on(executor)
     elif workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(workers) as pool:
             parts = on(pool)
     else:
         parts = on(None)
     return collect(parts, scenario, seed, replications)
+
+
+def run_to_files(
+    scenario: Scenario,
+    strategy: str,
+    replications: int,
+    seed: int,
+    records: str | Path,
+    stages: str | Path | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Run ``replications`` of one strategy, writing its records (and stage rows) block by block;
+    returns (records, stage rows) written. Memory stays bounded whatever ``replications``; the rows
+    and their order are those of ``run``, and the files replace their targets together only when
+    the run finishes (``files.table_writers``)."""
+    if replications < 1:
+        raise ValueError(f"replications must be at least 1 (got {replications})")
+    names = check_strategies(scenario, [strategy])
+    paths = [records] if stages is None else [records, stages]
+    with table_writers(*paths) as writers, (process_pool(workers) if workers > 1 else nullcontext()) as pool:
+        for block, (block_records, block_stages) in iter_blocks(scenario, names, seed, range(replications), pool):
+            writers[0].write(block_records.sort_values(RECORD_KEYS, kind="stable"))
+            if stages is not None:
+                writers[1].write(block_stages.sort_values(STAGE_KEYS, kind="stable"))
+            if progress:
+                progress(block.stop, replications)
+    return writers[0].rows, writers[-1].rows if stages is not None else 0
 
 
 def check_strategies(scenario: Scenario, strategies: Iterable[str] | None) -> list[str]:

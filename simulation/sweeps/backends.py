@@ -8,9 +8,13 @@ changes a result.
 
 * ``ProcessPool(workers)``: ``workers`` processes on this machine (forkserver start, so a
   coordinator with threads - the progress bar - forks safely); ``workers=1`` runs in-process.
+  Its workers exit when the coordinator dies (``runs.pools``).
 * ``DaskCluster(scheduler=None, workers=2)``: a ``LocalCluster`` of ``workers`` single-threaded
   worker processes, or the existing cluster at ``scheduler`` ("tcp://host:port"), whose workers
   must be able to import ``simulation`` (start them from the same environment).
+
+Local workers (a process pool, a ``LocalCluster``) are at most the cores this process may use
+(``runs.limits.cores``) unless ``allow_oversubscribe`` is given; a remote cluster has its own.
 
 Worker processes are started fresh (forkserver, Dask's spawn) and import the caller's main
 module, so a script that uses a backend needs the usual ``if __name__ == "__main__":`` guard.
@@ -19,29 +23,34 @@ module, so a script that uses a backend needs the usual ``if __name__ == "__main
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from ..runs.limits import LimitError, check_workers
+from ..runs.pools import process_pool
 
 
 class BackendError(ValueError):
     """A backend that cannot start: an unreachable scheduler, a cluster without workers."""
 
 
+def _local_workers(workers: int, allow_oversubscribe: bool) -> int:
+    try:
+        return check_workers(workers, allow_oversubscribe)
+    except LimitError as exc:
+        raise BackendError(str(exc)) from None
+
+
 class ProcessPool:
     """A local process pool (``workers=1``: serial, in this process)."""
 
-    def __init__(self, workers: int = 2):
-        if workers < 1:
-            raise ValueError(f"workers must be at least 1 (got {workers})")
-        self.workers = workers
+    def __init__(self, workers: int = 2, allow_oversubscribe: bool = False):
+        self.workers = _local_workers(workers, allow_oversubscribe)
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self):
         if self.workers > 1:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["simulation.sweeps.run"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = process_pool(self.workers, "forkserver", preload=("simulation.sweeps.run",))
         return self
 
     def __exit__(self, *exc):
@@ -71,9 +80,10 @@ class ProcessPool:
 class DaskCluster:
     """A Dask distributed cluster: a new ``LocalCluster`` or an existing scheduler."""
 
-    def __init__(self, scheduler: str | None = None, workers: int = 2, connect_timeout_s: float = 20.0):
-        if scheduler is None and workers < 1:
-            raise ValueError(f"workers must be at least 1 (got {workers})")
+    def __init__(self, scheduler: str | None = None, workers: int = 2, connect_timeout_s: float = 20.0,
+                 allow_oversubscribe: bool = False):
+        if scheduler is None:
+            workers = _local_workers(workers, allow_oversubscribe)
         self.scheduler = scheduler
         self.connect_timeout_s = connect_timeout_s
         self.n_local = workers

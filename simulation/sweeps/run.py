@@ -7,7 +7,8 @@ and paired contrasts (per strategy pair x outcome); per-replication records trav
 when the spec asks to keep them. A point's numbers depend on nothing but the spec, so results
 are identical whatever the backend, the number of workers or the chunking.
 
-The coordinator is the only process that writes to the database: it stores each finished chunk
+The coordinator is the only process that writes to the database (it holds the store's writer
+lock while it runs): it stores each finished chunk
 in one transaction (``simulation.store``) as it arrives, in whatever order chunks finish.
 """
 
@@ -145,8 +146,15 @@ def run_sweep(
     """Run the points of ``plan`` not yet done in ``store`` on ``backend``; resumable.
 
     ``progress(done, total)`` is called with points done (including earlier runs) after each
-    stored chunk, and once before the first.
+    stored chunk, and once before the first. Holds the store's writer lock throughout: a second
+    runner on the same database gets ``StoreError`` before it changes anything.
     """
+    with store.writing():
+        return _run_pending(plan, store, backend, chunk_points, progress)
+
+
+def _run_pending(plan: SweepPlan, store: Store, backend, chunk_points: int | None,
+                 progress: Callable[[int, int], None] | None) -> RunReport:
     pending = store.start(plan)
     total = len(plan.points)
     done = total - len(pending)

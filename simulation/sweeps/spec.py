@@ -63,6 +63,9 @@ MAX_POINTS = 1_000_000
 GRID_LEVELS = 5
 
 
+MAX_SEED = 2**63  # seeds are stored in DuckDB; keep them within a signed 64-bit integer
+
+
 class ParameterSpec(BaseModel):
     """One varied parameter of a sweep."""
 
@@ -117,7 +120,7 @@ class SweepSpec(BaseModel):
     morris_levels: int = Field(4, ge=2, le=100, description="morris: grid levels per parameter (even).")
     replications: int = Field(ge=2, le=1_000_000, description="Replications (simulated patients) per point and strategy.")
     outcomes: tuple[str, ...] = Field(min_length=1, description="Record columns to summarise, e.g. blood_loss_ml.")
-    seed: int = Field(ge=0, description="Master seed.")
+    seed: int = Field(ge=0, lt=MAX_SEED, description="Master seed, 0 to 2**63 - 1 (stored as a 64-bit integer).")
     common_random_numbers: bool = Field(False, description="Every point reuses the same simulated patients.")
     keep_records: bool = Field(False, description="Also store every replication's record (Parquet).")
 

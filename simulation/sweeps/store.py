@@ -15,7 +15,10 @@ Tables (one database holds many sweeps, keyed by the spec's ``name`` as ``sweep_
 Resuming: all points are inserted (not done) when a sweep is created; a chunk's results, its
 contrasts and its points' ``done`` mark are written in one transaction, so a sweep killed at any
 moment holds complete points only, and running it again computes exactly the points not done.
-The coordinating process is the only writer. A sweep name already stored with a different spec
+The coordinating process is the only writer: ``run_sweep`` and ``delete`` hold an exclusive lock
+on ``<db>.lock`` (``writing``) for as long as they work, and a second runner on the same database
+is refused with a message naming the process that holds it. A sweep whose points are all done is
+``complete`` whatever happens to a later run. A sweep name already stored with a different spec
 or scenario (a different hash) is refused: rename the sweep or delete the stored one.
 
 Every operation opens the file for as long as it needs and closes it, retrying while another
@@ -24,6 +27,7 @@ process holds it, so ``status`` and the dashboard can read a database a sweep is
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -139,6 +143,32 @@ class Store:
             con.close()
 
     # --- writing (the coordinating process only) -----------------------------------------
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def writing(self):
+        """Hold the database's writer lock for the block, or raise ``StoreError`` if another process
+        holds it. The lock is an exclusive ``flock`` on ``<db>.lock``, released by the kernel however
+        the holder ends; the file keeps the holder's process id for the message."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                raise StoreError(
+                    f"{self.path} is in use by another sweep run or delete (process {holder}); wait for it to finish, "
+                    "or give another --db"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
     def start(self, plan) -> list[int]:
         """Create the sweep (or check it is the same sweep); returns the points not yet done."""
         sweep_id = plan.name
@@ -159,7 +189,8 @@ class Store:
                         f"sweep '{sweep_id}' in {self.path} was run by resectsim {stored_version}, this is "
                         f"{__version__}; results would mix model versions. Rename the sweep or delete the stored one."
                     )
-                con.execute("UPDATE sweeps SET status = 'running', message = NULL, updated = ? WHERE sweep_id = ?", [_now(), sweep_id])
+                con.execute("UPDATE sweeps SET status = 'running', message = NULL, updated = ? WHERE sweep_id = ? "
+                            "AND EXISTS (SELECT 1 FROM points WHERE sweep_id = ? AND NOT done)", [_now(), sweep_id, sweep_id])
             return [r[0] for r in con.execute(
                 "SELECT point FROM points WHERE sweep_id = ? AND NOT done ORDER BY point", [sweep_id]
             ).fetchall()]
@@ -228,12 +259,19 @@ class Store:
                 raise
 
     def finish(self, sweep_id: str, status: str, message: str | None = None) -> None:
+        """Record how a run ended; a sweep whose points are all done stays (or becomes) ``complete``."""
         with self.connect() as con:
-            con.execute("UPDATE sweeps SET status = ?, message = ?, updated = ? WHERE sweep_id = ?", [status, message, _now(), sweep_id])
+            con.execute(
+                "UPDATE sweeps SET status = CASE WHEN EXISTS (SELECT 1 FROM points WHERE sweep_id = $id AND NOT done) "
+                "THEN $status ELSE 'complete' END, "
+                "message = CASE WHEN EXISTS (SELECT 1 FROM points WHERE sweep_id = $id AND NOT done) THEN $message END, "
+                "updated = $now WHERE sweep_id = $id",
+                {"id": sweep_id, "status": status, "message": message, "now": _now()},
+            )
 
     def delete(self, sweep_id: str) -> None:
         self.info(sweep_id)
-        with self.connect() as con:
+        with self.writing(), self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             for table in ("contrasts", "results", "points", "parameters", "sweeps"):
                 con.execute(f"DELETE FROM {table} WHERE sweep_id = ?", [sweep_id])

@@ -1,11 +1,13 @@
 """The Sweeps dashboard page lists stored sweeps and draws their analyses (Streamlit AppTest)."""
 
+import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from sweep_helpers import write_spec
 
+from dashboard.results import RESULTS_ENV
 from simulation.sweeps.backends import ProcessPool
 from simulation.sweeps.run import run_sweep
 from simulation.sweeps.spec import load_plan
@@ -27,29 +29,57 @@ def db(tmp_path_factory):
     return db
 
 
-def _page(db) -> AppTest:
+def _page(db, monkeypatch) -> AppTest:
+    """The page with ``db``'s folder as the results folder, ``db`` chosen."""
+    monkeypatch.setenv(RESULTS_ENV, str(db.parent))
     at = AppTest.from_file(str(PAGE), default_timeout=60)
     at.run()
-    at.text_input[0].set_value(str(db)).run()
+    if at.selectbox(key="sweeps_db").value != db.name:
+        at.selectbox(key="sweeps_db").set_value(db.name).run()
     return at
 
 
-def test_page_lists_sweeps_and_draws_the_default_analysis(db):
-    at = _page(db)
+def test_page_lists_sweeps_and_draws_the_default_analysis(db, monkeypatch):
+    at = _page(db, monkeypatch)
     assert not at.exception
     listing = at.dataframe[0].value
     assert set(listing.sweep_id) == {"page-one-way", "page-grid"} and set(listing.points) == {"5 / 5", "4 / 4"}
-    at.selectbox[0].set_value("page-grid").run()
+    at.selectbox(key="sweeps_sweep").set_value("page-grid").run()
     assert not at.exception
     assert at.radio[0].value == "two-way"
     assert len(at.get("vega_lite_chart")) == 1
-    at.selectbox[0].set_value("page-one-way").run()
+    at.selectbox(key="sweeps_sweep").set_value("page-one-way").run()
     assert at.radio[0].value == "tornado" and not at.exception
-    at.selectbox[1].set_value("rbc_units").run()
+    at.selectbox(key="sweeps_outcome").set_value("rbc_units").run()
     assert not at.exception and len(at.get("vega_lite_chart")) == 1
 
 
-def test_page_explains_a_missing_database(tmp_path):
-    at = _page(tmp_path / "none.duckdb")
+def test_page_explains_an_empty_results_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path / "none"))
+    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
     assert not at.exception
-    assert "no sweep database" in at.info[0].value
+    assert "No sweep databases" in at.info[0].value and RESULTS_ENV in at.info[0].value
+    assert not at.text_input  # nowhere to type a path
+
+
+def test_page_offers_only_the_databases_in_the_results_folder(db, tmp_path, monkeypatch):
+    """No typed path: the pick-list holds the folder's *.duckdb files, not other files, not a
+    symbolic link that leads out of the folder, not the server's /proc files."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "copy.duckdb").write_bytes(db.read_bytes())
+    (folder / "notes.txt").write_text("not a database")
+    (folder / "escape.duckdb").symlink_to(db)  # a real database, outside the folder
+    (folder / "environ.duckdb").symlink_to("/proc/self/environ")
+    (folder / "broken.duckdb").write_bytes(b"not a duckdb file at all")
+    monkeypatch.setenv(RESULTS_ENV, str(folder))
+    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    assert not at.exception
+    assert not at.text_input
+    assert at.selectbox(key="sweeps_db").options == ["broken.duckdb", "copy.duckdb"]
+    at.selectbox(key="sweeps_db").set_value("copy.duckdb").run()
+    assert not at.exception and set(at.dataframe[0].value.sweep_id) == {"page-one-way", "page-grid"}
+    at.selectbox(key="sweeps_db").set_value("broken.duckdb").run()
+    assert not at.exception
+    shown = " ".join(i.value for i in at.info)
+    assert "broken.duckdb" in shown and str(folder) not in shown and str(os.getpid()) not in shown

@@ -1,0 +1,59 @@
+"""Process pools whose workers never outlive the process that started them.
+
+A worker of ``concurrent.futures.ProcessPoolExecutor`` waits for tasks on a queue whose write end
+it holds itself, so when its coordinator is killed (SIGKILL, out of memory) it waits for ever,
+and keeps the forkserver and the resource tracker alive with it. Every pool made here runs
+``guard`` in each worker: a daemon thread that waits for the coordinator to exit (a Linux pidfd,
+or a check once a second elsewhere) and then ends the worker at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import select
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+ORPHAN_EXIT = 70  # the exit status of a worker whose coordinator died
+POLL_S = 1.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _wait_for_exit(pid: int, pidfd: int | None) -> None:
+    if pidfd is not None:
+        select.select([pidfd], [], [])  # readable once the process has exited
+    else:
+        while _alive(pid):
+            time.sleep(POLL_S)
+    os._exit(ORPHAN_EXIT)
+
+
+def guard(coordinator: int) -> None:
+    """Pool initializer: end this worker as soon as process ``coordinator`` exits."""
+    try:
+        pidfd = os.pidfd_open(coordinator)
+    except ProcessLookupError:  # gone already
+        os._exit(ORPHAN_EXIT)
+    except (AttributeError, OSError):  # no pidfd on this platform or kernel: poll
+        pidfd = None
+    threading.Thread(target=_wait_for_exit, args=(coordinator, pidfd), daemon=True, name="orphan-guard").start()
+
+
+def process_pool(workers: int, context: str | None = None, preload: tuple[str, ...] = ()) -> ProcessPoolExecutor:
+    """A ``ProcessPoolExecutor`` of ``workers`` guarded workers (``context``: a multiprocessing start
+    method; ``preload``: modules a forkserver imports once for all workers)."""
+    ctx = multiprocessing.get_context(context)
+    if preload:
+        ctx.set_forkserver_preload(list(preload))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=guard, initargs=(os.getpid(),))
