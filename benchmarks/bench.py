@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 import simpy
+from polling_reference import neutral_blood
 from polling_reference import simulate as simulate_reference
 from rich.console import Console
 from rich.table import Table
@@ -108,7 +109,9 @@ def throughput(scenario: simulation.Scenario, replications: int) -> dict[str, Fi
 
 
 def against_reference(scenario: simulation.Scenario, model_replications: int, reference_replications: int) -> dict[str, Figure]:
-    """The model and the polling reference on the same procedure, one process each, back to back."""
+    """The model and the polling reference on the same procedure (cell salvage off, no coagulopathic
+    speed-up: the bleeding the reference reproduces), one process each, back to back."""
+    scenario = neutral_blood(scenario)
     model = model_replications / _seconds(
         lambda: simulation.run(scenario, model_replications, SEED, [PROCEDURE], workers=1)
     )

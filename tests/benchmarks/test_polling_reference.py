@@ -1,8 +1,8 @@
 """The benchmark's baseline simulates the same procedure as the model, from the same draws.
 
 ``benchmarks/polling_reference.py`` polls haemoglobin every minute instead of scheduling the
-trigger, so only haemoglobin and units may differ (by the polling step); durations and blood
-loss come from the same ``Draws`` and must agree to rounding.
+trigger and transfuses at the trigger only; with cell salvage off and no coagulopathic speed-up
+(``neutral_blood``), durations and blood loss come from the same ``Draws`` and must agree to rounding.
 """
 
 import sys
@@ -23,8 +23,9 @@ REPLICATIONS = range(200)
 
 @pytest.fixture(scope="module")
 def paired(seed_scenario):
-    model, _ = simulate_block(seed_scenario, STRATEGY, SEED, REPLICATIONS)
-    reference = polling_reference.simulate(seed_scenario, STRATEGY, SEED, REPLICATIONS)
+    scenario = polling_reference.neutral_blood(seed_scenario)
+    model, _ = simulate_block(scenario, STRATEGY, SEED, REPLICATIONS)
+    reference = polling_reference.simulate(scenario, STRATEGY, SEED, REPLICATIONS)
     return model, reference
 
 
@@ -40,10 +41,12 @@ def test_durations_and_blood_loss_match_the_model(paired, column):
     np.testing.assert_allclose(reference[column], model[column], rtol=1e-6)
 
 
-def test_mean_red_cell_units_within_five_percent(paired):
+def test_both_transfuse_the_seed_case_and_the_model_gives_more(paired):
+    """The reference transfuses at the trigger only; the model also anticipates the trigger in active
+    haemorrhage and replaces post-operative loss, so it gives more red cells, never fewer on average."""
     model, reference = paired
-    assert model["rbc_units"].mean() > 5  # the seed case is transfused: the comparison has content
-    assert reference["rbc_units"].mean() == pytest.approx(model["rbc_units"].mean(), rel=0.05)
+    assert reference["rbc_units"].mean() > 5  # the seed case is transfused: the comparison has content
+    assert model["rbc_units"].mean() >= reference["rbc_units"].mean()
 
 
 def test_rejects_a_staged_strategy(seed_scenario):
