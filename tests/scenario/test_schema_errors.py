@@ -303,7 +303,8 @@ def test_not_a_scenario_file(tmp_path, text):
     path = tmp_path / "other.yaml"
     path.write_text(text, encoding="utf-8")
     (issue,) = issues_of(path)
-    assert issue.message == "not a patient (age_years, ...), strategy (stages, ...) or sweep (design, ...) file"
+    assert issue.message == (
+        "not a patient (age_years, ...), strategy (stages, ...), sweep (design, ...) or validation cohort (figures, ...) file")
 
 
 def test_unknown_patient_lists_the_bundled_patients():
