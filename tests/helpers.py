@@ -118,7 +118,7 @@ def one_phase_strategy(name: str, duration_min: dict, bleeding_ml_per_min: dict,
 MEMORY_LIMIT_BYTES = 2_000_000_000  # address space a hostile-input command may use (prlimit --as)
 
 
-def limited_script(*args, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def limited_script(*args, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """``script(ARGS)`` under ``prlimit --as`` and a timeout: a regression fails the test, never exhausts the machine."""
     return subprocess.run(["prlimit", f"--as={MEMORY_LIMIT_BYTES}", *COMMAND, *map(str, args)], capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, **CLI_ENV}, cwd=cwd)

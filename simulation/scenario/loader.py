@@ -82,20 +82,28 @@ def _resolve_phase(entry: Any, library: dict[str, dict], file: str, path: str) -
     return entry
 
 
+def _extended(data: Any, file: str, root: Path, chain: tuple[str, ...] = ()) -> dict:
+    """``data`` on top of the bundled strategy it ``extends``, which may itself extend another; a cycle is refused."""
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(file, "", "expected a strategy mapping (name, label, stages)", data)])
+    if "extends" not in data:
+        return data
+    known = bundled("strategies", root)
+    base = data["extends"]
+    if not isinstance(base, str) or base not in known:
+        raise ScenarioError([Issue(file, "extends", f"unknown strategy; bundled: {', '.join(known)}", base)])
+    if base in chain:
+        raise ScenarioError([Issue(file, "extends", f"extends cycle: {' -> '.join((*chain, base))}", base)])
+    parent = _extended(read_yaml(known[base]), str(known[base]), root, (*chain, base))
+    return {**parent, **{k: v for k, v in data.items() if k != "extends"}}
+
+
 def resolve_strategy(data: Any, library: dict[str, dict], file: str, root: Path = BUNDLED) -> Any:
-    """Resolve ``extends: <bundled strategy>`` and replace phase-library references by full phases.
+    """Resolve ``extends: <bundled strategy>`` (a chain of them) and replace phase-library references by full phases.
 
     Returns a new mapping; anything not shaped as expected is passed on for pydantic to report.
     """
-    if not isinstance(data, dict):
-        raise ScenarioError([Issue(file, "", "expected a strategy mapping (name, label, stages)", data)])
-    if "extends" in data:
-        known = bundled("strategies", root)
-        base = data["extends"]
-        if not isinstance(base, str) or base not in known:
-            raise ScenarioError([Issue(file, "extends", f"unknown strategy; bundled: {', '.join(known)}", base)])
-        parent = read_yaml(known[base])
-        data = {**(parent if isinstance(parent, dict) else {}), **{k: v for k, v in data.items() if k != "extends"}}
+    data = _extended(data, file, root)
     stages = data.get("stages")
     if not isinstance(stages, list):
         return dict(data)

@@ -82,14 +82,12 @@ def test_text_over_the_size_limit_is_refused_before_parsing():
     assert issue_of("#" * 1_000_001).message == "file is larger than 1000 kB"
 
 
-# --- the CLI: one line, exit 2, bounded time and memory ---------------------------------------------
+# --- the CLI: one line, exit 2, within limited_script's timeout and memory limit ---------------------------------------------
 @pytest.mark.parametrize("text", [ALIAS_BOMB, DEEP, "name: a\nname: b\n"], ids=["alias-bomb", "deep", "duplicate"])
 @pytest.mark.parametrize("command", ["check", "compare"])
 def test_cli_refuses_hostile_yaml_in_one_line(tmp_path, text, command):
     path = tmp_path / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
     args = ["check", path] if command == "check" else ["compare", path, "--reps", 2]
-    start = time.perf_counter()
-    line = one_clean_error(limited_script(*args))
-    assert time.perf_counter() - start < 30
+    line = one_clean_error(limited_script(*args))  # within the time and memory limits (the bomb needed 2 GiB)
     assert line.startswith(f"error: {path}: line ")
