@@ -18,8 +18,8 @@ MAX_STAGES = 6
 # duration is also finite, so a phase always ends.
 MAX_PHASE_MIN = 1440.0  # one phase, repair or anaesthetic step: a day
 MAX_BLEEDING_ML_PER_MIN = 1000.0  # an average rate over a phase; faster is exsanguination
-MAX_STAGE_HOURS = 24.0
-MAX_BLOOD_VOLUMES = 10.0
+MAX_STAGE_HOURS = 72.0  # stop-rule limits: far above any simulated stage (seed case: up to 29 h, 12 volumes)
+MAX_BLOOD_VOLUMES = 50.0
 MAX_DAYS = 365.0  # days between stages, in ICU or on the ward: a year
 
 Minutes = Annotated[Distribution, within(0, MAX_PHASE_MIN, "min")]
@@ -94,10 +94,11 @@ class StagingRule(Sourced):
     """Stop and stage when blood loss or stage time passes a limit; the rest moves to a new stage."""
 
     max_blood_volumes: Number | None = Field(
-        None, gt=0, le=MAX_BLOOD_VOLUMES, description="Blood loss limit, estimated blood volumes; at most 10 "
-        "(a limit no stage reaches stops nothing).")
+        None, gt=0, le=MAX_BLOOD_VOLUMES, description="Blood loss limit, estimated blood volumes; at most 50 "
+        "(far above any simulated stage: a higher limit would stop nothing).")
     max_hours: Number | None = Field(
-        None, gt=0, le=MAX_STAGE_HOURS, description="Operative time limit for one stage, hours; at most 24 (a day).")
+        None, gt=0, le=MAX_STAGE_HOURS, description="Operative time limit for one stage, hours; at most 72 "
+        "(far above any simulated stage: a higher limit would stop nothing).")
 
     @model_validator(mode="after")
     def _some_limit(self):
