@@ -16,6 +16,14 @@ from .scenario.loader import (
 )
 
 
+def file_warnings(path: str | Path, kind: str, root: Path = BUNDLED) -> list[str]:
+    """``file: field: message`` for each possible-but-extreme input of a file ``check_file`` passed as ``kind``."""
+    if kind != "patient":
+        return []
+    patient = patient_from(read_yaml(path), str(path), load_references(root))
+    return [f"{path}: {field}: {message}" for field, message in patient.warnings()]
+
+
 def check_file(path: str | Path, root: Path = BUNDLED) -> str:
     """Validate any scenario file; returns what it is. Raises ScenarioError."""
     path = Path(path)

@@ -123,3 +123,21 @@ def one_phase_strategy(name: str, duration_min: dict, bleeding_ml_per_min: dict,
     }
     exposure = {"approach": "posterior_midline", "label": "Posterior", "position": "prone", "phases": [phase]}
     return {"name": name, "label": name, "stages": [{"label": "Single stage", "exposures": [exposure]}]}
+
+
+MEMORY_LIMIT_BYTES = 2_000_000_000  # address space a hostile-input command may use (prlimit --as)
+
+
+def limited_script(*args, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``script(ARGS)`` under ``prlimit --as`` and a timeout: a regression fails the test, never exhausts the machine."""
+    return subprocess.run(["prlimit", f"--as={MEMORY_LIMIT_BYTES}", *COMMAND, *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **CLI_ENV}, cwd=cwd)
+
+
+def one_clean_error(result: subprocess.CompletedProcess) -> str:
+    """Assert ``result`` is one ``error:`` line on stderr, exit 2 and no traceback; return the line."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr and "Error:" not in result.stderr.replace("error:", ""), result.stderr[-2000:]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr[-2000:]
+    return lines[0]

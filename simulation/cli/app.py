@@ -12,10 +12,10 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
-from ..checks import check_file
+from ..checks import check_file, file_warnings
 from ..scenario import loader
 from ..scenario.errors import ScenarioError
-from .common import fail
+from .common import fail, warn
 from .compare import compare, run_command
 from .evidence import evidence
 from .validate import validate_app
@@ -82,6 +82,7 @@ def check(
             problems += str(err).splitlines()
         else:
             typer.echo(f"ok: {path} ({kind})")
+            warn(file_warnings(path, kind))
     if problems:
         raise fail(problems)
 

@@ -24,12 +24,20 @@ def fail(lines: list[str]) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def warn(lines: list[str]) -> None:
+    """Print one ``warning:`` line per possible-but-extreme input to stderr (the command carries on)."""
+    for line in lines:
+        typer.echo(f"{typer.style('warning:', fg='yellow')} {line}", err=True)
+
+
 def load(patient: str, strategies: list[str] | None) -> Scenario:
-    """``load_scenario``, or exit with its problems."""
+    """``load_scenario``, or exit with its problems; warns of extreme patient inputs."""
     try:
-        return load_scenario(patient, strategies)
+        scenario = load_scenario(patient, strategies)
     except ScenarioError as err:
         raise fail(str(err).splitlines()) from None
+    warn([f"{patient}: {field}: {message}" for field, message in scenario.patient.warnings()])
+    return scenario
 
 
 def checked_outputs(*paths: Path | None) -> None:

@@ -22,6 +22,15 @@ import simpy
 from .plan import Plan
 from .sampling import DELAY_SLOTS, Draws
 
+MAX_EVENTS = 100_000
+"""Simulation events one replication may take (a safety limit, not a model input). The bundled plans
+need a few hundred (phases, repairs, orders and deliveries of blood); only inputs the schema should
+have refused (a bleeding rate no transfusion keeps up with, a phase of endless duration) come near."""
+
+
+class RunawayOperation(ValueError):
+    """A replication did not finish within ``MAX_EVENTS`` events: the inputs describe an operation without end."""
+
 
 @dataclass
 class StageCourse:
@@ -413,7 +422,17 @@ class Operation:
             yield from self.perform(r)
 
     def run(self) -> Course:
-        self.env.run(until=self.env.process(self.operate()))
+        done, step = self.env.process(self.operate()), self.env.step
+        for _ in range(MAX_EVENTS):  # env.run(until=done), but never without end
+            if done.processed:
+                break
+            step()
+        else:
+            if not done.processed:
+                raise RunawayOperation(
+                    f"strategy '{self.plan.strategy}': one simulated operation had not ended after {MAX_EVENTS:,} "
+                    f"events (at {self.env.now:.4g} min, {self.orders:,} blood orders); check its phase durations, "
+                    "bleeding rates and the transfusion settings")
         return Course(
             stages=self.stages,
             event_counts=self.event_counts,

@@ -52,6 +52,7 @@ DEFAULT_RELATIVE = 0.02  # ±2% of the mean
 DEFAULT_ABSOLUTE = 0.01  # ±1 percentage point
 DEFAULT_MINIMUM = 200
 DEFAULT_MAXIMUM = 50_000
+FINEST = 1e-4  # finest target either way: ±0.01% or ±0.01 percentage points already needs ~10^8 replications
 GROWTH_MARGIN = 1.1  # aim 10% past the projected need, so that the next check usually passes
 MAX_GROWTH = 2.0
 
@@ -79,11 +80,11 @@ class Precision:
     maximum: int = DEFAULT_MAXIMUM
 
     def __post_init__(self):
-        if self.relative is not None and not (math.isfinite(self.relative) and self.relative > 0):
-            raise SettingError("relative", self.relative, "a number greater than 0 (0.02 = ±2% of the mean)")
-        if self.absolute is not None and not (0 < self.absolute < 1):
+        if self.relative is not None and not (math.isfinite(self.relative) and self.relative >= FINEST):
+            raise SettingError("relative", self.relative, f"a number of at least {FINEST:g} (0.02 = ±2% of the mean)")
+        if self.absolute is not None and not (FINEST <= self.absolute < 1):
             raise SettingError("absolute", self.absolute,
-                               "greater than 0 and less than 1 (0.01 = ±1 percentage point)")
+                               f"at least {FINEST:g} and less than 1 (0.01 = ±1 percentage point)")
         if self.relative is None and self.absolute is None:
             raise SettingError("relative", None, "given when absolute is not")
         if self.minimum < 2:
@@ -145,7 +146,7 @@ def next_replications(table: pd.DataFrame, n: int, maximum: int) -> int:
     """The stopping rule's next total: ``min(maximum, 2n, ceil(1.1 · n · max (achieved/target)²))``."""
     short = table[~table.reached]
     ratio = float((short.achieved / short.target).max())  # inf when a relative target has mean 0
-    projected = GROWTH_MARGIN * n * ratio**2
+    projected = GROWTH_MARGIN * n * ratio * ratio  # a product: overflows to inf, where ** 2 would raise
     return int(min(maximum, MAX_GROWTH * n, math.ceil(projected) if math.isfinite(projected) else math.inf))
 
 

@@ -17,16 +17,78 @@ Conversions (inferred, stated in ``../shared/evidence/evidence.md``) are done on
 
 from __future__ import annotations
 
+import math
+import numbers
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy import special, stats
 
 from . import published
 
 Z95 = published.Z95  # standard-normal 95th percentile (used by the schema's readers)
+
+
+# --- numbers as a file may write them -------------------------------------------------------------
+def _not_a_number(v: Any) -> str | None:
+    """What ``v`` is when it is not a real number (pydantic would read ``true`` as 1 and ``"40"`` as 40)."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true/false"
+    if isinstance(v, str):
+        return "text"
+    return None if isinstance(v, numbers.Real) else type(v).__name__
+
+
+def _finite_number(v: Any) -> Any:
+    """A real, finite number: ``true``/``false``, text, ``.inf`` and ``.nan`` are refused."""
+    if kind := _not_a_number(v):
+        raise ValueError(f"must be a number, not {kind}")
+    try:
+        finite = math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        finite = False
+    if not finite:
+        raise ValueError("must be a finite number")
+    return v
+
+
+def _whole_number(v: Any) -> Any:
+    """A count: a real number (pydantic then refuses a fraction), not ``true``/``false`` or text."""
+    if kind := _not_a_number(v):
+        raise ValueError(f"must be a whole number, not {kind}")
+    return v
+
+
+Number = Annotated[float, BeforeValidator(_finite_number)]
+"""Every real number of a scenario file: strictly a number (no bool, no text) and finite."""
+Count = Annotated[int, BeforeValidator(_whole_number), Field(le=100_000_000)]
+"""Every count of a scenario file (events, series sizes): a whole number, no bool, at most 10^8
+(more patients than any clinical series or registry holds)."""
+
+EXTREME_QUANTILE = 0.999  # a distribution's range is checked at its 0.1th and 99.9th percentiles
+
+
+def within(low: float, high: float, unit: str) -> AfterValidator:
+    """A field bound for a ``Value`` (its value and 95% CI) or a distribution (its 0.1th and 99.9th
+    percentiles): all must lie in [``low``, ``high``] ``unit``. State the bound's reason in the field's
+    description."""
+
+    def check(spec):
+        if spec is None:
+            return spec
+        if isinstance(spec, _Dist):
+            lo, hi = spec.quantile(1 - EXTREME_QUANTILE), spec.quantile(EXTREME_QUANTILE)
+            what = f"its 0.1th-99.9th percentiles ({lo:.4g} to {hi:.4g} {unit})"
+        else:
+            lo, hi = (min(spec.value, *spec.ci95), max(spec.value, *spec.ci95)) if spec.ci95 else (spec.value, spec.value)
+            what = f"{spec.value:g} {unit}" + (f" (95% CI {spec.ci95[0]:g} to {spec.ci95[1]:g})" if spec.ci95 else "")
+        if not low <= lo <= hi <= high:
+            raise ValueError(f"{what} must lie between {low:g} and {high:g} {unit}")
+        return spec
+
+    return AfterValidator(check)
 
 
 class Sourced(BaseModel):
@@ -62,8 +124,8 @@ class Sourced(BaseModel):
 class Value(Sourced):
     """A scalar parameter (a ratio, a threshold, a volume) with an optional 95% CI."""
 
-    value: float
-    ci95: tuple[float, float] | None = Field(
+    value: Number
+    ci95: tuple[Number, Number] | None = Field(
         None, description="95% confidence interval of the value, for probabilistic sensitivity."
     )
 
@@ -77,9 +139,9 @@ class Value(Sourced):
 class Probability(Sourced):
     """A per-patient or per-phase probability: ``p`` directly, or ``events`` out of ``n``."""
 
-    p: float | None = Field(None, ge=0, le=1, description="Probability, 0 to 1.")
-    events: int | None = Field(None, ge=0, description="Events observed in a series.")
-    n: int | None = Field(None, gt=0, description="Patients (or operations) in that series.")
+    p: Number | None = Field(None, ge=0, le=1, description="Probability, 0 to 1.")
+    events: Count | None = Field(None, ge=0, description="Events observed in a series.")
+    n: Count | None = Field(None, gt=0, description="Patients (or operations) in that series.")
 
     @model_validator(mode="after")
     def _one_form(self):
@@ -110,17 +172,24 @@ class _Dist(Sourced):
     def mean(self) -> float:
         return float(self.frozen().mean())
 
+    def quantile(self, p: float) -> float:
+        """The ``p`` quantile (0 < p < 1)."""
+        return _quantile(self, p)
+
 
 class Fixed(_Dist):
     """A fixed value (degenerate distribution)."""
 
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: Number = Field(ge=0)
 
     def ppf_normal(self, z):
         return np.full(np.shape(z), self.value)
 
     def mean(self):
+        return self.value
+
+    def quantile(self, p):
         return self.value
 
 
@@ -129,15 +198,15 @@ class LogNormal(_Dist):
     ``q1``/``q3`` (+ ``n``), or ``mean`` + ``sd``."""
 
     dist: Literal["lognormal"]
-    median: float | None = Field(None, gt=0)
-    p95: float | None = Field(None, gt=0)
-    min: float | None = Field(None, gt=0)
-    max: float | None = Field(None, gt=0)
-    q1: float | None = Field(None, gt=0, description="First quartile (25th percentile) of the series.")
-    q3: float | None = Field(None, gt=0, description="Third quartile (75th percentile) of the series.")
-    n: int | None = Field(None, ge=2, description="Size of the series the range or quartiles come from.")
-    mean_: float | None = Field(None, gt=0, alias="mean")
-    sd: float | None = Field(None, gt=0)
+    median: Number | None = Field(None, gt=0)
+    p95: Number | None = Field(None, gt=0)
+    min: Number | None = Field(None, gt=0)
+    max: Number | None = Field(None, gt=0)
+    q1: Number | None = Field(None, gt=0, description="First quartile (25th percentile) of the series.")
+    q3: Number | None = Field(None, gt=0, description="Third quartile (75th percentile) of the series.")
+    n: Count | None = Field(None, ge=2, description="Size of the series the range or quartiles come from.")
+    mean_: Number | None = Field(None, gt=0, alias="mean")
+    sd: Number | None = Field(None, gt=0)
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -182,8 +251,8 @@ class Gamma(_Dist):
     """Gamma from ``mean`` + ``sd`` (moments matched): a skewed positive quantity reported as mean +/- SD."""
 
     dist: Literal["gamma"]
-    mean_: float = Field(gt=0, alias="mean")
-    sd: float = Field(gt=0)
+    mean_: Number = Field(gt=0, alias="mean")
+    sd: Number = Field(gt=0)
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -195,9 +264,9 @@ class Triangular(_Dist):
     """Triangular from ``min``, ``mode``, ``max``."""
 
     dist: Literal["triangular"]
-    min: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    max: float = Field(gt=0)
+    min: Number = Field(ge=0)
+    mode: Number = Field(ge=0)
+    max: Number = Field(gt=0)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -214,8 +283,8 @@ class Uniform(_Dist):
     """Uniform between ``min`` and ``max``."""
 
     dist: Literal["uniform"]
-    min: float = Field(ge=0)
-    max: float = Field(gt=0)
+    min: Number = Field(ge=0)
+    max: Number = Field(gt=0)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -231,8 +300,8 @@ class BetaEvents(_Dist):
     """Beta(k + 1, N - k + 1) from ``events`` k out of ``n`` N: a proportion between 0 and 1."""
 
     dist: Literal["beta"]
-    events: int = Field(ge=0)
-    n: int = Field(gt=0)
+    events: Count = Field(ge=0)
+    n: Count = Field(gt=0)
 
     @model_validator(mode="after")
     def _k_le_n(self):
@@ -248,6 +317,12 @@ class BetaEvents(_Dist):
 def _frozen(dist: _Dist):
     """``dist.frozen()``, built once per distinct specification (scipy's constructors are slow)."""
     return dist.frozen()
+
+
+@lru_cache(maxsize=8192)
+def _quantile(dist: _Dist, p: float) -> float:
+    """``dist.quantile(p)``, worked out once (the schema's bounds ask for it whenever a scenario is validated)."""
+    return float(_frozen(dist).ppf(p))
 
 
 Distribution = Annotated[

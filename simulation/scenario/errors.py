@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +35,15 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(str(i) for i in issues))
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 100, 100, 100
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = 4
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
+    """At most 60 characters of ``repr(value)``, built without walking more than a few items of it
+    (a value reached through YAML aliases can stand for billions)."""
+    text = _REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

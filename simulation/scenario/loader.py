@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
 from .errors import Issue, ScenarioError, validate
@@ -21,6 +20,7 @@ from .parameters import Parameters
 from .patient import Patient
 from .procedure import Phase, Strategy, strategy_event_keys
 from .schema import Reference, Scenario, source_keys
+from .yamlfile import MAX_FILE_BYTES, read_yaml  # noqa: F401  (MAX_FILE_BYTES re-exported for the upload limit)
 
 
 def _bundled_folder() -> Path:
@@ -32,38 +32,9 @@ def _bundled_folder() -> Path:
 
 
 BUNDLED = Path(os.environ.get("RESECTSIM_SCENARIOS") or _bundled_folder())
-MAX_FILE_BYTES = 1_000_000
 
 
 # --- files ---------------------------------------------------------------------------------------
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it: ~10x faster
-
-
-def read_yaml(path: Path | str, text: str | None = None) -> Any:
-    """Parse a YAML file (or ``text`` labelled ``path``); malformed or oversized input -> ScenarioError."""
-    label = str(path)
-    if text is None:
-        p = Path(path)
-        if not p.is_file():
-            raise ScenarioError([Issue(label, "", "file not found")])
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError([Issue(label, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB")])
-        text = p.read_text(encoding="utf-8", errors="replace")
-    elif len(text.encode()) > MAX_FILE_BYTES:
-        raise ScenarioError([Issue(label, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB")])
-    try:
-        return yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        pass  # parsed again below: the pure-Python parser words the errors users see
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ScenarioError([Issue(label, where, f"malformed YAML: {problem}")]) from None
-
-
 def load_references(root: Path = BUNDLED) -> dict[str, Reference]:
     """The evidence register: reference id -> ``Reference``; every bad entry is reported at once."""
     path = root / "references.yaml"
@@ -111,20 +82,28 @@ def _resolve_phase(entry: Any, library: dict[str, dict], file: str, path: str) -
     return entry
 
 
+def _extended(data: Any, file: str, root: Path, chain: tuple[str, ...] = ()) -> dict:
+    """``data`` on top of the bundled strategy it ``extends``, which may itself extend another; a cycle is refused."""
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(file, "", "expected a strategy mapping (name, label, stages)", data)])
+    if "extends" not in data:
+        return data
+    known = bundled("strategies", root)
+    base = data["extends"]
+    if not isinstance(base, str) or base not in known:
+        raise ScenarioError([Issue(file, "extends", f"unknown strategy; bundled: {', '.join(known)}", base)])
+    if base in chain:
+        raise ScenarioError([Issue(file, "extends", f"extends cycle: {' -> '.join((*chain, base))}", base)])
+    parent = _extended(read_yaml(known[base]), str(known[base]), root, (*chain, base))
+    return {**parent, **{k: v for k, v in data.items() if k != "extends"}}
+
+
 def resolve_strategy(data: Any, library: dict[str, dict], file: str, root: Path = BUNDLED) -> Any:
-    """Resolve ``extends: <bundled strategy>`` and replace phase-library references by full phases.
+    """Resolve ``extends: <bundled strategy>`` (a chain of them) and replace phase-library references by full phases.
 
     Returns a new mapping; anything not shaped as expected is passed on for pydantic to report.
     """
-    if not isinstance(data, dict):
-        raise ScenarioError([Issue(file, "", "expected a strategy mapping (name, label, stages)", data)])
-    if "extends" in data:
-        known = bundled("strategies", root)
-        base = data["extends"]
-        if not isinstance(base, str) or base not in known:
-            raise ScenarioError([Issue(file, "extends", f"unknown strategy; bundled: {', '.join(known)}", base)])
-        parent = read_yaml(known[base])
-        data = {**(parent if isinstance(parent, dict) else {}), **{k: v for k, v in data.items() if k != "extends"}}
+    data = _extended(data, file, root)
     stages = data.get("stages")
     if not isinstance(stages, list):
         return dict(data)

@@ -3,20 +3,30 @@ latent patient factors, modifiers, events, complications, ICU, stay, PSA widenin
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from .distributions import FROZEN, Distribution, Probability, Sourced, Value
-from .procedure import Phase
+from .distributions import FROZEN, Distribution, Number, Probability, Sourced, Value, within
+from .procedure import Days, Minutes, Phase
+
+# Schema limits (not model inputs): beyond them a number is a typing error, not a plan.
+MAX_EVENT_LOSS_ML = 50_000.0  # about ten adult blood volumes lost in one repair
+RATIO_RANGE = (0.1, 10.0)  # one patient condition's multiplier on a phase: at most tenfold either way
+MAX_UNITS = 100.0  # red-cell units held or sent at once: more than a massive-transfusion pack holds many times over
+Ratio = Annotated[Value, within(*RATIO_RANGE, "x")]
+"""A multiplier of one patient condition: 0.1 to 10 (no effect in the evidence is near tenfold)."""
 
 
 class EventType(BaseModel):
     model_config = FROZEN
 
     label: str
-    repair_min: Distribution = Field(description="Extra operating time to repair, minutes.")
-    blood_loss_ml: Distribution = Field(description="Extra blood loss during the repair, mL.")
+    repair_min: Minutes = Field(description="Extra operating time to repair, minutes; 99.9th percentile at most "
+                                "1440 min (a day).")
+    blood_loss_ml: Annotated[Distribution, within(0, MAX_EVENT_LOSS_ML, "mL")] = Field(
+        description="Extra blood loss during the repair, mL; 99.9th percentile at most 50,000 mL (about ten adult "
+        "blood volumes).")
 
 
 Covariate = Literal[
@@ -125,9 +135,9 @@ class Modifier(BaseModel):
 
     model_config = FROZEN
 
-    duration: Value | None = None
-    bleeding: Value | None = None
-    event_odds: dict[str, Value] = Field(default_factory=dict)
+    duration: Ratio | None = Field(None, description="Duration multiplier, 0.1 to 10 (at most tenfold).")
+    bleeding: Ratio | None = Field(None, description="Bleeding-rate multiplier, 0.1 to 10 (at most tenfold).")
+    event_odds: dict[str, Ratio] = Field(default_factory=dict, description="Odds ratio per event, 0.1 to 10.")
 
 
 class Modifiers(BaseModel):
@@ -143,7 +153,7 @@ class Modifiers(BaseModel):
 
 
 class BloodVolumeBand(Value):
-    max_age_years: float = Field(gt=0)
+    max_age_years: Number = Field(gt=0)
 
 
 class CellSalvage(Sourced):
@@ -216,17 +226,22 @@ class TransfusionPolicy(BaseModel):
     )
     postop_loss_max_blood_volumes: Value = Field(description="Largest drain and hidden loss after one stage, blood volumes.")
     ebl_ratio: Distribution = Field(description="Recorded (estimated) blood loss / true intra-operative loss.")
-    unit_volume_ml: Value = Field(description="Volume of one red-cell unit, mL.")
+    unit_volume_ml: Annotated[Value, within(1, 1000, "mL")] = Field(
+        description="Volume of one red-cell unit, mL; 1 to 1000 (a unit holds 250-350 mL).")
     max_dose_ml_per_kg: Value = Field(
         description="Largest dose given as one unit, mL/kg: a small child gets an aliquot of the unit."
     )
     unit_haematocrit: Value = Field(description="Haematocrit of a red-cell unit, 0-1.")
     cell_salvage: CellSalvage
     haemostasis: Haemostasis
-    units_in_theatre: Value = Field(description="Cross-matched units already in theatre (no delay).")
-    units_per_delivery: Value = Field(description="Units the blood bank sends per order (a pack).")
-    reorder_level_units: Value = Field(description="Order another pack when theatre stock falls below this.")
-    delivery_delay_min: Distribution = Field(description="Blood bank issue-to-theatre delay, minutes.")
+    units_in_theatre: Annotated[Value, within(0, MAX_UNITS, "units")] = Field(
+        description="Cross-matched units already in theatre (no delay); 0 to 100 units.")
+    units_per_delivery: Annotated[Value, within(1, MAX_UNITS, "units")] = Field(
+        description="Units the blood bank sends per order (a pack); 1 to 100 units.")
+    reorder_level_units: Annotated[Value, within(0, MAX_UNITS, "units")] = Field(
+        description="Order another pack when theatre stock falls below this; 0 to 100 units.")
+    delivery_delay_min: Minutes = Field(description="Blood bank issue-to-theatre delay, minutes; 99.9th percentile "
+                                        "at most 1440 min (a day).")
     massive_transfusion_ml_per_kg: Value = Field(description="Massive transfusion threshold, mL/kg of red cells.")
 
     @model_validator(mode="after")
@@ -257,9 +272,9 @@ class TransfusionPolicy(BaseModel):
 class Anaesthesia(BaseModel):
     model_config = FROZEN
 
-    induction_min: Distribution = Field(description="Induction, lines and monitoring per stage, minutes.")
-    emergence_min: Distribution = Field(description="Emergence and transfer per stage, minutes.")
-    turnover_min: Distribution = Field(description="Room set-up and clean-up per stage (OR time), minutes.")
+    induction_min: Minutes = Field(description="Induction, lines and monitoring per stage, minutes (at most a day).")
+    emergence_min: Minutes = Field(description="Emergence and transfer per stage, minutes (at most a day).")
+    turnover_min: Minutes = Field(description="Room set-up and clean-up per stage (OR time), minutes (at most a day).")
 
 
 class Restage(Sourced):
@@ -273,7 +288,7 @@ class Restage(Sourced):
 class Staging(BaseModel):
     model_config = FROZEN
 
-    interval_days: Distribution = Field(description="Default days between stages.")
+    interval_days: Days = Field(description="Default days between stages; 99.9th percentile at most 365 (a year).")
     restage_phases: tuple[Phase, ...] = Field(
         description="The phases an unplanned stage break can add (closures, preps, reopenings)."
     )
@@ -320,13 +335,13 @@ class IntensiveCare(BaseModel):
 
     admission: Probability = Field(description="Probability of ICU admission after a stage at reference blood loss.")
     odds_ratios: dict[Literal["per_blood_volume_lost", "massive_transfusion", "major_complication"], Value]
-    days_if_admitted: Distribution = Field(description="ICU days when admitted, days.")
+    days_if_admitted: Days = Field(description="ICU days when admitted, days; 99.9th percentile at most 365.")
 
 
 class HospitalStay(BaseModel):
     model_config = FROZEN
 
-    ward_days: Distribution = Field(description="Days on the ward after the last stage (after ICU), days.")
+    ward_days: Days = Field(description="Days on the ward after the last stage (after ICU), days; at most 365.")
     extra_days_major: Value = Field(description="Extra days per major early complication.")
     extra_days_minor: Value = Field(description="Extra days per minor early complication.")
     ward_days_per_day_between_stages: Value = Field(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from .distributions import FROZEN
+from . import plausibility
+from .distributions import FROZEN, Count, Number
 
 _REGIONS = (("C", 7), ("T", 12), ("L", 5), ("S", 5))
 VERTEBRAE = tuple(f"{r}{i}" for r, n in _REGIONS for i in range(1, n + 1))
@@ -39,11 +40,11 @@ class Patient(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
-    age_years: float = Field(gt=0, le=110, description="Age, years.")
+    age_years: Number = Field(gt=0, le=110, description="Age, years.")
     sex: Literal["female", "male"]
-    weight_kg: float = Field(ge=2, le=300, description="Body weight, kg.")
-    baseline_hb_g_dl: float = Field(ge=5, le=20, description="Pre-operative haemoglobin, g/dL.")
-    blood_volume_ml_per_kg: float | None = Field(
+    weight_kg: Number = Field(ge=2, le=300, description="Body weight, kg.")
+    baseline_hb_g_dl: Number = Field(ge=5, le=20, description="Pre-operative haemoglobin, g/dL.")
+    blood_volume_ml_per_kg: Number | None = Field(
         None, ge=40, le=110, description="Estimated blood volume, mL/kg; default by age from the evidence table."
     )
     levels: str = Field(description="Vertebral levels resected, e.g. 'L2-L4'.")
@@ -55,7 +56,7 @@ class Patient(BaseModel):
     roots_sacrificed: Literal["none", "one side", "both sides"] = Field(
         "none", description="Nerve roots at the resected levels cut on purpose (the planned deficit)."
     )
-    asa_class: int = Field(
+    asa_class: Count = Field(
         2, ge=1, le=5, description="ASA physical status; recorded for reports, not used by the risk models "
         "(no en bloc effect size was found)."
     )
@@ -72,6 +73,20 @@ class Patient(BaseModel):
                     f"{n} levels is outside the model's range (at most {MAX_LEVELS}; published en bloc series go up to 5)"
                 )
         return v
+
+    @model_validator(mode="after")
+    def _plausible(self):
+        """Weight for age, one block of levels, implants near it (``plausibility`` gives the rules)."""
+        problems = [plausibility.weight_error(self.age_years, self.weight_kg)]
+        problems += plausibility.level_errors(self.level_list, self.implant_levels, VERTEBRAE)
+        problems = [p for p in problems if p]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def warnings(self) -> list[tuple[str, str]]:
+        """(field, message) for possible but extreme inputs: printed, never refused."""
+        return plausibility.warnings(self.age_years, self.weight_kg, self.level_list)
 
     @property
     def level_list(self) -> tuple[str, ...]:

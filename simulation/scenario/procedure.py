@@ -4,16 +4,28 @@ event risks and the stop-and-stage rule."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from .distributions import FROZEN, Distribution, Probability, Sourced
+from .distributions import FROZEN, Distribution, Number, Probability, Sourced, within
 
 MAX_EVENT_PROBABILITY = 0.95
 # Anaesthetics one simulated patient can have: planned stages, plus one if a stop-and-stage rule may
 # add one. The model reserves random draws per stage for this many (model.sampling).
 MAX_STAGES = 6
+# Schema limits (not model inputs): numbers beyond them are typing errors, not patients. Every
+# duration is also finite, so a phase always ends.
+MAX_PHASE_MIN = 1440.0  # one phase, repair or anaesthetic step: a day
+MAX_BLEEDING_ML_PER_MIN = 1000.0  # an average rate over a phase; faster is exsanguination
+MAX_STAGE_HOURS = 72.0  # stop-rule limits: far above any simulated stage (seed case: up to 29 h, 12 volumes)
+MAX_BLOOD_VOLUMES = 50.0
+MAX_DAYS = 365.0  # days between stages, in ICU or on the ward: a year
+
+Minutes = Annotated[Distribution, within(0, MAX_PHASE_MIN, "min")]
+"""A duration of one step (minutes): 99.9th percentile at most 1440 min (24 h: no step lasts a day)."""
+Days = Annotated[Distribution, within(0, MAX_DAYS, "days")]
+"""A stay or interval (days): 99.9th percentile at most 365 days (a year)."""
 
 
 ModifierFamily = Literal["revision", "scar", "vessel_adhesion", "psoas_extension", "levels", "implants"]
@@ -47,8 +59,12 @@ class Phase(BaseModel):
 
     id: str
     label: str
-    duration_min: Distribution = Field(description="Duration for the reference patient, minutes.")
-    bleeding_ml_per_min: Distribution = Field(description="Blood loss rate for the reference patient, mL/min.")
+    duration_min: Minutes = Field(
+        description="Duration for the reference patient, minutes; its 99.9th percentile at most 1440 min "
+        "(24 h: no step of an operation lasts a day).")
+    bleeding_ml_per_min: Annotated[Distribution, within(0, MAX_BLEEDING_ML_PER_MIN, "mL/min")] = Field(
+        description="Blood loss rate for the reference patient, mL/min; its 99.9th percentile at most 1000 mL/min "
+        "(an adult's whole blood volume in five minutes, averaged over a phase, is beyond surgery).")
     events: tuple[EventRisk, ...] = ()
     scales_with: tuple[ModifierFamily, ...] = Field((), description="Patient modifiers that apply to this phase.")
     requires: Literal["implants"] | None = Field(None, description="Skip the phase unless the patient has this.")
@@ -90,11 +106,15 @@ class StagingRule(Sourced):
     """Stop and stage when a clinical trigger fires: the stage ends at the next safe break point
     (``Phase.stage_break_allowed``) and the rest of the plan moves to a new stage."""
 
-    max_blood_volumes: float | None = Field(None, gt=0, description="Blood lost in the stage, blood volumes.")
-    max_hours: float | None = Field(None, gt=0, description="Operative time of the stage, hours.")
-    max_blood_volumes_without_plasma: float | None = Field(
-        None, gt=0, description="Coagulopathy proxy: blood volumes lost in the stage not matched by plasma."
-    )
+    max_blood_volumes: Number | None = Field(
+        None, gt=0, le=MAX_BLOOD_VOLUMES, description="Blood loss limit, estimated blood volumes; at most 50 "
+        "(far above any simulated stage: a higher limit would stop nothing).")
+    max_hours: Number | None = Field(
+        None, gt=0, le=MAX_STAGE_HOURS, description="Operative time limit for one stage, hours; at most 72 "
+        "(far above any simulated stage: a higher limit would stop nothing).")
+    max_blood_volumes_without_plasma: Number | None = Field(
+        None, gt=0, le=MAX_BLOOD_VOLUMES, description="Coagulopathy proxy: blood volumes lost in the stage not "
+        "matched by plasma; at most 50.")
     on_alert: bool = Field(False, description="Stop at the next safe point after an intra-operative alert.")
 
     @model_validator(mode="after")
@@ -124,7 +144,8 @@ class Strategy(BaseModel):
     label: str
     description: str = ""
     stages: tuple[Stage, ...] = Field(min_length=1, max_length=MAX_STAGES)
-    interval_days: Distribution | None = Field(None, description="Days between stages; default from parameters.")
+    interval_days: Days | None = Field(
+        None, description="Days between stages; default from parameters; 99.9th percentile at most 365 (a year).")
     stop_and_stage: StagingRule | None = None
     contraindications: tuple[Contraindication, ...] = Field(
         (), description="Patient conditions under which this plan is not offered (flagged, still simulated)."

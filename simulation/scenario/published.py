@@ -97,6 +97,15 @@ def _positive(**values: float) -> None:
             raise ValueError(f"{name} must be greater than 0 (got {v})")
 
 
+def _representable(fit, **inputs: float):
+    """``fit`` if its parameters are finite (and a gamma's positive); otherwise the inputs are too far apart."""
+    params = (fit.mu, fit.sigma) if isinstance(fit, LogNormalFit) else (fit.shape, fit.scale)
+    if all(math.isfinite(v) for v in params) and (isinstance(fit, LogNormalFit) or min(params) > 0):
+        return fit
+    got = ", ".join(f"{k} {v:g}" for k, v in inputs.items())
+    raise ValueError(f"{' and '.join(inputs)} are too far apart to describe a distribution in floating point (got {got})")
+
+
 def _series_size(n: int) -> None:
     if n < 2:
         raise ValueError(f"n (the size of the series) must be at least 2 (got {n})")
@@ -214,14 +223,21 @@ def lognormal_from_mean_sd(mean: float, sd: float) -> LogNormalFit:
     sigma^2 = ln(1 + sd^2 / mean^2); mu = ln(mean) - sigma^2 / 2.
     """
     _positive(mean=mean, sd=sd)
-    s2 = math.log1p((sd / mean) ** 2)
-    return LogNormalFit(math.log(mean) - s2 / 2, math.sqrt(s2))
+    try:
+        s2 = math.log1p((sd / mean) ** 2)
+    except OverflowError:
+        s2 = math.inf
+    return _representable(LogNormalFit(math.log(mean) - s2 / 2, math.sqrt(s2)), mean=mean, sd=sd)
 
 
 def gamma_from_mean_sd(mean: float, sd: float) -> GammaFit:
     """Gamma with this mean and SD (moments matched, exact): shape = mean^2/sd^2, scale = sd^2/mean."""
     _positive(mean=mean, sd=sd)
-    return GammaFit(shape=(mean / sd) ** 2, scale=sd * sd / mean)
+    try:
+        shape = (mean / sd) ** 2
+    except OverflowError:
+        shape = math.inf
+    return _representable(GammaFit(shape=shape, scale=sd * sd / mean), mean=mean, sd=sd)
 
 
 # --- proportions and ratios ---------------------------------------------------------------------------

@@ -280,7 +280,7 @@ BAD_INPUT = {  # id -> (arguments given the tmp folder, fragments the one error 
     "unknown key": (lambda t: ["compare", _patient_file(t, colour="red")],
                     ["patient.yaml: colour: unknown field 'colour'; allowed here: age_years, asa_class"]),
     "wrong type": (lambda t: ["compare", _patient_file(t, age_years="nine")],
-                   ["patient.yaml: age_years: Input should be a valid number", "(got 'nine')"]),
+                   ["patient.yaml: age_years: must be a number, not text", "(got 'nine')"]),
     "weight 0": (lambda t: ["compare", _patient_file(t, weight_kg=0)],
                  ["patient.yaml: weight_kg: Input should be greater than or equal to 2 (got 0)"]),
     "weight 500": (lambda t: ["compare", _patient_file(t, weight_kg=500)],

@@ -182,7 +182,9 @@ def test_stage_rows_add_up_to_the_record(fixed_runs):
 # --- (2b) transfusion = hand calculation of the haemodilution model --------------------------------
 def transfusion_scenario(adult_scenario, weight_kg, theatre_units, delay_min, minutes=300.0, rate=10.0):
     def edit(d):
-        d["patient"].update(weight_kg=weight_kg, blood_volume_ml_per_kg=70, baseline_hb_g_dl=12.0)
+        # a child's age for a child's weight (weight for age is checked); blood volume is fixed, so age changes no number here
+        d["patient"].update(weight_kg=weight_kg, age_years=8.0 if weight_kg < 25 else 52.0, blood_volume_ml_per_kg=70,
+                            baseline_hb_g_dl=12.0)
         d["strategies"] = [one_phase_strategy("bleed", fixed(minutes), fixed(rate))]
         fix_anaesthesia(d, INDUCTION, EMERGENCE, TURNOVER, delivery_delay_min=delay_min)
         set_transfusion(d, trigger_hb_g_dl=7, target_hb_g_dl=9, adult_trigger_hb_g_dl=7, adult_target_hb_g_dl=9,
@@ -322,7 +324,7 @@ def test_tiny_blood_limit_always_converts(seed_scenario):
 
 
 def test_huge_limit_never_converts_and_equals_the_plain_plan(seed_scenario):
-    sc = with_rule(seed_scenario, max_hours=1000, max_blood_volumes=1000)
+    sc = with_rule(seed_scenario, max_hours=72, max_blood_volumes=50)  # the largest limits the schema allows
     rec = runs(sc, 300, [SINGLE, RULE])
     plain, ruled = of(rec, SINGLE), of(rec, RULE)
     assert not ruled.converted_to_staged.any() and (ruled.anaesthetics == 1).all()

@@ -1,7 +1,7 @@
 """Property tests: any valid patient and transfusion policy gives a sane record.
 
-Hypothesis draws patients across the ranges the schema allows (age, weight 2-300 kg, Hb 5-20
-g/dL, blood volume, levels, implants, scar, booleans) and a random trigger/target, runs every
+Hypothesis draws patients across the ranges the schema allows (age, a possible weight for that
+age, Hb 5-20 g/dL, blood volume, levels, implants near them, scar, booleans) and a random trigger/target, runs every
 bundled strategy for a few replications and checks invariants that must hold for any input.
 Run derandomised under the ``ci`` profile (tests/conftest.py).
 
@@ -21,6 +21,7 @@ import simulation
 from simulation import Scenario
 from simulation.scenario.distributions import LogNormal
 from simulation.scenario.patient import VERTEBRAE
+from simulation.scenario.plausibility import IMPLANT_REACH, WEIGHT_FOR_AGE
 
 REPLICATIONS = 2
 
@@ -33,22 +34,42 @@ def level_ranges(draw, max_levels):
     return lo if n == 1 else f"{lo}-{hi}"
 
 
+@st.composite
+def ages_and_weights(draw):
+    """An age, and a weight the schema accepts at that age (weight for age is checked)."""
+    age = draw(st.floats(0.01, 110))
+    _, low, high, _, _ = next(band for band in WEIGHT_FOR_AGE if age < band[0])
+    return {"age_years": age, "weight_kg": draw(st.floats(max(2.0, low), high))}
+
+
+@st.composite
+def implants_near(draw, levels: str):
+    """None, or a range of implants within IMPLANT_REACH levels of ``levels``."""
+    if draw(st.booleans()):
+        return None
+    lo, hi = (VERTEBRAE.index(v) for v in (levels.split("-") * 2)[:2])
+    start = draw(st.integers(max(0, lo - IMPLANT_REACH), min(len(VERTEBRAE) - 1, hi + IMPLANT_REACH)))
+    stop = draw(st.integers(start, min(len(VERTEBRAE) - 1, hi + IMPLANT_REACH, start + 5)))
+    return VERTEBRAE[start] if start == stop else f"{VERTEBRAE[start]}-{VERTEBRAE[stop]}"
+
+
+def _with_implants(patient: dict) -> st.SearchStrategy:
+    return implants_near(patient["levels"]).map(lambda implants: {**patient, "retained_implants": implants})
+
+
 patients = st.fixed_dictionaries(
     {
-        "age_years": st.floats(0.01, 110),
         "sex": st.sampled_from(["female", "male"]),
-        "weight_kg": st.floats(2, 300),
         "baseline_hb_g_dl": st.floats(5, 20),
         "blood_volume_ml_per_kg": st.none() | st.floats(40, 110),
         "levels": level_ranges(6),
         "revision": st.booleans(),
-        "retained_implants": st.none() | level_ranges(6),
         "scar_severity": st.sampled_from(["none", "mild", "moderate", "heavy"]),
         "great_vessel_adhesion": st.booleans(),
         "psoas_extension": st.booleans(),
         "asa_class": st.integers(1, 5),
     }
-)
+).flatmap(_with_implants).flatmap(lambda p: ages_and_weights().map(lambda aw: {**p, **aw}))
 policies = st.fixed_dictionaries(
     {
         "trigger_hb_g_dl": st.floats(3, 15),

@@ -84,7 +84,7 @@ def test_zero_variance_outcomes_stop_at_the_pilot(seed_scenario):
         fix_anaesthesia(d)
 
     sc = variant(seed_scenario, edit)
-    done = run_to_precision(sc, SEED, Precision(relative=1e-6, absolute=None, minimum=50, maximum=10_000),
+    done = run_to_precision(sc, SEED, Precision(relative=1e-4, absolute=None, minimum=50, maximum=10_000),
                             outcomes=["operative_time_min", "anaesthesia_time_min", "blood_loss_ml"],
                             strategies=[POSTERIOR, TWO])
     assert done.replications == 50 and done.checkpoints == (50,) and done.reached
@@ -156,10 +156,12 @@ def test_the_maximum_stops_the_run_and_says_which_targets_were_missed(pair):
 
 
 BAD = {
-    "--precision 0": (["--precision", "0"], "--precision: must be a number greater than 0", "(got 0.0)"),
-    "--precision -0.5": (["--precision", "-0.5"], "--precision: must be a number greater than 0", "(got -0.5)"),
-    "--risk-precision 1": (["--risk-precision", "1"], "--risk-precision: must be greater than 0 and less than 1", "(got 1.0)"),
-    "--risk-precision 0": (["--precision", "0.02", "--risk-precision", "0"], "--risk-precision: must be greater than 0", "(got 0.0)"),
+    "--precision 0": (["--precision", "0"], "--precision: must be a number of at least 0.0001", "(got 0.0)"),
+    "--precision -0.5": (["--precision", "-0.5"], "--precision: must be a number of at least 0.0001", "(got -0.5)"),
+    # issue 14, defect 10: a target this fine overflowed the projection of the replications needed
+    "--precision 1e-300": (["--precision", "1e-300"], "--precision: must be a number of at least 0.0001", "(got 1e-300)"),
+    "--risk-precision 1": (["--risk-precision", "1"], "--risk-precision: must be at least 0.0001 and less than 1", "(got 1.0)"),
+    "--risk-precision 0": (["--precision", "0.02", "--risk-precision", "0"], "--risk-precision: must be at least 0.0001", "(got 0.0)"),
     "--max-reps below --reps": (["--precision", "0.02", "--reps", "300", "--max-reps", "299"],
                                 "--max-reps: must be at least --reps (300)", "(got 299)"),
     "--max-reps alone": (["--max-reps", "500"], "--max-reps: only used with --precision or --risk-precision", "(got 500)"),

@@ -88,8 +88,8 @@ def test_wrong_type_names_field_value_and_expected_type(tmp_path):
     path = write(tmp_path, patient(age_years="nine"))
     (issue,) = issues_of(path)
     assert (issue.path, issue.value) == ("age_years", "nine")
-    assert issue.message == "Input should be a valid number, unable to parse string as a number"
-    assert str(issue).endswith("age_years: Input should be a valid number, unable to parse string as a number (got 'nine')")
+    assert issue.message == "must be a number, not text"
+    assert str(issue).endswith("age_years: must be a number, not text (got 'nine')")
 
 
 @pytest.mark.parametrize(
@@ -303,8 +303,8 @@ def test_not_a_scenario_file(tmp_path, text):
     path = tmp_path / "other.yaml"
     path.write_text(text, encoding="utf-8")
     (issue,) = issues_of(path)
-    assert issue.message == ("not a patient (age_years, ...), strategy (stages, ...), sweep (design, ...) or validation cohort "
-                             "(figures, ...) file")
+    assert issue.message == (
+        "not a patient (age_years, ...), strategy (stages, ...), sweep (design, ...) or validation cohort (figures, ...) file")
 
 
 def test_unknown_patient_lists_the_bundled_patients():
