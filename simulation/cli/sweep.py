@@ -280,7 +280,8 @@ def _print_summary(analysis: str, tables: dict) -> None:
         t = tables["tornado"]
         for (o, s), g in t.groupby(["outcome_label", "strategy"], sort=False):
             top = g.sort_values("swing", ascending=False).iloc[0]
-            out.print(f"{o}, {s}: widest swing {top.parameter} ({top.low_mean:.4g} to {top.high_mean:.4g}; base {top.base_mean:.4g})", highlight=False)
+            out.print(f"{o}, {s}: widest swing {top.parameter} ({top.low_mean:.4g} to {top.high_mean:.4g}; "
+                      f"base {top.base_mean:.4g})", highlight=False)
     elif analysis == "two-way":
         t = tables["two_way"]
         for o, g in t.groupby("outcome_label", sort=False):

@@ -62,7 +62,8 @@ def two_way(table: pd.DataFrame, outcome: str, x: str, y: str) -> alt.Chart:
                y=alt.Y(f"{y}:O", title=y, sort="descending", axis=alt.Axis(format=".3g")))
     cells = alt.Chart(part).mark_rect().encode(
         **enc, color=alt.Color("preferred:N", title="Preferred strategy", legend=alt.Legend(orient="bottom", direction="vertical")),
-        opacity=alt.Opacity("confidence:N", title=None, scale=alt.Scale(domain=["decided", "not decided (95% CI includes 0)"], range=[1.0, 0.35])),
+        opacity=alt.Opacity("confidence:N", title=None,
+                            scale=alt.Scale(domain=["decided", "not decided (95% CI includes 0)"], range=[1.0, 0.35])),
         tooltip=[alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=".3g"), "preferred", "runner_up",
                  alt.Tooltip("preferred_mean:Q", format=".4g"), alt.Tooltip("margin:Q", format=".3g"),
                  alt.Tooltip("margin_ci_low:Q", format=".3g"), alt.Tooltip("margin_ci_high:Q", format=".3g")],
@@ -85,7 +86,8 @@ def sobol(table: pd.DataFrame, outcome: str) -> alt.Chart:
     y_off = alt.YOffset("index:N")
     bars = alt.Chart().mark_bar().encode(
         y=y, yOffset=y_off, x=alt.X("value:Q", title="Sobol index"), color=alt.Color("index:N", title="Index"),
-        tooltip=["parameter", "index", alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("lo:Q", format=".3f"), alt.Tooltip("hi:Q", format=".3f")],
+        tooltip=["parameter", "index", alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("lo:Q", format=".3f"),
+                 alt.Tooltip("hi:Q", format=".3f")],
     )
     errors = alt.Chart().mark_rule(color="black").encode(y=y, yOffset=y_off, x="lo:Q", x2="hi:Q")
     return alt.layer(bars, errors, data=long).properties(width=WIDTH, height=40 * part.parameter.nunique()).facet(

@@ -116,7 +116,8 @@ class SweepSpec(BaseModel):
     strategies: tuple[str, ...] | None = Field(None, min_length=1, description="Bundled strategies or files; default all bundled.")
     design: Literal[DESIGNS]
     parameters: tuple[ParameterSpec, ...] = Field(min_length=1)
-    samples: int | None = Field(None, ge=1, le=MAX_POINTS, description="Points (latin-hypercube, psa), Saltelli N (sobol), trajectories (morris).")
+    samples: int | None = Field(
+        None, ge=1, le=MAX_POINTS, description="Points (latin-hypercube, psa), Saltelli N (sobol), trajectories (morris).")
     morris_levels: int = Field(4, ge=2, le=100, description="morris: grid levels per parameter (even).")
     replications: int = Field(ge=2, le=1_000_000, description="Replications (simulated patients) per point and strategy.")
     outcomes: tuple[str, ...] = Field(min_length=1, description="Record columns to summarise, e.g. blood_loss_ml.")
@@ -149,7 +150,8 @@ def _design_issues(spec: SweepSpec, file: str) -> list[Issue]:
         where = f"parameters[{i}]"
         given = {k for k in ("values", "range", "levels", "base", "distribution") if getattr(p, k) is not None}
         for key in sorted(given - allowed):
-            issues.append(Issue(file, f"{where}.{key}", f"design '{d}' does not use {key}; a parameter here takes: {', '.join(sorted(allowed))}"))
+            issues.append(Issue(file, f"{where}.{key}",
+                                f"design '{d}' does not use {key}; a parameter here takes: {', '.join(sorted(allowed))}"))
         if given & allowed and not given - allowed:
             if {"values", "range"} <= given or {"distribution", "range"} <= given:
                 both = "values" if "values" in given else "distribution"
@@ -258,7 +260,8 @@ def _inferred(target: Target, tree: dict, scenario: Scenario):
     node = tree
     for key in target.locations[0]:
         node = node[key]
-    prov = {"source": node["source"]} if node.get("source") else {"assumption": f"Uncertainty of {target.canonical} as given in the scenario."}
+    prov = ({"source": node["source"]} if node.get("source")
+            else {"assumption": f"Uncertainty of {target.canonical} as given in the scenario."})
     factor = widening_at(node, scenario)
     if target.mode is Mode.VALUE and node.get("ci95") and node["ci95"][0] > 0:
         sigma = lognormal_from_ratio_ci(node["value"], *node["ci95"]).sigma
@@ -307,7 +310,8 @@ def plan_sweep(spec: SweepSpec, file: str, root: Path = BUNDLED) -> SweepPlan:
     targets = tuple(p.target for p in params)
     base = [p.base for p in params]
     for i, p in enumerate(params):
-        ends = (("low", p.low), ("high", p.high)) if spec.design != "grid" else (("lowest value", min(p.axis)), ("highest value", max(p.axis)))
+        ends = ((("low", p.low), ("high", p.high)) if spec.design != "grid"
+                else (("lowest value", min(p.axis)), ("highest value", max(p.axis))))
         for end, x in ends:
             values = list(base)
             values[i] = x
@@ -343,7 +347,8 @@ def _parameter(spec, p: ParameterSpec, target: Target, tree, scenario, file, whe
         if dist is None:
             dist = _inferred(target, tree, scenario)
         if dist is None:
-            issues.append(Issue(file, where, f"no uncertainty for '{target.canonical}': the scenario gives no ci95 or events/n here; give distribution: or range:"))
+            issues.append(Issue(file, where, f"no uncertainty for '{target.canonical}': the scenario gives no ci95 or "
+                                             "events/n here; give distribution: or range:"))
             return None
         lo, mid, hi = (float(dist.ppf_normal(np.array([z]))[0]) for z in (-Z975, 0.0, Z975))
         if bad(lo) or bad(hi):
