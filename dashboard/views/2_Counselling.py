@@ -70,34 +70,44 @@ def _meaning(summary: FamilySummary) -> None:
 
 
 inputs = state.inputs()
-st.title("Counselling")
+ui.header("Counselling")
 st.markdown("For talking with a family: what each plan may mean for a patient like this one, in plain words.")
-if not inputs.ready:
-    ui.inputs_not_ready()
-    st.stop()
 options = list(inputs.library)
 if st.session_state.get("counsel_plan") not in options:
     st.session_state["counsel_plan"] = MAIN_STRATEGIES[0] if MAIN_STRATEGIES[0] in options else options[0]
-left, right = st.columns(2)
+left, right, run = st.columns([3, 3, 1], vertical_alignment="bottom")
 plan = left.selectbox("Plan", options, key="counsel_plan", format_func=lambda n: inputs.library[n].label)
 others = [NONE] + [n for n in options if n != plan]
 if st.session_state.get("counsel_other") not in others:
     st.session_state["counsel_other"] = MAIN_STRATEGIES[2] if MAIN_STRATEGIES[2] in others else NONE
 other = right.selectbox("Compare with", others, key="counsel_other",
                         format_func=lambda n: n if n == NONE else inputs.library[n].label)
+clicked = run.button("Run", key="counsel_run", type="primary", width="stretch", disabled=not inputs.ready,
+                     icon=":material/play_arrow:")
 names = (plan,) if other == NONE else (plan, other)
-try:
-    scenario = state.scenario(inputs.patient, [inputs.library[n] for n in names])
-except ScenarioError as exc:
-    ui.show_issues(exc)
+scenario = None
+if not inputs.ready:
+    ui.inputs_not_ready()
+else:
+    try:
+        scenario = state.scenario(inputs.patient, [inputs.library[n] for n in names])
+    except ScenarioError as exc:
+        ui.show_issues(exc)
+# simulate on Run, or when the plans chosen on this page change; a sidebar edit never re-simulates
+last = state.latest(PAGE)
+result = state.result(PAGE, scenario, names, inputs.replications, inputs.seed,
+                      run_now=clicked or last is None or last.strategies != names) if scenario is not None else state.kept(PAGE)
+if result is None:
     st.stop()
-if inputs.replications < STEADY_REPLICATIONS:
+if not result.current:
+    ui.out_of_date()
+comparison = result.comparison
+if comparison.replications < STEADY_REPLICATIONS:
     st.warning(
-        f"Only {inputs.replications:,} simulated operations per plan: the frequencies below are rough. "
+        f"Only {comparison.replications:,} simulated operations per plan: the frequencies below are rough. "
         f"Use at least {STEADY_REPLICATIONS:,} (sidebar) before showing them to a family."
     )
-comparison = state.comparison(PAGE, scenario, names, inputs.replications, inputs.seed, run_now=True)
-summary = family_summary(scenario, comparison, datetime.date.today().isoformat())
+summary = family_summary(result.scenario, comparison, datetime.date.today().isoformat())
 st.html(f'<div class="rs-big"><b>The patient:</b> {html.escape(summary.patient)}</div>')
 st.download_button(
     "Printable report (PDF)", lambda: build_report(summary), f"resectsim-family-report-{comparison.scenario_digest}.pdf",

@@ -141,3 +141,103 @@ def provenance_line(version: str, scenario_digest: str, seed: int, replications:
     parts = [f"ResectSim {version}", f"scenario {scenario_digest}", f"seed {seed}",
              f"{replications:,} simulated operations per plan"]
     return " · ".join(parts + ([date] if date else []))
+
+
+# --- differences between two plans, in words (the tumour board's decision table) --------------------
+# How a per-100 risk is counted in a sentence ("2.5 fewer in 100 patients with a major complication");
+# any other yes/no or complication column reads "in 100 patients with: <label>".
+COUNTED = {
+    "any_major_complication": "patients with a major complication",
+    "any_complication": "patients with any complication",
+    "massive_transfusion": "patients with a massive transfusion",
+    "death": "deaths",
+    "converted_to_staged": "operations split into stages",
+}
+# Outcomes the decision table shows, risks first (what the board decides on), then burden.
+DECISION = ("any_major_complication", "massive_transfusion", "death", "operative_time_min", "blood_loss_ml", "los_days")
+MONTE_CARLO_INTERVAL = "Monte Carlo 95% interval"
+HONEST_INTERVAL_MISSING = "not yet available (needs the calibrated posterior)"
+
+
+def short_label(label: str) -> str:
+    """A plan label as it reads inside a sentence: ``'Posterior only (one stage)' -> 'Posterior only'``,
+    ``'Two stages, posterior then anterior' -> 'Two stages'``."""
+    return label.split(" (")[0].split(", ")[0]
+
+
+def short_labels(labels: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Label -> its ``short_label`` where that is unique among ``labels``, else the label itself."""
+    shorts = [short_label(x) for x in labels]
+    return {x: s if shorts.count(s) == 1 else x for x, s in zip(labels, shorts)}
+
+
+def _magnitude(key: str, value: float, unit: bool = True) -> str:
+    """``|value|`` (in the column's display units, or per 100 for a risk), with its unit if asked."""
+    c = column(key)
+    if c.is_probability:
+        return number(abs(value), 1)
+    s = shown(key)
+    return number(abs(value), s.digits) + (f" {s.unit}" if unit and c.kind != "count" else "")
+
+
+def _direction(key: str, value: float) -> str:
+    """The comparative word for a difference ``value`` (plan A minus plan B)."""
+    c = column(key)
+    if c.is_probability:
+        return "fewer" if value < 0 else "more"
+    if c.better == "higher":
+        return "lower" if value < 0 else "higher"
+    return "less" if value < 0 else "more"
+
+
+def _thing(key: str) -> str:
+    """What is compared: ``'in 100 patients with a major complication'``, ``'operative time (skin to skin)'``."""
+    c = column(key)
+    if c.is_probability:
+        return f"in 100 {COUNTED.get(key, 'patients with: ' + c.label.lower())}"
+    return c.label if c.label[:2].isupper() else c.label[0].lower() + c.label[1:]  # "ICU stay" keeps its capitals
+
+
+def difference_value(key: str, value: float) -> float:
+    """A difference of record units -> display units (a risk per 100 patients)."""
+    return value * (100.0 if column(key).is_probability else shown(key).scale)
+
+
+def difference_words(key: str, mean: float) -> str:
+    """A difference in display units as words, no sign to decode: ``'2.5 fewer in 100 patients with a
+    major complication'``, ``'1.3 h less operative time (skin to skin)'``, ``'no difference in deaths'``."""
+    if _magnitude(key, mean, unit=False).strip("0.,") == "":
+        thing = _thing(key).removeprefix("in 100 ")
+        return f"no clear difference in {thing}"
+    return f"{_magnitude(key, mean)} {_direction(key, mean)} {_thing(key)}"
+
+
+def interval_words(key: str, low: float, high: float) -> str:
+    """An interval of differences in words: ``'1.3 to 3.7 fewer'``, ``'0.4 fewer to 1.2 more'``."""
+    if low < 0 < high:
+        return f"{_magnitude(key, low)} {_direction(key, low)} to {_magnitude(key, high)} {_direction(key, high)}"
+    near, far = sorted((low, high), key=abs)
+    return f"{_magnitude(key, near, unit=False)} to {_magnitude(key, far)} {_direction(key, far)}"
+
+
+def better_plan(key: str, low: float, high: float, label_a: str, label_b: str) -> str:
+    """Which plan the interval favours (lower is better unless the contract says higher), in words."""
+    if low < 0 < high or (low == 0 and high == 0):
+        return "Neither clearly"
+    a_lower = high < 0 or (high == 0 and low < 0)
+    a_better = a_lower != (column(key).better == "higher")
+    return label_a if a_better else label_b
+
+
+def difference_sentence(label_a: str, label_b: str, key: str, mean: float, low: float, high: float) -> str:
+    """Plan A vs plan B for one outcome, as the board reads it aloud.
+
+    ``mean``, ``low`` and ``high`` are A minus B in display units (``difference_value``):
+    ``'Posterior only vs Single stage: 2.5 fewer in 100 patients with a major complication (1.3 to 3.7 fewer)'``.
+    """
+    return f"{label_a} vs {label_b}: {difference_words(key, mean)} ({interval_words(key, low, high)})"
+
+
+def share_words(p: float) -> str:
+    """A share of simulated patients: ``0.624 -> '62 in 100'``; below one half in 100 -> ``'under 1 in 100'``."""
+    return "under 1 in 100" if 0 < p < 0.005 else f"{number(100 * p)} in 100"

@@ -119,3 +119,18 @@ def test_a_rerun_with_the_same_inputs_keeps_the_result(app):
     app.run()
     no_exceptions(app)
     assert app.session_state["result:counsel"] is kept  # not copied out of the cache again
+
+
+def test_a_sidebar_edit_does_not_re_simulate(app):
+    app.run()
+    app.switch_page("views/2_Counselling.py").run()
+    kept = app.session_state["result:counsel"]
+    app.number_input(key="pt_weight_kg").set_value(30.0).run()
+    no_exceptions(app)
+    assert app.session_state["result:counsel"] is kept  # the last result stays on screen ...
+    assert any("Out of date" in w.value for w in app.warning)  # ... marked as such
+    html = " ".join(h.proto.body for h in app.get("html"))
+    assert html.count("data:image/svg+xml") == 8
+    app.button(key="counsel_run").click().run()
+    assert app.session_state["result:counsel"] is not kept
+    assert not any("Out of date" in w.value for w in app.warning)

@@ -1,0 +1,78 @@
+"""The dashboard as its users meet it, in Chromium: the tumour board on a 1280x720 projector, and
+every page at projector and phone size (screenshots under tests/artifacts/ to look at)."""
+
+import pytest
+from e2e_helpers import ARTIFACTS, CHART, no_problems, settle
+
+pytestmark = pytest.mark.e2e
+
+PROJECTOR = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
+PAGES = ("Compare strategies", "Counselling", "Evidence and assumptions", "Sweeps", "Validation", "About")
+
+
+def _open(browser, server, viewport, path=""):
+    tab = browser.new_page(viewport=viewport, accept_downloads=True)
+    tab.set_default_timeout(120_000)
+    tab.goto(server + path)
+    tab.wait_for_selector("[data-testid='stMain']")
+    settle(tab)
+    return tab
+
+
+def _box(locator) -> dict:
+    box = locator.bounding_box()
+    assert box is not None
+    return box
+
+
+def _no_horizontal_overflow(tab) -> None:
+    width = tab.evaluate("() => document.documentElement.clientWidth")
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= width
+    for chart in tab.locator(CHART).all():
+        box = chart.bounding_box()
+        if box is not None:
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
+    for frame in tab.locator("[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock']").all()[:1]:
+        assert frame.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+
+def _shoot(tab, name: str) -> None:
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    tab.screenshot(path=str(ARTIFACTS / f"{name}-full.png"), full_page=True)
+
+
+def test_the_board_sees_the_decision_on_the_first_projector_screen(browser, server):
+    tab = _open(browser, server, PROJECTOR)
+    tab.wait_for_selector(CHART)
+    settle(tab)
+    no_problems(tab)
+    _shoot(tab, "1280x720-board")
+    decision = tab.locator("[data-testid='stTable']").first
+    assert "vs" in decision.inner_text() and "fewer" in decision.inner_text() or "more" in decision.inner_text()
+    table, chart = _box(decision), _box(tab.locator(CHART).first)
+    assert table["y"] >= 0 and table["y"] + table["height"] <= PROJECTOR["height"], table
+    assert chart["y"] >= table["y"] + table["height"] and chart["y"] + chart["height"] <= PROJECTOR["height"], chart
+    _no_horizontal_overflow(tab)
+    tab.close()
+
+
+@pytest.mark.parametrize("size, viewport", [("1280x720", PROJECTOR), ("390x844", PHONE)])
+def test_screenshots_of_every_page(browser, server, size, viewport):
+    tab = _open(browser, server, viewport)
+    for title in PAGES:
+        slug = title.split()[0].lower()
+        link = tab.get_by_role("link", name=title)
+        if not link.is_visible():  # a phone folds the page links into a menu
+            tab.goto(f"{server}/{'' if title == PAGES[0] else title.replace(' ', '_')}")
+        else:
+            link.click()
+        settle(tab)
+        if title in PAGES[:2]:
+            tab.wait_for_selector(CHART if title == PAGES[0] else "img[src^='data:image/svg+xml']")
+            settle(tab)
+        no_problems(tab)
+        _shoot(tab, f"{size}-{slug}")
+        if viewport is PROJECTOR:
+            _no_horizontal_overflow(tab)
+    tab.close()
