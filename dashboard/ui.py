@@ -64,8 +64,8 @@ def legend(labels: dict[str, str], provenance: str = "") -> None:
 def header(title: str, patient: str = "", line: str = "") -> None:
     """A one-line page header: the title, then the patient (name in bold, then its line)."""
     text = f"{patient}: {line}" if line else patient
-    who = f'<span class="rs-patient" title="{html.escape(text)}"><b>{html.escape(patient)}</b>{": " + html.escape(line) if line else ""}</span>' \
-        if patient else ""
+    rest = ": " + html.escape(line) if line else ""
+    who = f'<span class="rs-patient" title="{html.escape(text)}"><b>{html.escape(patient)}</b>{rest}</span>' if patient else ""
     st.html(f'<div class="rs-head"><h1>{html.escape(title)}</h1>{who}</div>')
 
 

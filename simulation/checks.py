@@ -27,6 +27,11 @@ def check_file(path: str | Path, root: Path = BUNDLED) -> str:
     if path.name == "parameters.yaml":
         load_parameters(path.parent, load_references(path.parent))
         return "parameters"
+    if path.name == "plausibility.yaml":
+        from .scenario.plausibility import load_plausibility
+
+        load_plausibility(path.parent)
+        return "plausibility bands"
     if path.name == "phases.yaml":
         load_library(path.parent)
         return "phase library"

@@ -241,3 +241,10 @@ def difference_sentence(label_a: str, label_b: str, key: str, mean: float, low: 
 def share_words(p: float) -> str:
     """A share of simulated patients: ``0.624 -> '62 in 100'``; below one half in 100 -> ``'under 1 in 100'``."""
     return "under 1 in 100" if 0 < p < 0.005 else f"{number(100 * p)} in 100"
+
+
+# --- the patient form --------------------------------------------------------------------------------
+def weight_note(age_years: float, weight_kg: float, min_kg: float, max_kg: float) -> str:
+    """The plausibility note for a weight outside its age band (a typing error, most likely)."""
+    return (f"Please check: a {age_years:g}-year-old weighing {weight_kg:g} kg is very unusual (expected about "
+            f"{min_kg:g} to {max_kg:g} kg at this age). The simulation still runs.")

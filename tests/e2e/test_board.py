@@ -76,3 +76,37 @@ def test_screenshots_of_every_page(browser, server, size, viewport):
         if viewport is PROJECTOR:
             _no_horizontal_overflow(tab)
     tab.close()
+
+
+def _open_sidebar(tab) -> None:
+    """The sidebar starts folded (the board's first screen); » opens it."""
+    button = tab.locator("[data-testid='stExpandSidebarButton']")
+    if button.count() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+    tab.get_by_role("textbox", name="Patient name").wait_for(state="visible")
+
+
+def test_a_saved_patient_survives_a_page_reload(browser, server):
+    tab = _open(browser, server, {"width": 1280, "height": 900})
+    _open_sidebar(tab)
+    name = tab.get_by_role("textbox", name="Patient name")
+    name.fill("Reload test 58")
+    name.press("Enter")
+    settle(tab)
+    weight = tab.get_by_role("spinbutton", name="Weight (kg)")
+    weight.fill("33")
+    weight.press("Enter")
+    settle(tab)
+    tab.get_by_role("button", name="Save case").dispatch_event("click")  # low in the scrolling sidebar
+    settle(tab)
+    tab.wait_for_url("**case=reload-test-58*", timeout=10_000)
+    assert (ARTIFACTS / "cases" / "reload-test-58.yaml").is_file()
+    tab.reload()
+    tab.wait_for_selector("[data-testid='stMain']")
+    settle(tab)
+    _open_sidebar(tab)
+    assert tab.get_by_role("textbox", name="Patient name").input_value() == "Reload test 58"
+    assert float(tab.get_by_role("spinbutton", name="Weight (kg)").input_value()) == 33
+    no_problems(tab)
+    tab.screenshot(path=str(ARTIFACTS / "1280x900-saved-case.png"))
+    tab.close()
