@@ -282,19 +282,24 @@ def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.T
     return alt.layer(*layers).properties(title=title, height=CHROME_PX + 80 + 24 * len(rows))
 
 
+BLOCK_GAP = 4  # px between blocks of 5 x 5 figures (viewBox units)
+
+
 def icon_array_svg(affected: int, strategy: str, width_px: int = 200) -> str:
-    """100 figures (10 x 10) as inline SVG, the first ``affected`` in the strategy's colour."""
-    fill, empty = colour(strategy), "#D9D9D9"
+    """100 figures (10 x 10, in four blocks of 25) as inline SVG, the first ``affected`` in the
+    strategy's colour with a dark outline, the others light grey."""
+    fill, empty = colour(strategy), "#E3E3E3"
     figures = []
     for i in range(100):
         row, col = divmod(i, 10)
-        x, y = col * 10, row * 14
-        tint = fill if i < affected else empty
+        x, y = col * 10 + BLOCK_GAP * (col >= 5), row * 14 + BLOCK_GAP * (row >= 5)
+        tint, edge = (fill, "#111") if i < affected else (empty, "#9E9E9E")
         figures.append(
-            f'<g fill="{tint}"><circle cx="{x + 4}" cy="{y + 2.6}" r="2.4"/>'
+            f'<g fill="{tint}" stroke="{edge}" stroke-width="0.5"><circle cx="{x + 4}" cy="{y + 2.6}" r="2.4"/>'
             f'<rect x="{x + 0.8}" y="{y + 5.6}" width="6.4" height="7.4" rx="1.6"/></g>'
         )
-    return f'<svg viewBox="0 0 98 140" width="{width_px}" xmlns="http://www.w3.org/2000/svg">{"".join(figures)}</svg>'
+    w, h = 98 + BLOCK_GAP, 140 + BLOCK_GAP
+    return f'<svg viewBox="0 0 {w} {h}" width="{width_px}" xmlns="http://www.w3.org/2000/svg">{"".join(figures)}</svg>'
 
 
 def icon_array_img(affected: int, strategy: str, label: str, width_px: int = 200) -> str:

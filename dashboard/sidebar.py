@@ -49,6 +49,7 @@ EXTRA_HELP = {
     "retained_implants": "Levels with implants to remove, e.g. L1-L5; leave empty if none.",
     "scar_severity": "Scar from previous surgery or radiotherapy.",
 }
+FAMILY_FACTS = ("age_years", "sex", "levels", "revision", "retained_implants")  # what a family description states
 UPLOAD_MB = max(1, MAX_FILE_BYTES // 1_000_000)
 
 
@@ -86,6 +87,8 @@ def _edited(base: Patient) -> dict:
         data[field] = None if field == "retained_implants" and not str(value).strip() else value
         if field != "name" and data[field] != getattr(base, field):
             assumptions[field] = f"Entered in the dashboard form (the {base.name} file says {getattr(base, field)})."
+    if any(data[f] != getattr(base, f) for f in FAMILY_FACTS):  # the file's plain-words text no longer describes them
+        data["family_label"] = data["family_description"] = None
     return {**data, "assumptions": assumptions}
 
 

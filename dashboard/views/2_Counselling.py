@@ -9,6 +9,7 @@ from dashboard import charts, state, ui
 from dashboard.counselling.family import (
     HOW_LONG,
     MEANING,
+    STEADY_REPLICATIONS,
     FamilySummary,
     family_summary,
 )
@@ -18,21 +19,30 @@ from simulation.present.formats import MAIN_STRATEGIES
 
 PAGE = "counsel"
 NONE = "(no second plan)"
-STEADY_REPLICATIONS = 1_000  # below this, "N in 100" can move by several figures from seed to seed
 
 
 def _how_long(summary: FamilySummary) -> None:
     st.header("How long")
     for col, plan in zip(st.columns(len(summary.plans)), summary.plans):
         with col:
-            ui.legend({plan.name: plan.label})
+            st.markdown(f"**{plan.label}**")
             rows = "<br>".join(f"<b>{title}:</b> {html.escape(getattr(plan, attr))}" for title, attr in HOW_LONG)
             st.html(f'<div class="rs-big">{rows}</div>')
 
 
+def _plans(summary: FamilySummary) -> None:
+    st.header("The plans" if len(summary.plans) > 1 else "The plan")
+    for col, plan in zip(st.columns(len(summary.plans)), summary.plans):
+        with col:
+            ui.legend({plan.name: plan.label})
+            st.html(f'<div class="rs-big">{html.escape(plan.description)}</div>')
+            with st.expander("Clinical description"):
+                st.markdown(f"**{plan.clinical_label}**: {plan.clinical_description}")
+
+
 def _main_risks(summary: FamilySummary) -> None:
     st.header(f"The main risks, out of 100 {summary.people} like this one")
-    st.caption("Each figure is one of 100 simulated patients; the coloured ones had it.")
+    st.caption("Each figure is one of 100 made-up patients; the coloured ones had it. Figures come in blocks of 25.")
     for i, first in enumerate(summary.plans[0].main):
         frames = {plan.main[i].time_frame for plan in summary.plans}
         st.subheader(first.label)
@@ -42,12 +52,15 @@ def _main_risks(summary: FamilySummary) -> None:
             risk = plan.main[i]
             when = "" if len(frames) == 1 else f"<br><i>{html.escape(risk.time_frame)}</i>"
             col.html(
-                '<div style="display:flex; gap:1.4rem; align-items:center">'
-                f"{charts.icon_array_img(risk.per_100, plan.name, f'{risk.label}: {risk.words}')}"
-                f'<div><div style="font-size:2rem; font-weight:700">{html.escape(risk.words)}</div>'
-                f'<div style="font-size:0.85rem; color:#666">{html.escape(risk.margin)}</div>'
-                f'<div style="font-size:1.05rem; color:#444">{html.escape(plan.label)}{when}</div></div></div>'
+                '<div style="display:flex; flex-wrap:wrap; gap:1.0rem; align-items:center">'
+                f"{charts.icon_array_img(risk.per_100, plan.name, f'{risk.label}: {risk.words}', width_px=170)}"
+                f'<div><div style="font-size:1.9rem; font-weight:700">{html.escape(risk.words)}</div>'
+                f'<div style="font-size:1.05rem; color:#222">{html.escape(plan.label)}{when}</div></div></div>'
             )
+        difference = summary.difference(i)
+        if difference:
+            st.html(f'<div class="rs-big rs-difference"><b>{html.escape(difference)}.</b></div>')
+    st.info(summary.how_sure, icon=":material/help:")
 
 
 def _other_risks(summary: FamilySummary) -> None:
@@ -56,7 +69,6 @@ def _other_risks(summary: FamilySummary) -> None:
     for i, risk in enumerate(summary.plans[0].others):
         rows.append({"": risk.label, "When": risk.time_frame, **{p.label: p.others[i].words for p in summary.plans}})
     st.table(rows, hide_index=True)
-    st.caption(summary.chance_note)
 
 
 def _meaning(summary: FamilySummary) -> None:
@@ -109,10 +121,13 @@ if comparison.replications < STEADY_REPLICATIONS:
     )
 summary = family_summary(result.scenario, comparison, datetime.date.today().isoformat())
 st.html(f'<div class="rs-big"><b>The patient:</b> {html.escape(summary.patient)}</div>')
+with st.expander("Clinical description of the patient"):
+    st.markdown(summary.patient_clinical)
 st.download_button(
     "Printable report (PDF)", lambda: build_report(summary), f"resectsim-family-report-{comparison.scenario_digest}.pdf",
     "application/pdf", on_click="ignore", type="primary", icon=":material/picture_as_pdf:",
 )
+_plans(summary)
 _how_long(summary)
 _main_risks(summary)
 _other_risks(summary)

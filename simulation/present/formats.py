@@ -248,3 +248,92 @@ def weight_note(age_years: float, weight_kg: float, min_kg: float, max_kg: float
     """The plausibility note for a weight outside its age band (a typing error, most likely)."""
     return (f"Please check: a {age_years:g}-year-old weighing {weight_kg:g} kg is very unusual (expected about "
             f"{min_kg:g} to {max_kg:g} kg at this age). The simulation still runs.")
+
+
+# --- families (counselling page and handout: about grade 6-8 reading level) --------------------------
+REGIONS = {"C": "neck", "T": "upper back", "L": "lower back", "S": "bottom of the spine"}
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+FRACTIONS = ((0.25, "a quarter"), (1 / 3, "a third"), (0.5, "half"), (2 / 3, "two thirds"), (0.75, "three quarters"),
+             (1.0, "all"), (1.5, "one and a half times all"), (2.0, "twice all"))
+TIME_UNITS_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}  # to order time frames, not to compute with
+FAMILY_DISCLAIMER = (
+    "This is a computer estimate to help you talk with the surgical team. It is not a promise of what will happen."
+)
+ROUGH_WARNING = (
+    "Warning: only {n:,} operations were acted out for each plan, so these numbers are rough. "
+    "Ask the team to print this again with at least {steady:,}."
+)
+HOW_SURE = (
+    "How sure are these numbers? Not very. Most of what the computer was told comes from the team's best guesses, "
+    "not from studies of children and adults like this one. The real chances could be quite a bit higher or lower. "
+    "What is more certain is which plan tends to have more or fewer problems."
+)
+
+
+def in_words(n: int) -> str:
+    """``3 -> 'three'`` (1-9), else the digits."""
+    return NUMBER_WORDS.get(n, f"{n:,}")
+
+
+def family_patient_line(scenario: Scenario) -> str:
+    """The patient in plain words: the file's ``family_description``, or one written from the fields
+    (no haemoglobin, no anatomy words): ``'A 9-year-old girl. The operation will take out three bones
+    of the lower back. She has had an operation there before.'``."""
+    patient = scenario.patient
+    if patient.family_description:
+        return patient.family_description
+    noun = {("female", True): "girl", ("male", True): "boy", ("female", False): "woman", ("male", False): "man"}
+    they = {"female": "She", "male": "He"}[patient.sex]
+    regions = list(dict.fromkeys(REGIONS.get(level[0], "spine") for level in patient.level_list))
+    n = len(patient.level_list)
+    text = (f"A {patient.age_years:g}-year-old {noun[patient.sex, scenario.is_child]}. The operation will take out "
+            f"{in_words(n)} bone{'s' if n > 1 else ''} of the {' and '.join(regions)}.")
+    if patient.revision:
+        text += f" {they} has had an operation there before."
+    if patient.retained_implants:
+        text += " The metal rods and screws from before will be taken out too."
+    return text
+
+
+def family_plan_label(strategy) -> str:
+    """A plan's name for families (``family_label``), else its clinical label."""
+    return strategy.family_label or strategy.label
+
+
+def family_plan_description(strategy) -> str:
+    return strategy.family_description or strategy.description
+
+
+def blood_share_words(ml: float, blood_volume_ml: float) -> str:
+    """A volume as a share of the body's blood: ``1,120 mL of 2,030 mL -> 'about half of all the blood in the body'``."""
+    ratio = ml / blood_volume_ml
+    _, words = min(FRACTIONS, key=lambda f: abs(f[0] - ratio))
+    return f"about {words} {'of ' if not words.endswith('all') else ''}the blood in the body"
+
+
+def longest_time_frame(frames: list[str] | tuple[str, ...]) -> str:
+    """The longest of several time frames (``'within 30 days'``, ``'within about 2 years'``, ``'in hospital'``):
+    one time frame for a headline risk that collects several."""
+    def days(frame: str) -> float:
+        words = frame.replace("about ", "").split()
+        for i, w in enumerate(words[1:], 1):
+            unit = w.rstrip("s")
+            if unit in TIME_UNITS_DAYS and words[i - 1].isdigit():
+                return int(words[i - 1]) * TIME_UNITS_DAYS[unit]
+        return 0.0  # "in hospital", "during the operation"
+    return max(frames, key=days)
+
+
+def family_difference(p_first: float, p_second: float, first_label: str, second_label: str) -> str:
+    """The difference between two plans under a pair of icon arrays, as a natural frequency:
+    ``'About 1 more in 100 with two operations than with one long operation'``."""
+    d = 100 * (p_second - p_first)
+    n = math.floor(abs(d) + 0.5)
+    if n == 0:
+        return "About the same with both plans"
+    return (f"About {n} {'more' if d > 0 else 'fewer'} in 100 with {_lower_first(second_label)} "
+            f"than with {_lower_first(first_label)}")
+
+
+def _lower_first(text: str) -> str:
+    return text[0].lower() + text[1:] if text[1:2].islower() else text

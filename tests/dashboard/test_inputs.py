@@ -183,3 +183,11 @@ def test_uploaded_strategy_files(app):
     no_exceptions(app)
     outcomes = next(t.value for t in app.table if t.value.columns[0] == "Outcome")
     assert "Two stages, 3 days apart" in outcomes.columns
+
+
+def test_an_edited_age_drops_the_files_family_description(app):
+    app.run()
+    assert app.session_state["inputs"].patient.family_description  # the seed case's plain-words text
+    app.number_input(key="pt_age_years").set_value(12.0).run()
+    patient = app.session_state["inputs"].patient
+    assert patient.family_description is None and patient.family_label is None  # written from the fields instead
