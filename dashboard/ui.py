@@ -24,7 +24,9 @@ CSS = """
   .rs-head h1 {font-size: 1.35rem; font-weight: 700; margin: 0; padding: 0; color: #111; white-space: nowrap;}
   .rs-head .rs-patient {font-size: 1.0rem; color: #111; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
                         min-width: 0;}
-  .rs-decision td {padding: 0.25rem 0.5rem !important;}
+  @media (max-width: 640px) {  /* a phone: the patient line wraps instead of being cut */
+    .rs-head {flex-wrap: wrap;} .rs-head .rs-patient {white-space: normal;}
+  }
   .rs-prov {font-size: 0.85rem; color: #444;}
   .rs-vs {font-size: 1.2rem; font-weight: 700; text-align: center; padding-bottom: 0.4rem;}
   /* the board on a projector: less padding, dark large type in tables */

@@ -15,7 +15,7 @@ from dashboard.counselling.family import (
 )
 from dashboard.counselling.report import build_report
 from simulation import ScenarioError
-from simulation.present.formats import MAIN_STRATEGIES
+from simulation.present.formats import MAIN_STRATEGIES, family_plan_label
 
 PAGE = "counsel"
 NONE = "(no second plan)"
@@ -88,12 +88,18 @@ options = list(inputs.library)
 if st.session_state.get("counsel_plan") not in options:
     st.session_state["counsel_plan"] = MAIN_STRATEGIES[0] if MAIN_STRATEGIES[0] in options else options[0]
 left, right, run = st.columns([3, 3, 1], vertical_alignment="bottom")
-plan = left.selectbox("Plan", options, key="counsel_plan", format_func=lambda n: inputs.library[n].label)
+def _named(n: str) -> str:
+    """The family's name of a plan with the board's beside it, so both sides of the table can find it."""
+    s = inputs.library[n]
+    return s.label if family_plan_label(s) == s.label else f"{family_plan_label(s)} ({s.label})"
+
+
+plan = left.selectbox("Plan", options, key="counsel_plan", format_func=_named)
 others = [NONE] + [n for n in options if n != plan]
 if st.session_state.get("counsel_other") not in others:
     st.session_state["counsel_other"] = MAIN_STRATEGIES[2] if MAIN_STRATEGIES[2] in others else NONE
 other = right.selectbox("Compare with", others, key="counsel_other",
-                        format_func=lambda n: n if n == NONE else inputs.library[n].label)
+                        format_func=lambda n: n if n == NONE else _named(n))
 clicked = run.button("Run", key="counsel_run", type="primary", width="stretch", disabled=not inputs.ready,
                      icon=":material/play_arrow:")
 names = (plan,) if other == NONE else (plan, other)

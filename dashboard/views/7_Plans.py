@@ -71,7 +71,7 @@ def _add() -> None:
     st.session_state["plan_rows"] = found
 
 
-widths = [0.6, 1.6, 1.6, 1.2, 4, 0.35, 0.35, 0.35]
+widths = [0.6, 1.6, 1.6, 1.2, 3.2, 0.55, 0.55, 0.55]
 for i, row in enumerate(st.session_state["plan_rows"]):
     cols = st.columns(widths, vertical_alignment="bottom")
     for col, (field, title) in zip(cols, FIELDS):

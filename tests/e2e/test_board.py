@@ -8,7 +8,7 @@ pytestmark = pytest.mark.e2e
 
 PROJECTOR = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
-PAGES = ("Compare strategies", "Counselling", "Evidence and assumptions", "Sweeps", "Validation", "About")
+PAGES = ("Compare strategies", "Counselling", "Edit a plan", "Evidence and assumptions", "Sweeps", "Validation", "About")
 
 
 def _open(browser, server, viewport, path=""):
@@ -62,11 +62,7 @@ def test_screenshots_of_every_page(browser, server, size, viewport):
     tab = _open(browser, server, viewport)
     for title in PAGES:
         slug = title.split()[0].lower()
-        link = tab.get_by_role("link", name=title)
-        if not link.is_visible():  # a phone folds the page links into a menu
-            tab.goto(f"{server}/{'' if title == PAGES[0] else title.replace(' ', '_')}")
-        else:
-            link.click()
+        tab.get_by_role("link", name=title).first.dispatch_event("click")  # a phone folds the links into the sidebar
         settle(tab)
         if title in PAGES[:2]:
             tab.wait_for_selector(CHART if title == PAGES[0] else "img[src^='data:image/svg+xml']")
