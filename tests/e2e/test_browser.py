@@ -8,24 +8,18 @@ Without /usr/bin/chromium the test fails when CI is set and is skipped otherwise
 import io
 
 import pytest
-from e2e_helpers import ARTIFACTS, CHART, CHROMIUM_ARGS, no_problems, settle, shot
+from e2e_helpers import ARTIFACTS, CHART, no_problems, settle, shot
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def page(chromium, server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": 1600, "height": 1800}, accept_downloads=True)
-            tab.set_default_timeout(90_000)
-            tab.goto(server)
-            yield tab
-        finally:
-            browser.close()
+def page(browser, server):
+    tab = browser.new_page(viewport={"width": 1600, "height": 1800}, accept_downloads=True)
+    tab.set_default_timeout(90_000)
+    tab.goto(server)
+    yield tab
+    tab.close()
 
 
 def test_compare_counsel_and_read_in_the_browser(page):
@@ -33,15 +27,18 @@ def test_compare_counsel_and_read_in_the_browser(page):
     settle(page)
     assert "seed-case" in page.inner_text("body")
 
+    page.locator("[data-testid='stExpandSidebarButton']").click()  # the sidebar starts folded
     reps = page.get_by_role("spinbutton", name="Replications per strategy")
     reps.fill("300")
     reps.press("Enter")
     settle(page)
+    page.get_by_text("Out of date").wait_for()  # the last result stays on screen until Run
     page.get_by_role("button", name="Run").click()
+    page.get_by_text("300 simulated operations per plan").first.wait_for()
     settle(page)
     page.wait_for_selector(CHART)
     body = page.inner_text("body")
-    assert "300 simulated operations per strategy" in body
+    assert "300 simulated operations per plan" in body, [x for x in body.split("\n") if "simulated operations" in x or "Out of date" in x]
     for label in ("Single stage, three exposures", "Two stages, posterior then anterior"):
         assert label in body
     no_problems(page)
