@@ -48,14 +48,33 @@ def strategy_scale(labels: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(labels.values()), range=[colour(s) for s in labels])
 
 
-def styled(chart: alt.TopLevelMixin, size: int = 14) -> alt.TopLevelMixin:
-    """Readable type for a wall screen (one ``configure`` call: each call copies the chart)."""
+# Marker shapes by position on the page: a second key beside colour that survives greyscale and
+# colour-blindness (deuteranopia merges orange and green).
+DASHES = ([1, 0], [8, 4], [2, 3], [10, 3, 2, 3], [4, 4], [1, 5], [12, 2], [6, 2, 2, 2])
+SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge", "arrow")
+
+
+def shape_scale(labels: dict[str, str]) -> alt.Scale:
+    return alt.Scale(domain=list(labels.values()), range=[SHAPES[i % len(SHAPES)] for i in range(len(labels))])
+
+
+def shape(strategy_label: str, labels: dict[str, str]) -> str:
+    """The marker shape of a plan on this page (the legend chips and the PDF use the same)."""
+    return SHAPES[list(labels.values()).index(strategy_label) % len(SHAPES)]
+
+
+INK = "#111111"  # dark type for a projector
+
+
+def styled(chart: alt.TopLevelMixin, size: int = 15) -> alt.TopLevelMixin:
+    """Large dark type for a wall screen (one ``configure`` call: each call copies the chart)."""
     return chart.configure(
         font=FONT,
-        axis={"labelFontSize": size - 1, "titleFontSize": size, "gridOpacity": 0.4},
-        legend={"labelFontSize": size - 1, "titleFontSize": size, "orient": "bottom", "labelLimit": 400, "columns": 2},
-        header={"labelFontSize": size, "titleFontSize": size},
-        title={"fontSize": size + 2, "anchor": "start"},
+        axis={"labelFontSize": size - 1, "titleFontSize": size, "gridOpacity": 0.4, "labelColor": INK, "titleColor": INK},
+        legend={"labelFontSize": size - 1, "titleFontSize": size, "orient": "bottom", "labelLimit": 400, "columns": 2,
+                "labelColor": INK},
+        header={"labelFontSize": size, "titleFontSize": size, "labelColor": INK},
+        title={"fontSize": size + 2, "anchor": "start", "color": INK},
         view={"strokeWidth": 0},
     )
 
@@ -81,18 +100,19 @@ def _ranges(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> pd
     ])
 
 
-def _range_marks(data: pd.DataFrame, labels: dict[str, str], y_labels: bool = True) -> alt.LayerChart:
-    axis = alt.Axis(labelLimit=320) if y_labels else None
-    y = alt.Y("label:N", sort=list(labels.values()), title=None, axis=axis)
+def _range_marks(data: pd.DataFrame, labels: dict[str, str], label_limit: int = 320) -> alt.LayerChart:
+    """Each plan on its own labelled row (direct labels: colour is never the only key)."""
+    y = alt.Y("label:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelLimit=label_limit, labelOverlap=False))
     base = alt.Chart(data).encode(y=y, color=_strategy_colour(labels))
     tip = [alt.Tooltip("label:N", title="Strategy")] + [
         alt.Tooltip(f"{c}:Q", title=t, format=",.2~f")
         for c, t in (("median", "Median"), ("p25", "25th percentile"), ("p75", "75th percentile"),
                      ("p5", "5th percentile"), ("p95", "95th percentile"))
     ]
-    thin = base.mark_rule(strokeWidth=2).encode(x=alt.X("p5:Q", title=None), x2="p95:Q", tooltip=tip)
+    thin = base.mark_rule(strokeWidth=2).encode(x=alt.X("p5:Q", title=None, axis=alt.Axis(tickCount=4)), x2="p95:Q", tooltip=tip)
     thick = base.mark_bar(height=14, opacity=0.55).encode(x="p25:Q", x2="p75:Q", tooltip=tip)
-    dot = base.mark_point(filled=True, size=140, opacity=1, stroke="white", strokeWidth=1.5).encode(x="median:Q", tooltip=tip)
+    dot = base.mark_point(filled=True, size=150, opacity=1, stroke="black", strokeWidth=1).encode(
+        x="median:Q", shape=alt.Shape("label:N", scale=shape_scale(labels), legend=None), tooltip=tip)
     return alt.layer(thin, thick, dot)
 
 
@@ -103,15 +123,28 @@ def ranges_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) 
     )
 
 
-def overview_chart(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str, str], width: int = 360) -> alt.TopLevelMixin:
-    """``ranges_chart`` for several outcomes as small panels, each with its own axis; plans in
-    legend order, identified by colour (the page shows the legend above)."""
+def _two_lines(title: str) -> str:
+    """``'Blood loss (mL)' -> 'Blood loss|(mL)'``: a facet header on two lines (split before the first bracket)."""
+    head, bracket, rest = title.partition(" (")
+    return f"{head}|({rest}" if bracket else f"{title}| "
+
+
+def overview_chart(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str, str], width: int = 170,
+                   columns: int = 3, label_limit: int = 240) -> alt.TopLevelMixin:
+    """``ranges_chart`` for several outcomes as small panels, each with its own axis; every row
+    names its plan (the first panel of each row carries the labels, shapes repeat the key).
+
+    About ``label_limit + columns * (width + 30)`` pixels wide: the defaults fit a 940 px page."""
     data = pd.concat([_ranges(quantiles, s, labels) for s in shown], ignore_index=True)
-    header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelPadding=4)
+    # panel titles on two lines ("Operative time (skin to skin)" / "(h)") so that narrow panels keep them whole
+    data["title"] = data.title.map(_two_lines)
+    header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelPadding=4,
+                        labelExpr="split(datum.label, '|')", labelLimit=width + 10)
     return (
-        _range_marks(data, labels, y_labels=False)
-        .properties(width=width, height=24 * len(labels))
-        .facet(facet=alt.Facet("title:N", sort=[s.title for s in shown], title=None, header=header), columns=3, spacing={"row": 18, "column": 36})
+        _range_marks(data, labels, label_limit)
+        .properties(width=width, height=20 * len(labels))
+        .facet(facet=alt.Facet("title:N", sort=[_two_lines(s.title) for s in shown], title=None, header=header), columns=columns,
+               spacing={"row": 14, "column": 16})
         .resolve_scale(x="independent")
     )
 
@@ -148,21 +181,25 @@ def histogram_chart(histograms: pd.DataFrame, shown: Shown, labels: dict[str, st
 def ecdf_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> alt.TopLevelMixin:
     """Share of simulated patients at or below each value (cumulative distribution)."""
     q = _labelled(quantiles[quantiles.outcome == shown.column], labels)
-    return (
-        alt.Chart(q)
-        .mark_line(strokeWidth=2.5, interpolate="step-after")
-        .encode(
-            x=alt.X("value:Q", title=shown.title),
-            y=alt.Y("q:Q", title="Share at or below", axis=alt.Axis(format="%")),
-            color=_strategy_colour(labels, alt.Legend(columns=1, labelLimit=400)),
-            tooltip=[
-                alt.Tooltip("label:N", title="Strategy"),
-                alt.Tooltip("value:Q", title=shown.title, format=f",.{shown.digits}f"),
-                alt.Tooltip("q:Q", title="Share at or below", format=".0%"),
-            ],
-        )
-        .properties(title=shown.title, height=CHROME_PX + 340)
+    order = {label: i for i, label in enumerate(labels.values())}
+    # each line named where it crosses its own share (staggered so that the names do not overlap)
+    at = q.assign(target=q.label.map(lambda lab: 0.15 + 0.7 * order[lab] / max(1, len(labels) - 1)))
+    named = at.loc[(at.q - at.target).abs().groupby(at.label).idxmin()]
+    lines = alt.Chart(q).mark_line(strokeWidth=2.5, interpolate="step-after").encode(
+        x=alt.X("value:Q", title=shown.title),
+        y=alt.Y("q:Q", title="Share at or below", axis=alt.Axis(format="%")),
+        color=_strategy_colour(labels),
+        strokeDash=alt.StrokeDash("label:N", scale=alt.Scale(domain=list(labels.values()), range=DASHES), legend=None),
+        tooltip=[
+            alt.Tooltip("label:N", title="Strategy"),
+            alt.Tooltip("value:Q", title=shown.title, format=f",.{shown.digits}f"),
+            alt.Tooltip("q:Q", title="Share at or below", format=".0%"),
+        ],
     )
+    names = alt.Chart(named).mark_text(align="left", dx=8, fontSize=13, fontWeight="bold").encode(
+        x="value:Q", y="q:Q", text="label:N", color=_strategy_colour(labels)
+    )
+    return alt.layer(lines, names).properties(title=shown.title, height=CHROME_PX + 340)
 
 
 def differences_chart(diffs: pd.DataFrame, labels: dict[str, str], reference_label: str) -> alt.TopLevelMixin:
@@ -181,7 +218,8 @@ def differences_chart(diffs: pd.DataFrame, labels: dict[str, str], reference_lab
         alt.Tooltip("mcse_p_reference_better:Q", title="± Monte Carlo standard error", format=".1%"),
     ]
     bar = base.mark_rule(strokeWidth=3).encode(x=alt.X("ci_low:Q", title=None), x2="ci_high:Q", tooltip=tip)
-    dot = base.mark_point(filled=True, size=110, opacity=1).encode(x="mean_difference:Q", tooltip=tip)
+    dot = base.mark_point(filled=True, size=110, opacity=1, stroke="black", strokeWidth=1).encode(
+        x="mean_difference:Q", shape=alt.Shape("label:N", scale=shape_scale(labels), legend=None), tooltip=tip)
     zero = alt.Chart(d).mark_rule(color="black", strokeDash=[3, 3]).encode(x=alt.datum(0))
     return (
         alt.layer(zero, bar, dot)
@@ -244,19 +282,24 @@ def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.T
     return alt.layer(*layers).properties(title=title, height=CHROME_PX + 80 + 24 * len(rows))
 
 
+BLOCK_GAP = 4  # px between blocks of 5 x 5 figures (viewBox units)
+
+
 def icon_array_svg(affected: int, strategy: str, width_px: int = 200) -> str:
-    """100 figures (10 x 10) as inline SVG, the first ``affected`` in the strategy's colour."""
-    fill, empty = colour(strategy), "#D9D9D9"
+    """100 figures (10 x 10, in four blocks of 25) as inline SVG, the first ``affected`` in the
+    strategy's colour with a dark outline, the others light grey."""
+    fill, empty = colour(strategy), "#E3E3E3"
     figures = []
     for i in range(100):
         row, col = divmod(i, 10)
-        x, y = col * 10, row * 14
-        tint = fill if i < affected else empty
+        x, y = col * 10 + BLOCK_GAP * (col >= 5), row * 14 + BLOCK_GAP * (row >= 5)
+        tint, edge = (fill, "#111") if i < affected else (empty, "#9E9E9E")
         figures.append(
-            f'<g fill="{tint}"><circle cx="{x + 4}" cy="{y + 2.6}" r="2.4"/>'
+            f'<g fill="{tint}" stroke="{edge}" stroke-width="0.5"><circle cx="{x + 4}" cy="{y + 2.6}" r="2.4"/>'
             f'<rect x="{x + 0.8}" y="{y + 5.6}" width="6.4" height="7.4" rx="1.6"/></g>'
         )
-    return f'<svg viewBox="0 0 98 140" width="{width_px}" xmlns="http://www.w3.org/2000/svg">{"".join(figures)}</svg>'
+    w, h = 98 + BLOCK_GAP, 140 + BLOCK_GAP
+    return f'<svg viewBox="0 0 {w} {h}" width="{width_px}" xmlns="http://www.w3.org/2000/svg">{"".join(figures)}</svg>'
 
 
 def icon_array_img(affected: int, strategy: str, label: str, width_px: int = 200) -> str:

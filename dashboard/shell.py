@@ -13,7 +13,9 @@ from . import sidebar, state, ui
 
 
 def draw() -> None:
-    st.set_page_config(page_title="ResectSim", page_icon=":material/monitor_heart:", layout="wide")
+    # the sidebar (patient form, settings) starts folded so that a projector shows the decision; » opens it
+    st.set_page_config(page_title="ResectSim", page_icon=":material/monitor_heart:", layout="wide",
+                       initial_sidebar_state="collapsed")
     state.keep_page_widgets()
     ui.style()
     sidebar.render()

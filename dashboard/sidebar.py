@@ -18,15 +18,17 @@ from simulation.present.formats import (
     MAIN_STRATEGIES,
     MAX_REPLICATIONS,
 )
+from simulation.scenario.errors import Issue
 from simulation.scenario.loader import MAX_FILE_BYTES, load_references, patient_from
 
-from . import state
+from . import cases, state
 from .uploads import Upload, clash, issue_text, read_upload
 
 DEFAULT_PATIENT = "seed-case"
 FORM_FILE = "patient form"
 # Editable fields: field -> (label with unit, number-input step or None for other widgets)
 FIELDS = {
+    "name": ("Patient name", None),
     "age_years": ("Age (years)", 1.0),
     "sex": ("Sex", None),
     "weight_kg": ("Weight (kg)", 0.5),
@@ -37,12 +39,15 @@ FIELDS = {
     "scar_severity": ("Scarring", None),
     "great_vessel_adhesion": ("Great vessels adherent to the tumour", None),
     "psoas_extension": ("Tumour extends into the psoas", None),
+    "asa_class": ("ASA physical status", None),
 }
 EXTRA_HELP = {
+    "name": "A name for this case (initials or a study code); it names the saved file.",
     "levels": "A range like L2-L4, or a comma-separated list.",
     "retained_implants": "Levels with implants to remove, e.g. L1-L5; leave empty if none.",
     "scar_severity": "Scar from previous surgery or radiotherapy.",
 }
+FAMILY_FACTS = ("age_years", "sex", "levels", "revision", "retained_implants")  # what a family description states
 UPLOAD_MB = max(1, MAX_FILE_BYTES // 1_000_000)
 
 
@@ -50,10 +55,13 @@ def _key(field: str) -> str:
     return f"pt_{field}"
 
 
+SAVED = " (saved)"
+
+
 def _patients() -> dict[str, Patient]:
-    """Bundled patients (validated through the loader) and uploaded ones, by name."""
+    """Bundled patients (validated through the loader), saved cases and uploaded ones, by name."""
     found = st.session_state.setdefault("uploaded_patients", {})
-    return {**_bundled_patients(), **found}
+    return {**_bundled_patients(), **{f"{stem}{SAVED}": p for stem, p in cases.saved().items()}, **found}
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,8 +83,10 @@ def _edited(base: Patient) -> dict:
     for field in FIELDS:
         value = st.session_state[_key(field)]
         data[field] = None if field == "retained_implants" and not str(value).strip() else value
-        if data[field] != getattr(base, field):
+        if field != "name" and data[field] != getattr(base, field):
             assumptions[field] = f"Entered in the dashboard form (the {base.name} file says {getattr(base, field)})."
+    if any(data[f] != getattr(base, f) for f in FAMILY_FACTS):  # the file's plain-words text no longer describes them
+        data["family_label"] = data["family_description"] = None
     return {**data, "assumptions": assumptions}
 
 
@@ -94,6 +104,8 @@ def _widget(field: str) -> None:
         st.radio(label, typing.get_args(annotation), key=key, horizontal=True, help=help_)
     elif field == "scar_severity":
         st.select_slider(label, typing.get_args(annotation), key=key, help=help_)
+    elif field == "asa_class":
+        st.select_slider(label, (1, 2, 3, 4, 5), key=key, help=help_)
     elif annotation is bool:
         st.toggle(label, key=key, help=help_)
     else:
@@ -168,22 +180,61 @@ def _files_section() -> None:
         )
         for up in st.session_state.get("strategy_upload_results", []):
             _show(up)
-        st.caption("Templates (the bundled files):")
+        st.caption("Templates: the form's patient and a bundled strategy:")
         left, right = st.columns(2)
-        patient_file = bundled("patients")[DEFAULT_PATIENT]
         strategy_file = bundled("strategies")[MAIN_STRATEGIES[0]]
-        left.download_button("Patient", patient_file.read_bytes(), patient_file.name, "application/x-yaml", on_click="ignore", icon=":material/download:")
-        right.download_button("Strategy", strategy_file.read_bytes(), strategy_file.name, "application/x-yaml", on_click="ignore", icon=":material/download:")
+        form = st.session_state.get("form_patient")
+        patient_bytes = cases.to_yaml(form).encode() if form else bundled("patients")[DEFAULT_PATIENT].read_bytes()
+        left.download_button("Patient", patient_bytes, f"{cases.slug(form.name) if form else DEFAULT_PATIENT}.yaml", "application/x-yaml",
+                             on_click="ignore", icon=":material/download:")
+        right.download_button("Strategy", strategy_file.read_bytes(), strategy_file.name, "application/x-yaml",
+                              on_click="ignore", icon=":material/download:")
         st.text_area("…or paste YAML", key="paste_text", height=120, placeholder="age_years: 9\nsex: female\n…")
         st.radio("Pasted text is a", ("patient", "strategy"), key="paste_kind", horizontal=True)
         st.button("Use pasted YAML", key="paste_use", on_click=_on_paste)
 
 
 # --- the form ----------------------------------------------------------------------------------
+def form_issue_text(issue: Issue) -> str:
+    """A form error in the form's words: the field's label (not ``weight_kg``), then the loader's message."""
+    field = issue.path.split(".")[0].split("[")[0]
+    if field not in FIELDS:
+        return issue_text(issue)
+    value = "" if issue.value is None or str(issue.value) in issue.message else f" (you entered {issue.value})"
+    return f"**{FIELDS[field][0]}**: {issue.message}{value}"
+
+
+# --- cases ---------------------------------------------------------------------------------------
+def _save_case(patient: Patient) -> None:
+    path = cases.save(patient)
+    st.session_state["case_saved"] = f"Saved as {path.name} in {path.parent}"
+    st.session_state[_key("base")] = f"{path.stem}{SAVED}"
+    st.query_params["case"] = path.stem
+
+
+def _case_section(patient: Patient | None) -> None:
+    """Save the form's patient as a case (reopened from *Start from*, and after a reload), or download it."""
+    left, right = st.columns(2)
+    left.button("Save case", key="case_save", icon=":material/save:", disabled=patient is None, width="stretch",
+                on_click=_save_case, args=(patient,), help=f"Writes the form's patient to {cases.folder()}; "
+                "it then appears under *Start from* and stays after a page reload.")
+    right.download_button("YAML", cases.to_yaml(patient) if patient else "", f"{cases.slug(patient.name) if patient else 'case'}.yaml",
+                          "application/x-yaml", key="case_download", disabled=patient is None, on_click="ignore",
+                          icon=":material/download:", width="stretch", help="The form's patient as a patient file.")
+    if "case_saved" in st.session_state:
+        st.caption(st.session_state.pop("case_saved"))
+
+
+def _start_case() -> str:
+    """The patient a new session opens on: the case in the address (``?case=``) if it is saved."""
+    wanted = st.query_params.get("case")
+    return f"{wanted}{SAVED}" if wanted and f"{wanted}{SAVED}" in _patients() else DEFAULT_PATIENT
+
+
 def render() -> None:
     """Draw the sidebar and publish the inputs for the pages."""
     if _key("base") not in st.session_state:
-        st.session_state[_key("base")] = DEFAULT_PATIENT
+        st.session_state[_key("base")] = _start_case()
         _fill_form()
     patients = _patients()
     with st.sidebar:
@@ -192,6 +243,8 @@ def render() -> None:
                      help="A bundled or uploaded patient; edit any field below.")
         base = patients[st.session_state[_key("base")]]
         slots = {}
+        _widget("name")
+        slots["name"] = st.empty()
         pairs = (("age_years", "sex"), ("weight_kg", "baseline_hb_g_dl"), ("levels", "retained_implants"))
         for a, b in pairs:
             left, right = st.columns(2)
@@ -199,7 +252,7 @@ def render() -> None:
                 with col:
                     _widget(field)
                     slots[field] = st.empty()
-        for field in ("revision", "scar_severity", "great_vessel_adhesion", "psoas_extension"):
+        for field in ("revision", "scar_severity", "great_vessel_adhesion", "psoas_extension", "asa_class"):
             _widget(field)
             slots[field] = st.empty()
         general = st.empty()
@@ -209,7 +262,12 @@ def render() -> None:
         except ScenarioError as exc:
             for issue in exc.issues:
                 field = issue.path.split(".")[0].split("[")[0]
-                (slots.get(field) or general).error(issue_text(issue))
+                (slots.get(field) or general).error(form_issue_text(issue))
+        if patient is not None:  # possible but extreme inputs: a note under the field, never a refusal
+            for field, message in patient.warnings():
+                (slots.get(field) or general).warning(form_issue_text(Issue(FORM_FILE, field, message)))
+        _case_section(patient)
+        st.session_state["form_patient"] = patient
         _files_section()
         st.subheader("Simulation")
         left, right = st.columns(2)
@@ -217,7 +275,8 @@ def render() -> None:
                                  help=f"Simulated operations per strategy, up to {MAX_REPLICATIONS:,}. More gives steadier estimates.")
         seed = right.number_input("Seed", min_value=0, value=DEFAULT_SEED, step=1, key="seed",
                                   help="The same seed, patient and strategies always give the same results.")
-        inputs = state.Inputs(patient, {**state.bundled_strategies(), **st.session_state.get("uploaded_strategies", {})}, int(reps), int(seed))
+        strategies = {**state.bundled_strategies(), **st.session_state.get("uploaded_strategies", {})}
+        inputs = state.Inputs(patient, strategies, int(reps), int(seed))
         if inputs.replication_error:
             st.error(inputs.replication_error)
     state.publish(inputs)

@@ -95,27 +95,44 @@ def _comparison(digest: str, strategies: tuple[str, ...], replications: int, see
     return result
 
 
-def comparison(
-    page: str, sc: Scenario, strategies: tuple[str, ...], replications: int, seed: int, run_now: bool
-) -> Comparison | None:
-    """The page's result for these inputs: the kept one when it is for them, else run (or fetch
-    from cache) when asked; None when the kept result was for other inputs and no run was asked.
+@dataclass(frozen=True)
+class Result:
+    """A page's kept run: the comparison, the scenario it was run on, and whether it is for the
+    inputs now on screen (False: out of date, kept on screen until the next Run)."""
 
-    A page that asks on every rerun (counselling) thus copies a cached result out of
-    ``st.cache_data`` only when its inputs change, not on every click."""
+    comparison: Comparison
+    scenario: Scenario
+    current: bool
+
+
+def result(page: str, sc: Scenario, strategies: tuple[str, ...], replications: int, seed: int, run_now: bool) -> Result | None:
+    """The page's result: run (or fetch from cache) when asked and the kept one is for other
+    inputs; otherwise the kept one, marked out of date when the inputs have changed since; None
+    before the first run.
+
+    A page thus never re-simulates on a sidebar edit, and copies a cached result out of
+    ``st.cache_data`` only when asked to run."""
     key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__)
     slot = f"result:{page}"
     kept = st.session_state.get(slot)
     if run_now and (kept is None or kept[0] != key):
-        kept = st.session_state[slot] = (key, _comparison(*key, _scenario=sc))
-    return kept[1] if kept is not None and kept[0] == key else None
+        kept = st.session_state[slot] = (key, _comparison(*key, _scenario=sc), sc)
+    return None if kept is None else Result(kept[1], kept[2], kept[0] == key)
 
 
 def has_result(page: str) -> bool:
     return f"result:{page}" in st.session_state
 
 
+
+
 def latest(page: str) -> Comparison | None:
     """The page's most recent result, whatever inputs it was for."""
     kept = st.session_state.get(f"result:{page}")
     return kept[1] if kept else None
+
+
+def kept(page: str) -> Result | None:
+    """The page's kept run, out of date (the current inputs cannot be simulated)."""
+    found = st.session_state.get(f"result:{page}")
+    return None if found is None else Result(found[1], found[2], False)

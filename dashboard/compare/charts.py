@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from simulation import Scenario
-from simulation.present.formats import HEADLINE, SHOWN
+from simulation.present.formats import HEADLINE, SHOWN, short_labels
 
 from .. import charts
 from .timeline import Timeline, typical_timeline
@@ -22,8 +22,12 @@ CHART_KINDS = ("Ranges", "Histograms", "Cumulative")
 OVERVIEW = ("operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "rbc_units", "icu_days", "los_days")
 
 
-def overview(c: Comparison) -> alt.TopLevelMixin:
-    return charts.overview_chart(c.quantiles, [SHOWN[col] for col in OVERVIEW], c.labels)
+def overview(c: Comparison, columns: int = 6) -> alt.TopLevelMixin:
+    """The at-a-glance chart: one row of six small panels for the board's first screen (plans named by
+    their short labels on each row), or ``columns=3`` for an export."""
+    short = short_labels(list(c.labels.values()))
+    return charts.overview_chart(c.quantiles, [SHOWN[col] for col in OVERVIEW], {n: short[x] for n, x in c.labels.items()},
+                                 columns=columns, width=130 if columns >= 6 else 200, label_limit=150)
 
 
 def distributions(c: Comparison, kind: str, outcomes: list[str]) -> dict[str, alt.TopLevelMixin]:
@@ -52,7 +56,7 @@ def timelines(c: Comparison, strategy: str, tl: Timeline) -> dict[str, alt.TopLe
 
 def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Callable[[], alt.TopLevelMixin]]:
     """Every chart the page can draw, by name, as a builder (run on demand, for the chart downloads)."""
-    found: dict[str, Callable[[], alt.TopLevelMixin]] = {"At a glance": lambda: overview(c)}
+    found: dict[str, Callable[[], alt.TopLevelMixin]] = {"At a glance": lambda: overview(c, columns=3)}
     for kind in CHART_KINDS:
         for shown in HEADLINE:
             found[f"{shown.title}, {kind.lower()}"] = (

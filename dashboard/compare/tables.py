@@ -65,7 +65,8 @@ def differences_table(diffs: pd.DataFrame, labels: dict[str, str], reference: st
             rows.append({
                 "Compared with": labels[strategy] if i == 0 else "",
                 "Outcome": d.title,
-                "Mean difference (95% CI)": f"{number(d.mean_difference, d.digits)} ({number(d.ci_low, d.digits)} to {number(d.ci_high, d.digits)})",
+                "Mean difference (95% CI)": (f"{number(d.mean_difference, d.digits)} "
+                                             f"({number(d.ci_low, d.digits)} to {number(d.ci_high, d.digits)})"),
                 f"{ref} better": percent_mcse(d.p_reference_better, d.mcse_p_reference_better),
                 "Other plan better": percent_mcse(d.p_reference_worse, d.mcse_p_reference_worse),
                 "Same": percent_mcse(d.p_tie, d.mcse_p_tie),

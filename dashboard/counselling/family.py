@@ -15,7 +15,18 @@ import numpy as np
 import pandas as pd
 
 from simulation import Scenario
-from simulation.present.formats import SHOWN, patient_line
+from simulation.present.formats import (
+    FAMILY_DISCLAIMER,
+    HOW_SURE,
+    SHOWN,
+    blood_share_words,
+    family_difference,
+    family_patient_line,
+    family_plan_description,
+    family_plan_label,
+    longest_time_frame,
+    patient_line,
+)
 from simulation.runs.analysis import exceedance
 
 from ..charts import colour
@@ -41,11 +52,6 @@ class Risk:
     def words(self) -> str:
         return in_100(self.p)
 
-    @property
-    def margin(self) -> str:
-        """The Monte Carlo standard error in the same terms: ``'give or take 1.2 in 100'``."""
-        return f"give or take {100 * self.mcse:.1f} in 100"
-
 
 def per_100(p: float) -> int:
     """A share as a whole number out of 100, halves rounded up."""
@@ -66,8 +72,10 @@ def in_100(p: float) -> str:
 @dataclass(frozen=True)
 class Plan:
     name: str
-    label: str
-    description: str
+    label: str  # for families (the strategy's family_label)
+    description: str  # for families
+    clinical_label: str
+    clinical_description: str
     colour: str
     operations: str  # "two operations, about 7 days apart"
     operating: str  # "about 14 hours (9 in 10 between 9 and 22 hours)"
@@ -100,7 +108,8 @@ class Provenance:
 
 @dataclass(frozen=True)
 class FamilySummary:
-    patient: str
+    patient: str  # in plain words
+    patient_clinical: str  # the clinical patient line (one click away on the page, last page of the handout)
     people: str  # "children" or "adults"
     plans: tuple[Plan, ...]
     provenance: Provenance
@@ -108,37 +117,51 @@ class FamilySummary:
     @property
     def how_made(self) -> str:
         return (
-            f"The computer simulated {self.provenance.replications:,} operations for each plan. "
-            + ("Each plan was tried on the same simulated patients, so differences between the plans come from the "
-               "plans themselves, not from chance. " if len(self.plans) > 1 else "")
-            + "The numbers are those results scaled to 100: 'about 18 in 100' means about 18 of every 100 "
-            f"simulated {self.people} like this one."
+            f"A computer acted out {self.provenance.replications:,} operations for each plan. "
+            + ("It tried each plan on the same made-up patients, to make the plans easy to compare. " if len(self.plans) > 1 else "")
+            + f"'About 18 in 100' means about 18 of every 100 made-up {self.people} like this one."
         )
 
     @property
-    def chance_note(self) -> str:
-        """One line on the simulation's own chance variation (Monte Carlo standard error)."""
-        largest = max(r.mcse for plan in self.plans for r in plan.risks)
-        return (
-            "The simulation's own chance: each number may be off by its 'give or take', at most "
-            f"{100 * largest:.1f} in 100 (Monte Carlo standard error)."
-        )
+    def how_sure(self) -> str:
+        """How sure the estimates are, in words (never the Monte Carlo error)."""
+        return HOW_SURE
+
+    def difference(self, i: int) -> str | None:
+        """Under the i-th pair of icon arrays: the second plan against the first, in words."""
+        if len(self.plans) < 2:
+            return None
+        first, second = self.plans[0].main[i], self.plans[1].main[i]
+        return family_difference(first.p, second.p, self.plans[0].label, self.plans[1].label)
+
+    @property
+    def prose(self) -> str:
+        """The handout's sentences for families (what a readability score should judge)."""
+        differences = [d for i in range(len(self.plans[0].main)) if (d := self.difference(i))]
+        parts = [FAMILY_DISCLAIMER, self.patient, *(p.description for p in self.plans), *differences,
+                 self.how_sure, *MEANING, self.how_made]
+        return " ".join(p if p.endswith(".") else f"{p}." for p in parts)
+
+    @property
+    def rough(self) -> bool:
+        """Too few simulated operations for a handout (the PDF prints a warning)."""
+        return self.provenance.replications < STEADY_REPLICATIONS
 
 
 HOW_LONG = (  # (row title, Plan attribute), as the page and the report show them
     ("Operations", "operations"),
-    ("Operating time (first cut to closing)", "operating"),
-    ("Time under anaesthesia", "anaesthesia"),
+    ("Time in surgery (first cut to closing)", "operating"),
+    ("Time asleep (under anaesthetic)", "anaesthesia"),
     ("Time in hospital", "stay"),
 )
+STEADY_REPLICATIONS = 1_000  # below this, "N in 100" can move by several figures from seed to seed
 MEANING = (
-    "These numbers come from a computer model, not from a study of patients like this one.",
-    "Most numbers inside the model are the team's best estimates (assumptions), not measured facts.",
-    "They describe what tends to happen across many similar patients; nobody can say which of the 100 any one "
-    "patient would be.",
-    "They leave out things the model does not know, such as the tumour's response to treatment or the "
-    "surgeons' experience with each plan.",
-    "They are meant to support a conversation with the surgical team, not to replace it.",
+    "These numbers come from a computer. They do not come from a study of people like this one.",
+    "Most of what the computer was told is the team's best guess.",
+    "They show what tends to happen to many people like this one. No one can say which of the 100 your child "
+    "or you would be.",
+    "They leave out things the computer does not know, like how the tumour responds to treatment.",
+    "They are here to help you talk with the surgical team. They do not replace that talk.",
 )
 
 
@@ -198,10 +221,11 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
             during = "across both operations" if n == 2 else f"across all {n} operations"
             after = "after any of the operations"
         icu = icu_stays.loc[name]
+        blood = blood_share_words(massive * scenario.patient.weight_kg, scenario.blood_volume_ml)
         main = (
-            _risk(c, name, "any_major_complication", "A serious complication of any kind",
-                  "in hospital and afterwards (see the list below for when each is counted)"),
-            _risk(c, name, "massive_transfusion", f"A very large blood transfusion (more than {massive:g} mL of red cells per kg)", during),
+            _risk(c, name, "any_major_complication", "A serious problem of any kind",
+                  longest_time_frame([t.time_frame for t in types.values()])),
+            _risk(c, name, "massive_transfusion", f"A very large blood transfusion (donated blood equal to {blood})", during),
             Risk("icu", "A stay in intensive care", after, float(icu.p), float(icu.mcse)),
             _risk(c, name, "death", types["death"].plain_label.capitalize() if "death" in types else "Death",
                   types["death"].time_frame if "death" in types else "in hospital"),
@@ -216,8 +240,10 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
         staging = _staging(c, scenario, name)
         per_stage = c.stages[c.stages.strategy == name].groupby("stage").anaesthesia_time_min.median() / 60.0
         split = " + ".join(f"{h:.0f}" for h in per_stage.iloc[:n]) + " hours" if n > 1 else ""
+        strategy = scenario.strategy(name)
         plans.append(Plan(
-            name=name, label=c.labels[name], description=scenario.strategy(name).description, colour=colour(name),
+            name=name, label=family_plan_label(strategy), description=family_plan_description(strategy),
+            clinical_label=c.labels[name], clinical_description=strategy.description, colour=colour(name),
             operations=_operations(scenario, name, g, staging),
             operating=f"{operating}{' in total' if n > 1 else ''} ({operating_range})",
             anaesthesia=f"{total} in total ({split + ', ' if split else ''}{total_range})",
@@ -225,5 +251,5 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
             main=main, others=others, staging=staging,
         ))
     provenance = Provenance(c.version, c.scenario_digest, c.seed, c.replications, date)
-    return FamilySummary(patient_line(scenario), people, tuple(plans), provenance)
+    return FamilySummary(family_patient_line(scenario), patient_line(scenario), people, tuple(plans), provenance)
 

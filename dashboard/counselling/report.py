@@ -1,10 +1,13 @@
-"""The printable family report (A4, one or two pages): ``build_report(summary) -> PDF bytes``.
+"""The printable family handout (A4): ``build_report(summary) -> PDF bytes``.
 
-It draws a ``family.FamilySummary`` (plain strings and numbers) with fpdf2: the patient, each
-plan's operations, operating time, time under anaesthesia and hospital stay, icon arrays of 100 figures for
-the main risks, each with its Monte Carlo "give or take", the other complications as "N in 100",
-what the numbers mean and do not mean (with the largest Monte Carlo error), and the provenance
-line on every page. It never sees the model.
+It draws a ``family.FamilySummary`` (plain strings and numbers) with fpdf2, in plain words: the
+patient, each plan, how long, icon arrays of 100 figures for the main risks (dark figures in
+blocks of 25, so that they survive a greyscale printer) with the difference between the plans
+under each pair, the other complications as "N in 100", what the numbers mean and how sure they
+are, room for the clinician's name and contact, the family's questions and next steps; then a
+last section for the surgical team with the clinical wording. A printed warning when fewer than
+``STEADY_REPLICATIONS`` operations were simulated; the provenance line on every page. It never
+sees the model.
 """
 
 from __future__ import annotations
@@ -15,20 +18,16 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from simulation.present.formats import DISCLAIMER
+from simulation.present.formats import DISCLAIMER, FAMILY_DISCLAIMER, ROUGH_WARNING
 
-from .family import HOW_LONG, MEANING, FamilySummary, Plan, Risk
+from .family import HOW_LONG, MEANING, STEADY_REPLICATIONS, FamilySummary, Plan, Risk
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core (.ci/run installs it)
-INK, GREY, LIGHT, RULE = (25, 25, 25), (95, 95, 95), (217, 217, 217), (230, 159, 0)
-FIGURE_W, FIGURE_H, GAP_X, GAP_Y = 2.1, 3.0, 0.6, 0.42  # one figure of an icon array, mm
+INK, GREY, RULE = (25, 25, 25), (95, 95, 95), (230, 159, 0)
+FIGURE_W, FIGURE_H, GAP_X, GAP_Y, BLOCK = 2.1, 3.0, 0.6, 0.42, 1.2  # one figure of an icon array; gap between blocks, mm
 HEADINGS = FontFace(emphasis="BOLD", color=INK, fill_color=(242, 242, 242))
-ARRAY_W, ARRAY_H = 10 * FIGURE_W + 9 * GAP_X, 10 * FIGURE_H + 9 * GAP_Y
-
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    h = hex_colour.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+ARRAY_W, ARRAY_H = 10 * FIGURE_W + 9 * GAP_X + BLOCK, 10 * FIGURE_H + 9 * GAP_Y + BLOCK
+AFFECTED, OUTLINE = (30, 30, 30), (120, 120, 120)  # dark figures on white: they survive greyscale printing
 
 
 class _Report(FPDF):
@@ -66,17 +65,21 @@ class _Report(FPDF):
         self.use(7.5, colour=GREY)
         self.cell(0, 4, self.text_of(f"{self.provenance} · page {self.page_no()} of {{nb}}"))
 
-    def figure(self, x: float, y: float, filled: bool, colour: tuple[int, int, int]) -> None:
-        """One person: a round head over a rounded body."""
-        self.set_fill_color(*(colour if filled else LIGHT))
+    def figure(self, x: float, y: float, filled: bool) -> None:
+        """One person: a round head over a rounded body; dark when affected, outlined when not."""
+        self.set_fill_color(*(AFFECTED if filled else (255, 255, 255)))
+        self.set_draw_color(*(AFFECTED if filled else OUTLINE))
+        self.set_line_width(0.15)
         head = FIGURE_W * 0.62
-        self.ellipse(x + (FIGURE_W - head) / 2, y, head, head, style="F")
-        self.rect(x, y + head + 0.15, FIGURE_W, FIGURE_H - head - 0.15, style="F", round_corners=True, corner_radius=0.5)
+        self.ellipse(x + (FIGURE_W - head) / 2, y, head, head, style="DF")
+        self.rect(x, y + head + 0.15, FIGURE_W, FIGURE_H - head - 0.15, style="DF", round_corners=True, corner_radius=0.5)
 
-    def icon_array(self, x: float, y: float, affected: int, colour: tuple[int, int, int]) -> None:
+    def icon_array(self, x: float, y: float, affected: int) -> None:
+        """100 figures in four blocks of 25 (5 x 5), the first ``affected`` dark."""
         for i in range(100):
             row, col = divmod(i, 10)
-            self.figure(x + col * (FIGURE_W + GAP_X), y + row * (FIGURE_H + GAP_Y), i < affected, colour)
+            self.figure(x + col * (FIGURE_W + GAP_X) + BLOCK * (col >= 5), y + row * (FIGURE_H + GAP_Y) + BLOCK * (row >= 5),
+                        i < affected)
 
     def ensure(self, height: float) -> None:
         if self.get_y() + height > self.page_break_trigger:
@@ -86,9 +89,6 @@ class _Report(FPDF):
 def _plans(pdf: _Report, plans: tuple[Plan, ...]) -> None:
     pdf.heading("The plans" if len(plans) > 1 else "The plan")
     for plan in plans:
-        y = pdf.get_y()
-        pdf.set_fill_color(*_rgb(plan.colour))
-        pdf.rect(pdf.l_margin, y + 0.8, 4, 4, style="F")
         pdf.set_x(pdf.l_margin + 6)
         pdf.use(11, bold=True)
         pdf.multi_cell(0, 5.6, pdf.text_of(plan.label), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
@@ -124,7 +124,7 @@ def _main_risks(pdf: _Report, summary: FamilySummary) -> None:
     for i in range(len(plans[0].main)):
         risks: list[Risk] = [plan.main[i] for plan in plans]
         shared = len({r.time_frame for r in risks}) == 1
-        pdf.ensure(ARRAY_H + 16)
+        pdf.ensure(ARRAY_H + 22)
         pdf.para(risks[0].label, 11, bold=True)
         if shared:
             pdf.para(risks[0].time_frame, 9, colour=GREY)
@@ -132,18 +132,21 @@ def _main_risks(pdf: _Report, summary: FamilySummary) -> None:
         for k, plan in enumerate(plans):
             r = plan.main[i]
             x = pdf.l_margin + k * column
-            pdf.icon_array(x, top, r.per_100, _rgb(plan.colour))
+            pdf.icon_array(x, top, r.per_100)
             pdf.set_xy(x + ARRAY_W + 4, top + 6)
             pdf.use(16, bold=True)
             pdf.multi_cell(column - ARRAY_W - 6, 7, pdf.text_of(r.words), new_x=XPos.LEFT, new_y=YPos.NEXT, align="L")
-            pdf.set_x(x + ARRAY_W + 4)
-            pdf.use(8, colour=GREY)
-            pdf.multi_cell(column - ARRAY_W - 6, 4.0, pdf.text_of(r.margin), new_x=XPos.LEFT, new_y=YPos.NEXT, align="L")
             pdf.set_x(x + ARRAY_W + 4)
             pdf.use(9, colour=GREY)
             caption = plan.label if shared else f"{plan.label}, {r.time_frame}"
             pdf.multi_cell(column - ARRAY_W - 6, 4.3, pdf.text_of(caption), new_x=XPos.LEFT, new_y=YPos.NEXT, align="L")
         pdf.set_y(top + ARRAY_H + 2.5)
+        difference = summary.difference(i)
+        if difference:
+            pdf.para(f"{difference}.", 10.5, bold=True)
+            pdf.ln(1)
+    pdf.ensure(20)
+    pdf.para(summary.how_sure, 9.5, height=4.5)
 
 
 def _other_risks(pdf: _Report, summary: FamilySummary) -> None:
@@ -175,7 +178,34 @@ def _meaning(pdf: _Report, summary: FamilySummary) -> None:
         pdf.ln(0.4)
     pdf.ln(1)
     pdf.para(summary.how_made, 9, colour=GREY, height=4.3)
-    pdf.para(summary.chance_note, 8, colour=GREY, height=3.6)
+
+
+def _care_team(pdf: _Report) -> None:
+    """Room to write: who to call, the family's questions, the next steps."""
+    pdf.ensure(95)
+    pdf.heading("Your care team")
+    for label in ("Name of the doctor or nurse", "How to reach them"):
+        pdf.para(f"{label}:", 10, bold=True)
+        pdf.ln(6)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
+        pdf.ln(2)
+    for title, lines in (("Your questions", 5), ("Next steps", 4)):
+        pdf.heading(title)
+        for _ in range(lines):
+            pdf.ln(7)
+            pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
+
+
+def _for_the_team(pdf: _Report, summary: FamilySummary) -> None:
+    """The clinical wording, last and apart: the patient line and each plan as the board wrote it."""
+    pdf.add_page()
+    pdf.heading("For the surgical team")
+    pdf.para(f"Patient: {summary.patient_clinical}", 9, height=4.4)
+    pdf.ln(1)
+    for plan in summary.plans:
+        pdf.para(f"{plan.label} = {plan.clinical_label}: {plan.clinical_description}", 9, height=4.4)
+        pdf.ln(1)
+    pdf.para(DISCLAIMER, 8.5, colour=GREY, height=4.2)
 
 
 def build_report(summary: FamilySummary, font_dir: Path = FONT_DIR) -> bytes:
@@ -186,11 +216,14 @@ def build_report(summary: FamilySummary, font_dir: Path = FONT_DIR) -> bytes:
     one = "an adult" if summary.people == "adults" else "a child"
     pdf.para(f"What a computer simulation suggests for {one} like this one", 12, colour=GREY, height=6)
     pdf.ln(2)
-    pdf.para(f"Patient: {summary.patient}", 10, height=4.8)
+    if summary.rough:
+        pdf.para(ROUGH_WARNING.format(n=summary.provenance.replications, steady=STEADY_REPLICATIONS), 11, bold=True, height=5.4)
+        pdf.ln(1)
+    pdf.para(summary.patient, 10.5, height=5)
     pdf.ln(2)
     y = pdf.get_y()
     pdf.set_x(pdf.l_margin + 3)
-    pdf.para(DISCLAIMER, 9, colour=GREY, height=4.4)
+    pdf.para(FAMILY_DISCLAIMER, 9.5, colour=GREY, height=4.5)
     pdf.set_fill_color(*RULE)
     pdf.rect(pdf.l_margin, y, 1.2, pdf.get_y() - y, style="F")
     _plans(pdf, summary.plans)
@@ -198,4 +231,6 @@ def build_report(summary: FamilySummary, font_dir: Path = FONT_DIR) -> bytes:
     _main_risks(pdf, summary)
     _other_risks(pdf, summary)
     _meaning(pdf, summary)
+    _care_team(pdf)
+    _for_the_team(pdf, summary)
     return bytes(pdf.output())

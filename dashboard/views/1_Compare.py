@@ -6,25 +6,33 @@ import streamlit as st
 
 from dashboard import charts, state, ui
 from dashboard.compare import charts as compare_charts
-from dashboard.compare import tables
+from dashboard.compare import decision, tables
 from dashboard.compare.timeline import typical_timeline
 from dashboard.compare.view import Comparison, differences
 from simulation import Scenario, ScenarioError
 from simulation.present.formats import (
     HEADLINE,
+    HONEST_INTERVAL_MISSING,
     MAIN_STRATEGIES,
+    MONTE_CARLO_INTERVAL,
     SHOWN,
     number,
     patient_line,
+    provenance_line,
 )
 
 PAGE = "compare"
-TABS = ("Summary", "Distributions", "Single-stage vs staged", "Typical operation", "Downloads")
+TABS = ("Summary", "Distributions", "Paired differences", "Typical operation", "Downloads")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _differences(key: tuple, reference: str, _c: Comparison):
     return differences(_c, reference)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _decision(key: tuple, a: str, b: str, _c: Comparison):
+    return decision.decision_table(_c, a, b)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -36,11 +44,43 @@ def _draw(chart, stretch: bool = True, size: int = 14) -> None:
     st.altair_chart(charts.styled(chart, size), width="stretch" if stretch else "content")
 
 
+def _pair_widgets(c: Comparison) -> tuple[str, str]:
+    """The two plans the decision table compares (any pair the board picks)."""
+    a, b = decision.default_pair(c)
+    for key, default in (("board_a", a), ("board_b", b)):
+        if st.session_state.get(key) not in c.strategies:
+            st.session_state[key] = default
+    left, mid, right = st.columns([5, 1, 5], vertical_alignment="bottom")
+    a = left.selectbox("Plan", c.strategies, key="board_a", format_func=c.labels.get, label_visibility="collapsed")
+    mid.html('<div class="rs-vs">vs</div>')
+    b = right.selectbox("Compared with", c.strategies, key="board_b", format_func=c.labels.get, label_visibility="collapsed")
+    return a, b
+
+
+def decision_section(c: Comparison) -> None:
+    """The decision in words for the chosen pair, then the at-a-glance chart: the first screen."""
+    if len(c.strategies) < 2:
+        st.info("Choose at least two strategies to see the decision table.")
+        return
+    a, b = _pair_widgets(c)
+    if a == b:
+        st.info("Pick two different plans.")
+        return
+    st.table(_decision(c.key, a, b, c), hide_index=True)
+
+
 def summary_tab(c: Comparison) -> None:
-    st.subheader("At a glance")
+    decision_section(c)
     _draw(compare_charts.overview(c), stretch=False)
-    st.caption("Dot: median. Thick bar: middle half of simulated patients. Thin line: 5th to 95th percentile. "
-               "Colours as in the legend above.")
+    if len(c.strategies) > 1:
+        st.caption(
+            f"Decision table: A = {c.labels[st.session_state['board_a']]}, B = {c.labels[st.session_state['board_b']]}, "
+            f"paired on the same simulated patients. In brackets: the {MONTE_CARLO_INTERVAL}, i.e. how precisely "
+            f"{c.replications:,} simulated operations pin down the average, not how uncertain the model's assumptions are "
+            f"(honest interval: {HONEST_INTERVAL_MISSING})."
+        )
+    st.caption("At a glance: shape = median; thick bar = middle half of simulated patients; thin line = 5th to 95th "
+               f"percentile. {provenance_line(c.version, c.scenario_digest, c.seed, c.replications)}.")
     st.subheader("Operation and stay")
     st.table(tables.outcome_table(c), hide_index=True)
     st.caption(
@@ -145,45 +185,48 @@ def downloads_tab(c: Comparison, scenario: Scenario) -> None:
 
 
 inputs = state.inputs()
-st.title("Compare strategies")
-if not inputs.ready:
-    ui.inputs_not_ready()
-    st.stop()
 options = list(inputs.library)
 st.session_state["compare_strategies"] = [
     s for s in st.session_state.get("compare_strategies", MAIN_STRATEGIES) if s in options
 ]
+head = st.empty()
 left, right = st.columns([6, 1], vertical_alignment="bottom")
-chosen = left.multiselect("Strategies", options, key="compare_strategies", format_func=lambda n: inputs.library[n].label)
-clicked = right.button("Run", type="primary", width="stretch", disabled=not chosen, icon=":material/play_arrow:")
-if not chosen:
-    st.info("Choose at least one strategy.")
+chosen = left.multiselect("Strategies", options, key="compare_strategies", format_func=lambda n: inputs.library[n].label,
+                          label_visibility="collapsed", placeholder="Choose the plans to compare")
+clicked = right.button("Run", type="primary", width="stretch", disabled=not (chosen and inputs.ready),
+                       icon=":material/play_arrow:")
+scenario = None
+if not inputs.ready:
+    ui.inputs_not_ready()
+elif chosen:
+    try:
+        scenario = state.scenario(inputs.patient, [inputs.library[n] for n in chosen])
+    except ScenarioError as exc:
+        ui.show_issues(exc)
+result = state.result(PAGE, scenario, tuple(chosen), inputs.replications, inputs.seed,
+                      run_now=clicked or not state.has_result(PAGE)) if scenario is not None else state.kept(PAGE)
+if result is None:
+    with head.container():
+        ui.header("Compare strategies")
+    if not chosen:
+        st.info("Choose at least one strategy.")
     st.stop()
-try:
-    scenario = state.scenario(inputs.patient, [inputs.library[n] for n in chosen])
-except ScenarioError as exc:
-    ui.show_issues(exc)
-    st.stop()
-st.markdown(f"**{scenario.patient.name}**: {patient_line(scenario)}")
-comparison = state.comparison(PAGE, scenario, tuple(chosen), inputs.replications, inputs.seed,
-                              run_now=clicked or not state.has_result(PAGE))
-if comparison is None:
-    st.info("The inputs have changed since the last run. Press **Run** to simulate them.", icon=":material/refresh:")
-    st.stop()
-ui.legend(comparison.labels)
-st.caption(
-    f"{comparison.replications:,} simulated operations per strategy · seed {comparison.seed} · "
-    f"scenario {comparison.scenario_digest} · ResectSim {comparison.version}"
-)
+comparison, scenario = result.comparison, result.scenario
+with head.container():
+    ui.header("Compare strategies", scenario.patient.name, patient_line(scenario))
+if not result.current:
+    ui.out_of_date()
 tabs = dict(zip(TABS, st.tabs(TABS, key="compare_tab", on_change="rerun")))
 with tabs["Summary"]:
     if tabs["Summary"].open:
         summary_tab(comparison)
 with tabs["Distributions"]:
     if tabs["Distributions"].open:
+        ui.legend(comparison.labels)
         distributions_tab(comparison)
-with tabs["Single-stage vs staged"]:
-    if tabs["Single-stage vs staged"].open:
+with tabs["Paired differences"]:
+    if tabs["Paired differences"].open:
+        ui.legend(comparison.labels)
         differences_tab(comparison)
 with tabs["Typical operation"]:
     if tabs["Typical operation"].open:

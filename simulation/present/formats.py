@@ -141,3 +141,192 @@ def provenance_line(version: str, scenario_digest: str, seed: int, replications:
     parts = [f"ResectSim {version}", f"scenario {scenario_digest}", f"seed {seed}",
              f"{replications:,} simulated operations per plan"]
     return " · ".join(parts + ([date] if date else []))
+
+
+# --- differences between two plans, in words (the tumour board's decision table) --------------------
+# How a per-100 risk is counted in a sentence ("2.5 fewer in 100 patients with a major complication");
+# any other yes/no or complication column reads "in 100 patients with: <label>".
+COUNTED = {
+    "any_major_complication": "patients with a major complication",
+    "any_complication": "patients with any complication",
+    "massive_transfusion": "patients with a massive transfusion",
+    "death": "deaths",
+    "converted_to_staged": "operations split into stages",
+}
+# Outcomes the decision table shows, risks first (what the board decides on), then burden.
+DECISION = ("any_major_complication", "massive_transfusion", "death", "operative_time_min", "blood_loss_ml", "los_days")
+MONTE_CARLO_INTERVAL = "Monte Carlo 95% interval"
+HONEST_INTERVAL_MISSING = "not yet available (needs the calibrated posterior)"
+
+
+def short_label(label: str) -> str:
+    """A plan label as it reads inside a sentence: ``'Posterior only (one stage)' -> 'Posterior only'``,
+    ``'Two stages, posterior then anterior' -> 'Two stages'``."""
+    return label.split(" (")[0].split(", ")[0]
+
+
+def short_labels(labels: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Label -> its ``short_label`` where that is unique among ``labels``, else the label itself."""
+    shorts = [short_label(x) for x in labels]
+    return {x: s if shorts.count(s) == 1 else x for x, s in zip(labels, shorts)}
+
+
+def _magnitude(key: str, value: float, unit: bool = True) -> str:
+    """``|value|`` (in the column's display units, or per 100 for a risk), with its unit if asked."""
+    c = column(key)
+    if c.is_probability:
+        return number(abs(value), 1)
+    s = shown(key)
+    return number(abs(value), s.digits) + (f" {s.unit}" if unit and c.kind != "count" else "")
+
+
+def _direction(key: str, value: float) -> str:
+    """The comparative word for a difference ``value`` (plan A minus plan B)."""
+    c = column(key)
+    if c.is_probability:
+        return "fewer" if value < 0 else "more"
+    if c.better == "higher":
+        return "lower" if value < 0 else "higher"
+    return "less" if value < 0 else "more"
+
+
+def _thing(key: str) -> str:
+    """What is compared: ``'in 100 patients with a major complication'``, ``'operative time (skin to skin)'``."""
+    c = column(key)
+    if c.is_probability:
+        return f"in 100 {COUNTED.get(key, 'patients with: ' + c.label.lower())}"
+    return c.label if c.label[:2].isupper() else c.label[0].lower() + c.label[1:]  # "ICU stay" keeps its capitals
+
+
+def difference_value(key: str, value: float) -> float:
+    """A difference of record units -> display units (a risk per 100 patients)."""
+    return value * (100.0 if column(key).is_probability else shown(key).scale)
+
+
+def difference_words(key: str, mean: float) -> str:
+    """A difference in display units as words, no sign to decode: ``'2.5 fewer in 100 patients with a
+    major complication'``, ``'1.3 h less operative time (skin to skin)'``, ``'no difference in deaths'``."""
+    if _magnitude(key, mean, unit=False).strip("0.,") == "":
+        thing = _thing(key).removeprefix("in 100 ")
+        return f"no clear difference in {thing}"
+    return f"{_magnitude(key, mean)} {_direction(key, mean)} {_thing(key)}"
+
+
+def interval_words(key: str, low: float, high: float) -> str:
+    """An interval of differences in words: ``'1.3 to 3.7 fewer'``, ``'0.4 fewer to 1.2 more'``."""
+    if low < 0 < high:
+        return f"{_magnitude(key, low)} {_direction(key, low)} to {_magnitude(key, high)} {_direction(key, high)}"
+    near, far = sorted((low, high), key=abs)
+    return f"{_magnitude(key, near, unit=False)} to {_magnitude(key, far)} {_direction(key, far)}"
+
+
+def better_plan(key: str, low: float, high: float, label_a: str, label_b: str) -> str:
+    """Which plan the interval favours (lower is better unless the contract says higher), in words."""
+    if low < 0 < high or (low == 0 and high == 0):
+        return "Neither clearly"
+    a_lower = high < 0 or (high == 0 and low < 0)
+    a_better = a_lower != (column(key).better == "higher")
+    return label_a if a_better else label_b
+
+
+def difference_sentence(label_a: str, label_b: str, key: str, mean: float, low: float, high: float) -> str:
+    """Plan A vs plan B for one outcome, as the board reads it aloud.
+
+    ``mean``, ``low`` and ``high`` are A minus B in display units (``difference_value``):
+    ``'Posterior only vs Single stage: 2.5 fewer in 100 patients with a major complication (1.3 to 3.7 fewer)'``.
+    """
+    return f"{label_a} vs {label_b}: {difference_words(key, mean)} ({interval_words(key, low, high)})"
+
+
+def share_words(p: float) -> str:
+    """A share of simulated patients: ``0.624 -> '62 in 100'``; below one half in 100 -> ``'under 1 in 100'``."""
+    return "under 1 in 100" if 0 < p < 0.005 else f"{number(100 * p)} in 100"
+
+
+# --- families (counselling page and handout: about grade 6-8 reading level) --------------------------
+REGIONS = {"C": "neck", "T": "upper back", "L": "lower back", "S": "bottom of the spine"}
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+FRACTIONS = ((0.25, "a quarter"), (1 / 3, "a third"), (0.5, "half"), (2 / 3, "two thirds"), (0.75, "three quarters"),
+             (1.0, "all"), (1.5, "one and a half times all"), (2.0, "twice all"))
+TIME_UNITS_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}  # to order time frames, not to compute with
+FAMILY_DISCLAIMER = (
+    "This is a computer estimate to help you talk with the surgical team. It is not a promise of what will happen."
+)
+ROUGH_WARNING = (
+    "Warning: only {n:,} operations were acted out for each plan, so these numbers are rough. "
+    "Ask the team to print this again with at least {steady:,}."
+)
+HOW_SURE = (
+    "How sure are these numbers? Not very. Most of what the computer was told comes from the team's best guesses, "
+    "not from studies of children and adults like this one. The real chances could be quite a bit higher or lower. "
+    "What is more certain is which plan tends to have more or fewer problems."
+)
+
+
+def in_words(n: int) -> str:
+    """``3 -> 'three'`` (1-9), else the digits."""
+    return NUMBER_WORDS.get(n, f"{n:,}")
+
+
+def family_patient_line(scenario: Scenario) -> str:
+    """The patient in plain words: the file's ``family_description``, or one written from the fields
+    (no haemoglobin, no anatomy words): ``'A 9-year-old girl. The operation will take out three bones
+    of the lower back. She has had an operation there before.'``."""
+    patient = scenario.patient
+    if patient.family_description:
+        return patient.family_description
+    noun = {("female", True): "girl", ("male", True): "boy", ("female", False): "woman", ("male", False): "man"}
+    they = {"female": "She", "male": "He"}[patient.sex]
+    regions = list(dict.fromkeys(REGIONS.get(level[0], "spine") for level in patient.level_list))
+    n = len(patient.level_list)
+    text = (f"A {patient.age_years:g}-year-old {noun[patient.sex, scenario.is_child]}. The operation will take out "
+            f"{in_words(n)} bone{'s' if n > 1 else ''} of the {' and '.join(regions)}.")
+    if patient.revision:
+        text += f" {they} has had an operation there before."
+    if patient.retained_implants:
+        text += " The metal rods and screws from before will be taken out too."
+    return text
+
+
+def family_plan_label(strategy) -> str:
+    """A plan's name for families (``family_label``), else its clinical label."""
+    return strategy.family_label or strategy.label
+
+
+def family_plan_description(strategy) -> str:
+    return strategy.family_description or strategy.description
+
+
+def blood_share_words(ml: float, blood_volume_ml: float) -> str:
+    """A volume as a share of the body's blood: ``1,120 mL of 2,030 mL -> 'about half of all the blood in the body'``."""
+    ratio = ml / blood_volume_ml
+    _, words = min(FRACTIONS, key=lambda f: abs(f[0] - ratio))
+    return f"about {words} {'of ' if not words.endswith('all') else ''}the blood in the body"
+
+
+def longest_time_frame(frames: list[str] | tuple[str, ...]) -> str:
+    """The longest of several time frames (``'within 30 days'``, ``'within about 2 years'``, ``'in hospital'``):
+    one time frame for a headline risk that collects several."""
+    def days(frame: str) -> float:
+        words = frame.replace("about ", "").split()
+        for i, w in enumerate(words[1:], 1):
+            unit = w.rstrip("s")
+            if unit in TIME_UNITS_DAYS and words[i - 1].isdigit():
+                return int(words[i - 1]) * TIME_UNITS_DAYS[unit]
+        return 0.0  # "in hospital", "during the operation"
+    return max(frames, key=days)
+
+
+def family_difference(p_first: float, p_second: float, first_label: str, second_label: str) -> str:
+    """The difference between two plans under a pair of icon arrays, as a natural frequency:
+    ``'About 1 more in 100 with two operations than with one long operation'``."""
+    d = 100 * (p_second - p_first)
+    n = math.floor(abs(d) + 0.5)
+    if n == 0:
+        return "About the same with both plans"
+    return (f"About {n} {'more' if d > 0 else 'fewer'} in 100 with {_lower_first(second_label)} "
+            f"than with {_lower_first(first_label)}")
+
+
+def _lower_first(text: str) -> str:
+    return text[0].lower() + text[1:] if text[1:2].islower() else text

@@ -40,6 +40,10 @@ class Patient(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
+    family_label: str | None = Field(None, description="How the family reads who this is, e.g. 'A 9-year-old girl'.")
+    family_description: str | None = Field(
+        None, description="The patient in plain words (about grade 6-8 reading level) for the family handout."
+    )
     age_years: Number = Field(gt=0, le=110, description="Age, years.")
     sex: Literal["female", "male"]
     weight_kg: Number = Field(ge=2, le=300, description="Body weight, kg.")

@@ -143,6 +143,8 @@ class Strategy(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     label: str
     description: str = ""
+    family_label: str | None = Field(None, description="The plan's name for families, e.g. 'Two operations'.")
+    family_description: str | None = Field(None, description="The plan in plain words (about grade 6-8) for families.")
     stages: tuple[Stage, ...] = Field(min_length=1, max_length=MAX_STAGES)
     interval_days: Days | None = Field(
         None, description="Days between stages; default from parameters; 99.9th percentile at most 365 (a year).")

@@ -6,7 +6,7 @@ import pytest
 from dashboard_helpers import TEST_REPLICATIONS, charts, no_exceptions
 
 from simulation import load_scenario
-from simulation.present.formats import HEADLINE, MAIN_STRATEGIES
+from simulation.present.formats import HEADLINE, MAIN_STRATEGIES, short_labels
 
 LABELS = [s.label for s in load_scenario("seed-case", list(MAIN_STRATEGIES)).strategies]
 SINGLE = LABELS[0]
@@ -38,7 +38,7 @@ def test_opens_on_the_seed_case_with_the_four_main_strategies(compared):
     assert compared.multiselect(key="compare_strategies").value == list(MAIN_STRATEGIES)
     outcomes = _table(compared, "Outcome")
     assert list(outcomes.columns[2:]) == LABELS
-    assert any(f"{TEST_REPLICATIONS:,} simulated operations per strategy" in c.value for c in compared.caption)
+    assert any(f"{TEST_REPLICATIONS:,} simulated operations per plan" in c.value for c in compared.caption)
 
 
 def test_seed_case_single_stage_figures_are_plausible(compared):
@@ -63,8 +63,9 @@ def test_summary_shows_risks_with_mcse_and_exceedance(compared):
 def test_overview_chart_has_every_strategy_and_outcome(compared):
     (spec, frames), = charts(compared)
     data = frames[0]
-    assert set(data.label) == set(LABELS)
-    single = data[(data.label == SINGLE) & (data.title == "Operative time (skin to skin) (h)")].iloc[0]
+    assert set(data.label) == set(short_labels(LABELS).values())  # each row named on the chart, not by colour alone
+    assert {"Single stage", "Posterior only", "Two stages", "Three stages"} == set(data.label)
+    single = data[(data.label == "Single stage") & (data.title == "Operative time|(skin to skin) (h)")].iloc[0]
     assert single.p5 <= single.p25 <= single["median"] <= single.p75 <= single.p95
     assert 8 <= single["median"] <= 20
 
@@ -82,7 +83,7 @@ def test_distribution_charts_one_per_outcome(compared, kind):
 
 
 def test_paired_differences_single_stage_minus_each_other_plan(compared):
-    at = _open_tab(compared, "Single-stage vs staged")
+    at = _open_tab(compared, "Paired differences")
     no_exceptions(at)
     table = _table(at, "Compared with")
     assert set(table["Compared with"]) - {""} == set(LABELS[1:])
@@ -119,14 +120,26 @@ def test_changing_a_chart_option_keeps_the_run(compared):
     assert at.session_state["result:compare"] is kept
 
 
-def test_changed_inputs_wait_for_run(compared):
+def test_changed_inputs_keep_the_last_result_until_run(compared):
+    kept = compared.session_state["result:compare"]
     compared.number_input(key="seed").set_value(7).run()
-    assert any("Press **Run**" in i.value for i in compared.info)
-    assert not charts(compared)
+    assert any("Out of date" in w.value for w in compared.warning)
+    assert charts(compared) and compared.session_state["result:compare"] is kept  # still on screen, not re-run
+    assert any("seed 2018" in c.value for c in compared.caption)
     run = next(b for b in compared.button if b.label == "Run")
     run.click().run()
     no_exceptions(compared)
     assert any("seed 7" in c.value for c in compared.caption)
+    assert not any("Out of date" in w.value for w in compared.warning)
+
+
+def test_the_decision_table_reads_in_words(compared):
+    table = _table(compared, "Posterior only vs Single stage (Monte Carlo 95% interval)")
+    first = table.iloc[:, 0]
+    assert first[0].split(" in 100 ")[1].startswith("patients with a major complication")
+    assert all(re.search(r"\b(fewer|more|less|higher|lower|no clear difference)\b", cell) for cell in first)
+    assert not any(re.match(r"[+-]\d", cell) for cell in first)  # no sign to decode
+    assert set(table["Better with"]) <= {"Posterior only", "Single stage", "Neither clearly"}
 
 
 def test_too_many_replications_is_refused_with_a_message(app):

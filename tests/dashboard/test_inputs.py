@@ -4,8 +4,10 @@ per-field errors, and bundled files as templates. Errors are shown, never raised
 from pathlib import Path
 
 import pytest
-from dashboard_helpers import no_exceptions
+from dashboard_helpers import APP, TEST_REPLICATIONS, no_exceptions
+from streamlit.testing.v1 import AppTest
 
+from dashboard.cases import to_yaml
 from dashboard.uploads import issue_text, read_upload
 from simulation import Patient, Strategy, bundled
 from simulation.scenario.loader import MAX_FILE_BYTES
@@ -100,9 +102,53 @@ def test_form_errors_appear_under_their_field(app):
     app.text_input(key="pt_levels").set_value("L4-L2").run()
     no_exceptions(app)
     errors = [e.value for e in app.sidebar.error]
-    assert any(e.startswith("**weight_kg**") for e in errors)
-    assert any(e.startswith("**levels**") and "backwards" in e for e in errors)
+    assert any(e.startswith("**Weight (kg)**") and "you entered 1" in e for e in errors)  # the form's words
+    assert any(e.startswith("**Levels resected**") and "backwards" in e for e in errors)
+    assert not any("weight_kg" in e for e in errors)
     assert any("Fix the highlighted inputs" in w.value for w in app.warning)
+    app.number_input(key="pt_weight_kg").set_value(28.0)
+    app.text_input(key="pt_levels").set_value("L2-L4").run()
+    assert not app.sidebar.error  # cleared when fixed
+
+
+def test_an_impossible_combination_is_refused_under_its_field(app):
+    app.run()
+    app.number_input(key="pt_age_years").set_value(58.0)
+    app.number_input(key="pt_weight_kg").set_value(12.0).run()
+    no_exceptions(app)
+    assert any("Weight (kg)" in e.value and "not a possible weight at 58 years" in e.value for e in app.sidebar.error)
+    assert app.session_state["inputs"].patient is None
+
+
+def test_a_possible_but_extreme_combination_gets_a_note(app):
+    app.run()
+    app.number_input(key="pt_age_years").set_value(58.0)
+    app.number_input(key="pt_weight_kg").set_value(35.0).run()
+    no_exceptions(app)
+    assert any("Weight (kg)" in w.value and "extreme at 58 years" in w.value for w in app.sidebar.warning)
+    assert app.session_state["inputs"].patient is not None  # a note, not an error
+
+
+def test_a_named_case_is_saved_downloaded_and_reopened(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("RESECTSIM_CASES", str(tmp_path))
+    app.run()
+    app.text_input(key="pt_name").set_value("Mrs B")
+    app.number_input(key="pt_weight_kg").set_value(31.0).run()
+    assert any(b.proto.label == "YAML" for b in app.sidebar.get("download_button"))
+    app.button(key="case_save").click().run()
+    no_exceptions(app)
+    saved = tmp_path / "mrs-b.yaml"
+    assert saved.is_file()
+    again = read_upload(saved.read_bytes(), saved.name, "patient")
+    assert again.ok and again.model.name == "Mrs B" and again.model.weight_kg == 31.0
+    assert app.query_params["case"] in ("mrs-b", ["mrs-b"])  # the address keeps the case across a reload
+    assert app.sidebar.selectbox(key="pt_base").value == "mrs-b (saved)"
+    fresh = AppTest.from_file(str(APP), default_timeout=180)  # a reload: a new session with the same address
+    fresh.session_state["reps"] = TEST_REPLICATIONS
+    fresh.query_params["case"] = "mrs-b"
+    fresh.run()
+    assert fresh.sidebar.selectbox(key="pt_base").value == "mrs-b (saved)"
+    assert fresh.text_input(key="pt_name").value == "Mrs B" and fresh.number_input(key="pt_weight_kg").value == 31.0
 
 
 def test_edited_fields_are_recorded_as_entered(app):
@@ -114,10 +160,12 @@ def test_edited_fields_are_recorded_as_entered(app):
     assert "28" in patient.assumptions["weight_kg"]
 
 
-def test_templates_are_the_bundled_files(app):
+def test_the_patient_template_is_the_forms_patient(app):
     app.run()
+    app.number_input(key="pt_weight_kg").set_value(30.0).run()
     names = {b.proto.label for b in app.sidebar.get("download_button")}
-    assert {"Patient", "Strategy"} <= names
+    assert {"Patient", "Strategy", "YAML"} <= names
+    assert to_yaml(app.session_state["form_patient"]).count("weight_kg: 30.0") == 1
     assert Path(bundled("patients")["seed-case"]).is_file()
 
 
@@ -144,3 +192,11 @@ def test_uploaded_strategy_files(app):
     no_exceptions(app)
     outcomes = next(t.value for t in app.table if t.value.columns[0] == "Outcome")
     assert "Two stages, 3 days apart" in outcomes.columns
+
+
+def test_an_edited_age_drops_the_files_family_description(app):
+    app.run()
+    assert app.session_state["inputs"].patient.family_description  # the seed case's plain-words text
+    app.number_input(key="pt_age_years").set_value(12.0).run()
+    patient = app.session_state["inputs"].patient
+    assert patient.family_description is None and patient.family_label is None  # written from the fields instead

@@ -1,0 +1,87 @@
+"""The plan editor: start from a bundled plan, edit it in the page, validate it like the CLI, run it."""
+
+import yaml
+from dashboard_helpers import no_exceptions
+
+from dashboard import plans
+from simulation import load_scenario
+from simulation.scenario.loader import read_yaml, strategy_from
+
+
+def _open(app):
+    app.run()
+    app.switch_page("views/7_Plans.py").run()
+    no_exceptions(app)
+    return app
+
+
+def _row_keys(app, field):
+    """The widget keys of one field, row by row (rows as the page keeps them)."""
+    return [f"plan_{row['uid']}_{field}" for row in app.session_state["plan_rows"]]
+
+
+def test_a_bundled_plan_round_trips_through_the_editor():
+    for name in ("posterior-only", "two-stage-posterior-then-anterior", "single-stage-with-stop-rule"):
+        base = load_scenario("seed-case", [name]).strategies[0]
+        data = plans.raw_plan(plans.rows(base).assign(), base.name, base.label, base.description, plans.overrides(name),
+                              None, base.stop_and_stage.model_dump(exclude_none=True) if base.stop_and_stage else None)
+        again = plans.check_plan(data)
+        assert [[p.model_dump() for e in s.exposures for p in e.phases] for s in again.stages] == \
+               [[p.model_dump() for e in s.exposures for p in e.phases] for s in base.stages]
+        reread = strategy_from(read_yaml("x.yaml", text=plans.to_yaml(data)), "x.yaml", *_library_and_refs())
+        assert reread == again
+
+
+def _library_and_refs():
+    from simulation.scenario.loader import load_library, load_references
+
+    return load_library(), load_references()
+
+
+def test_edit_a_plan_in_the_page_and_run_it(app):
+    _open(app)
+    app.selectbox(key="plan_base").set_value("posterior-only").run()
+    app.text_input(key="plan_name").set_value("posterior-two-stages")
+    app.text_input(key="plan_label").set_value("Posterior, in two stages")
+    app.button(key="plan_add").click().run()  # a second exposure ...
+    (stage_2,) = [k for k in _row_keys(app, "stage")][1:]
+    app.number_input(key=stage_2).set_value(2)  # ... in a second anaesthetic
+    app.text_input(key=_row_keys(app, "phases")[1]).set_value("prep_prone, posterior_exposure, closure")
+    app.toggle(key="plan_rule").set_value(True).run()
+    no_exceptions(app)
+    assert not app.error, [e.value for e in app.error]
+    download = next(b for b in app.get("download_button") if b.proto.label == "Download plan (YAML)")
+    assert not download.proto.disabled
+    app.button(key="plan_use").click().run()
+    assert any("Posterior, in two stages" in s.value for s in app.success)
+    strategy = app.session_state["uploaded_strategies"]["posterior-two-stages"]
+    assert len(strategy.stages) == 2 and strategy.stop_and_stage.max_hours == 10.0
+    assert [p.id for p in strategy.stages[1].exposures[0].phases] == ["prep_prone", "posterior_exposure", "closure"]
+    app.switch_page("views/1_Compare.py").run()
+    assert "posterior-two-stages" in app.multiselect(key="compare_strategies").value
+    next(b for b in app.button if b.label == "Run").click().run()
+    no_exceptions(app)
+    outcomes = next(t.value for t in app.table if t.value.columns[0] == "Outcome")
+    assert "Posterior, in two stages" in outcomes.columns
+
+
+def test_a_bad_edit_is_refused_as_the_cli_refuses_it(app):
+    _open(app)
+    app.text_input(key=_row_keys(app, "phases")[0]).set_value("prep_prone, laminectomie").run()
+    no_exceptions(app)
+    assert any("laminectomie" in e.value and "unknown phase id" in e.value for e in app.error)
+    assert next(b for b in app.get("download_button") if b.proto.label == "Download plan (YAML)").proto.disabled
+
+
+def test_rows_move_and_go(app):
+    _open(app)
+    app.selectbox(key="plan_base").set_value("single-stage-three-exposure").run()
+    labels = [app.session_state[k] for k in _row_keys(app, "label")]
+    assert len(labels) == 3
+    down = next(b for b in app.button if b.label == "↓")
+    down.click().run()
+    moved = [r["label"] for r in app.session_state["plan_rows"]]
+    assert moved == [labels[1], labels[0], labels[2]]
+    next(b for b in app.button if b.label == "✕").click().run()
+    assert [r["label"] for r in app.session_state["plan_rows"]] == [labels[0], labels[2]]
+    assert yaml.safe_load(plans.to_yaml({"a": 1})) == {"a": 1}

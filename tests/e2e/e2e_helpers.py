@@ -1,0 +1,29 @@
+"""Helpers for the browser tests (a module name no other test folder uses)."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+CHART = "[data-testid='stVegaLiteChart']"
+PROBLEMS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+
+
+def settle(page) -> None:
+    """Wait until the app has stopped running (no 'Running...' status widget)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+
+
+def no_problems(page) -> None:
+    assert page.locator(PROBLEMS).count() == 0, page.locator(PROBLEMS).all_inner_texts()
+    assert "Traceback" not in page.inner_text("body")
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+

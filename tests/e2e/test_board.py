@@ -1,0 +1,108 @@
+"""The dashboard as its users meet it, in Chromium: the tumour board on a 1280x720 projector, and
+every page at projector and phone size (screenshots under tests/artifacts/ to look at)."""
+
+import pytest
+from e2e_helpers import ARTIFACTS, CHART, no_problems, settle
+
+pytestmark = pytest.mark.e2e
+
+PROJECTOR = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
+PAGES = ("Compare strategies", "Counselling", "Edit a plan", "Evidence and assumptions", "Sweeps", "Validation", "About")
+
+
+def _open(browser, server, viewport, path=""):
+    tab = browser.new_page(viewport=viewport, accept_downloads=True)
+    tab.set_default_timeout(120_000)
+    tab.goto(server + path)
+    tab.wait_for_selector("[data-testid='stMain']")
+    settle(tab)
+    return tab
+
+
+def _box(locator) -> dict:
+    box = locator.bounding_box()
+    assert box is not None
+    return box
+
+
+def _no_horizontal_overflow(tab) -> None:
+    width = tab.evaluate("() => document.documentElement.clientWidth")
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= width
+    for chart in tab.locator(CHART).all():
+        box = chart.bounding_box()
+        if box is not None:
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
+    for frame in tab.locator("[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock']").all()[:1]:
+        assert frame.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+
+def _shoot(tab, name: str) -> None:
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    tab.screenshot(path=str(ARTIFACTS / f"{name}-full.png"), full_page=True)
+
+
+def test_the_board_sees_the_decision_on_the_first_projector_screen(browser, server):
+    tab = _open(browser, server, PROJECTOR)
+    tab.wait_for_selector(CHART)
+    settle(tab)
+    no_problems(tab)
+    _shoot(tab, "1280x720-board")
+    decision = tab.locator("[data-testid='stTable']").first
+    assert "vs" in decision.inner_text() and "fewer" in decision.inner_text() or "more" in decision.inner_text()
+    table, chart = _box(decision), _box(tab.locator(CHART).first)
+    assert table["y"] >= 0 and table["y"] + table["height"] <= PROJECTOR["height"], table
+    assert chart["y"] >= table["y"] + table["height"] and chart["y"] + chart["height"] <= PROJECTOR["height"], chart
+    _no_horizontal_overflow(tab)
+    tab.close()
+
+
+@pytest.mark.parametrize("size, viewport", [("1280x720", PROJECTOR), ("390x844", PHONE)])
+def test_screenshots_of_every_page(browser, server, size, viewport):
+    tab = _open(browser, server, viewport)
+    for title in PAGES:
+        slug = title.split()[0].lower()
+        tab.get_by_role("link", name=title).first.dispatch_event("click")  # a phone folds the links into the sidebar
+        settle(tab)
+        if title in PAGES[:2]:
+            tab.wait_for_selector(CHART if title == PAGES[0] else "img[src^='data:image/svg+xml']")
+            settle(tab)
+        no_problems(tab)
+        _shoot(tab, f"{size}-{slug}")
+        if viewport is PROJECTOR:
+            _no_horizontal_overflow(tab)
+    tab.close()
+
+
+def _open_sidebar(tab) -> None:
+    """The sidebar starts folded (the board's first screen); » opens it."""
+    button = tab.locator("[data-testid='stExpandSidebarButton']")
+    if button.count() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+    tab.get_by_role("textbox", name="Patient name").wait_for(state="visible")
+
+
+def test_a_saved_patient_survives_a_page_reload(browser, server):
+    tab = _open(browser, server, {"width": 1280, "height": 900})
+    _open_sidebar(tab)
+    name = tab.get_by_role("textbox", name="Patient name")
+    name.fill("Reload test 58")
+    name.press("Enter")
+    settle(tab)
+    weight = tab.get_by_role("spinbutton", name="Weight (kg)")
+    weight.fill("33")
+    weight.press("Enter")
+    settle(tab)
+    tab.get_by_role("button", name="Save case").dispatch_event("click")  # low in the scrolling sidebar
+    settle(tab)
+    tab.wait_for_url("**case=reload-test-58*", timeout=10_000)
+    assert (ARTIFACTS / "cases" / "reload-test-58.yaml").is_file()
+    tab.reload()
+    tab.wait_for_selector("[data-testid='stMain']")
+    settle(tab)
+    _open_sidebar(tab)
+    assert tab.get_by_role("textbox", name="Patient name").input_value() == "Reload test 58"
+    assert float(tab.get_by_role("spinbutton", name="Weight (kg)").input_value()) == 33
+    no_problems(tab)
+    tab.screenshot(path=str(ARTIFACTS / "1280x900-saved-case.png"))
+    tab.close()
