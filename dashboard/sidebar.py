@@ -195,13 +195,20 @@ def _files_section() -> None:
 
 
 # --- the form ----------------------------------------------------------------------------------
+def field_of(issue: Issue) -> tuple[str, str]:
+    """(form field, message) of an issue; a check across fields names the field that is off first."""
+    field, message = issue.path.split(".")[0].split("[")[0], issue.message
+    named, _, rest = message.partition(": ")
+    return (named, rest) if not field and named in FIELDS else (field, message)
+
+
 def form_issue_text(issue: Issue) -> str:
     """A form error in the form's words: the field's label (not ``weight_kg``), then the loader's message."""
-    field = issue.path.split(".")[0].split("[")[0]
+    field, message = field_of(issue)
     if field not in FIELDS:
         return issue_text(issue)
-    value = "" if issue.value is None or str(issue.value) in issue.message else f" (you entered {issue.value})"
-    return f"**{FIELDS[field][0]}**: {issue.message}{value}"
+    value = "" if issue.value is None or str(issue.value) in message else f" (you entered {issue.value})"
+    return f"**{FIELDS[field][0]}**: {message}{value}"
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -261,8 +268,7 @@ def render() -> None:
             patient = patient_from(_edited(base), FORM_FILE, load_references())
         except ScenarioError as exc:
             for issue in exc.issues:
-                field = issue.path.split(".")[0].split("[")[0]
-                (slots.get(field) or general).error(form_issue_text(issue))
+                (slots.get(field_of(issue)[0]) or general).error(form_issue_text(issue))
         if patient is not None:  # possible but extreme inputs: a note under the field, never a refusal
             for field, message in patient.warnings():
                 (slots.get(field) or general).warning(form_issue_text(Issue(FORM_FILE, field, message)))

@@ -5,7 +5,7 @@ import re
 import pytest
 from dashboard_helpers import TEST_REPLICATIONS, charts, no_exceptions
 
-from simulation import load_scenario
+from simulation import RESULT_FIELDS, load_scenario
 from simulation.present.formats import HEADLINE, MAIN_STRATEGIES, short_labels
 
 LABELS = [s.label for s in load_scenario("seed-case", list(MAIN_STRATEGIES)).strategies]
@@ -51,7 +51,7 @@ def test_seed_case_single_stage_figures_are_plausible(compared):
 
 def test_summary_shows_risks_with_mcse_and_exceedance(compared):
     risks = _table(compared, "Risk")
-    assert {"Any major complication", "Death (within 2 months)"} <= set(risks.Risk)
+    assert {RESULT_FIELDS["any_major_complication"].label, "Death (within 2 months)"} <= set(risks.Risk)
     assert all("±" in cell for cell in risks[SINGLE])
     exceed = _table(compared, "Probability of")
     assert "Blood loss > 2 blood volumes" in set(exceed["Probability of"])
