@@ -102,7 +102,8 @@ def place(params, scenario: Scenario, file: str) -> tuple[list[Placed], dict[tup
                 continue
             where = f"parameters[{i}].paths[{j}]"
             if target.mode not in MODES[p.transform]:
-                issues.append(Issue(file, where, f"a {p.transform} parameter needs a path of kind {', '.join(m.value for m in MODES[p.transform])}; "
+                kinds = ", ".join(m.value for m in MODES[p.transform])
+                issues.append(Issue(file, where, f"a {p.transform} parameter needs a path of kind {kinds}; "
                                                  f"this one is a {target.mode.value}", path))
                 continue
             for loc in target.locations:

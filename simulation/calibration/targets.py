@@ -197,8 +197,12 @@ def _log_sd(fig: TargetFigure, n: int) -> tuple[float | None, bool]:
 
 def observations(spec: TargetSpec, n_series: int, file: str, settings: Settings) -> tuple[Observation, ...]:
     """The figures of a target as ``Observation``s; unknown output types -> ScenarioError."""
-    out, issues = [], []
+    out, issues, seen = [], [], set()
     for i, fig in enumerate(spec.figures or ()):
+        if fig.outcome in seen:
+            issues.append(Issue(file, f"figures[{i}].outcome", "repeats an outcome of this series; give each column once", fig.outcome))
+            continue
+        seen.add(fig.outcome)
         output = settings.output_type(fig.outcome)
         if output is None:
             issues.append(Issue(file, f"figures[{i}].outcome", "no output type in settings.yaml outputs lists this column", fig.outcome))

@@ -72,6 +72,20 @@ def _describe_plan(plan) -> None:
               + ("; common random numbers" if spec.common_random_numbers else ""), highlight=False)
 
 
+def choose_backend(dask: str | None, scheduler: str | None, workers: int | None):
+    """The backend the --dask / --scheduler / --workers options ask for (not started), or exit 2."""
+    from ..sweeps.backends import DaskCluster, ProcessPool
+
+    if dask is not None and dask != "local":
+        raise fail([f"--dask takes 'local' (got {dask!r}); to use a running cluster give --scheduler tcp://HOST:PORT"])
+    if dask and scheduler:
+        raise fail(["give --dask local or --scheduler ADDR, not both"])
+    if scheduler and workers:
+        raise fail(["--workers applies to the process pool and --dask local; a cluster at --scheduler has its own workers"])
+    n = workers or os.cpu_count() or 1
+    return DaskCluster(scheduler) if scheduler else DaskCluster(workers=n) if dask else ProcessPool(n)
+
+
 @sweep_app.command()
 def check(spec: str = typer.Argument(..., help="Sweep spec file or bundled sweep name.")):
     """Validate a sweep spec (paths, ranges, outcomes, range ends) and show its design."""
@@ -93,20 +107,12 @@ def run(
     chunk: int | None = typer.Option(None, "--chunk", min=1, help="Points per task (default: about a second of work)."),
 ):
     """Run a sweep (or resume it: points already stored are skipped)."""
-    from ..sweeps.backends import DaskCluster, ProcessPool
     from ..sweeps.run import run_sweep
     from ..sweeps.spec import load_plan
 
-    if dask is not None and dask != "local":
-        raise fail([f"--dask takes 'local' (got {dask!r}); to use a running cluster give --scheduler tcp://HOST:PORT"])
-    if dask and scheduler:
-        raise fail(["give --dask local or --scheduler ADDR, not both"])
-    if scheduler and workers:
-        raise fail(["--workers applies to the process pool and --dask local; a cluster at --scheduler has its own workers"])
+    backend = choose_backend(dask, scheduler, workers)
     with _user_errors():
         plan = load_plan(spec)
-    n = workers or os.cpu_count() or 1
-    backend = DaskCluster(scheduler) if scheduler else DaskCluster(workers=n) if dask else ProcessPool(n)
     _describe_plan(plan)
     store = Store(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),

@@ -10,7 +10,7 @@ import simulation
 
 PACKAGE = Path(simulation.__file__).parent
 # Lower layers first; a module may import its own folder and any folder before it, never one after.
-LAYERS = ("scenario", "present", "model", "runs", "evidence", "validation", "sweeps", "checks", "cli")
+LAYERS = ("scenario", "present", "model", "runs", "evidence", "validation", "sweeps", "calibration", "checks", "cli")
 PUBLIC_API = {
     "BUNDLED", "MAIN_STRATEGIES", "RESULT_FIELDS", "Patient", "Precision", "Results", "Scenario", "ScenarioError",
     "Strategy", "__version__", "bundled", "check_file", "load_scenario", "paired_differences", "run",
