@@ -74,6 +74,7 @@ class Fit:
     samples: dict[str, np.ndarray]  # site -> [chains, draws, ...]
     diagnostics: pd.DataFrame  # per scalar: site, index, r_hat, ess_bulk, ess_tail
     seconds: float
+    divergent: int  # divergent transitions after warmup
 
     def flat(self, site: str) -> np.ndarray:
         x = self.samples[site]
@@ -128,7 +129,7 @@ class Calibrator:
         run = settings.run
         self.mcmc = MCMC(NUTS(lambda y, weight: model(self.data, y, weight), target_accept_prob=run.target_accept),
                          num_warmup=run.warmup, num_samples=run.draws, num_chains=run.chains,
-                         chain_method="sequential", progress_bar=False, jit_model_args=True)
+                         chain_method="vectorized", progress_bar=False, jit_model_args=True)  # one compiled loop for all chains
         self._jax = jax
 
     def fit(self, seed: int, y: np.ndarray | None = None, weight: np.ndarray | None = None) -> Fit:
@@ -137,12 +138,14 @@ class Calibrator:
         y = self.arrays.y if y is None else y
         weight = self.arrays.weight if weight is None else weight
         start = time.perf_counter()
-        self.mcmc.run(self._jax.random.PRNGKey(seed), jnp.asarray(y, dtype=float), jnp.asarray(weight, dtype=float))
+        self.mcmc.run(self._jax.random.PRNGKey(seed), jnp.asarray(y, dtype=float), jnp.asarray(weight, dtype=float),
+                      extra_fields=("diverging",))
         samples = {k: np.asarray(v) for k, v in self.mcmc.get_samples(group_by_chain=True).items()}
         seconds = time.perf_counter() - start
         if "L" not in samples:
             samples["L"] = np.ones((*samples["z"].shape[:2], 1, 1))
-        return Fit(samples, diagnose(samples), seconds)
+        divergent = int(np.sum(self.mcmc.get_extra_fields()["diverging"]))
+        return Fit(samples, diagnose(samples), seconds, divergent)
 
     def predict_means(self, z: np.ndarray) -> np.ndarray:
         """Emulated summaries [draws, observations] at parameter draws ``z`` [draws, parameters]."""

@@ -85,7 +85,8 @@ class Result:
                                "rmse_median": float(self.check.rmse.median())},
             "history": {"non_implausible_share": self.history.non_implausible_share,
                         "misfits": self.history.targets.key[self.history.targets.misfit].tolist()},
-            "diagnostics": {"max_r_hat": self.fit.max_r_hat, "min_ess_bulk": self.fit.min_ess, "sampler": "numpyro NUTS",
+            "diagnostics": {"max_r_hat": self.fit.max_r_hat, "min_ess_bulk": self.fit.min_ess,
+                            "divergent": self.fit.divergent, "sampler": "numpyro NUTS",
                             "chains": s.run.chains, "draws_per_chain": s.run.draws, "seconds": self.fit.seconds},
         }
 

@@ -40,7 +40,7 @@ PARAMETERS = {"parameters": [
 
 def _settings():
     s = load_settings()
-    run = s.run.model_copy(update={"design_points": 24, "replications": 60, "chains": 2, "warmup": 300, "draws": 300,
+    run = s.run.model_copy(update={"design_points": 24, "replications": 60, "chains": 2, "warmup": 200, "draws": 200,
                                    "history_samples": 2000, "holdout_fraction": 0.25})
     small = {name: o.model_copy(update={"discrepancy_sd": o.discrepancy_sd.model_copy(update={"value": 0.02})})
              for name, o in s.outputs.items()}
@@ -96,7 +96,7 @@ def test_diagnostics_are_reported_and_pass(calibrated):
     d = calibrated["result"].fit.diagnostics
     assert {"site", "r_hat", "ess_bulk", "ess_tail"} <= set(d.columns)
     assert set(d.site) == {"z", "tau", "delta"}
-    assert d.r_hat.max() < 1.05 and d.ess_bulk.min() > 50  # 2 x 300 draws: a looser bar than make calibrate's 1.01
+    assert d.r_hat.max() < 1.05 and d.ess_bulk.min() > 50  # 2 x 200 draws: a looser bar than make calibrate's 1.01
 
 
 def test_the_emulator_is_checked_on_held_out_points(calibrated):
@@ -129,10 +129,30 @@ def test_the_design_is_resumable_and_reproducible(calibrated):
 def test_posterior_file_round_trips_with_provenance(calibrated, tmp_path):
     r = calibrated["result"]
     frame = draws_frame(r.fit, r.inputs.params, r.inputs.settings)
-    assert len(frame) == 600 and (frame.time_posterior > 0).all()
+    assert len(frame) == 400 and (frame.time_posterior > 0).all()
     path = write_posterior(frame, tmp_path / "posterior-v1.parquet", r.provenance())
     back = posterior_draws(path)
     assert back.equals(frame)
     info = provenance(path)
     assert info["targets"] == ["one-level", "three-level"] and info["diagnostics"]["max_r_hat"] < 1.05
     assert len(info["targets_hash"]) == 16 and len(info["scenario_hash"]) == 16 and "within_2sd" in info["emulator_check"]
+
+
+@pytest.mark.slow
+def test_the_report_writes_every_check(calibrated, tmp_path):
+    from simulation.calibration.report import write_report
+
+    path = write_report(calibrated["result"], tmp_path, sbc_replicates=2)
+    text = path.read_text()
+    for section in ("Emulator check", "Posterior against prior", "Leave-one-series-out coverage", "Simulation-based calibration"):
+        assert f"## {section}" in text
+    import pandas as pd
+
+    loo = pd.read_csv(tmp_path / "leave-one-out.csv")
+    assert sorted(loo.series.unique()) == ["one-level", "three-level"] and loo.pit.between(0, 1).all()
+    cov = pd.read_csv(tmp_path / "leave-one-out-coverage.csv")
+    assert cov.interval.tolist() == ["50%", "80%", "95%"]
+    ranks = pd.read_csv(tmp_path / "sbc-ranks.csv")
+    assert len(ranks) == 2 * 2 and ranks["rank"].between(0, 99).all()
+    contraction = pd.read_csv(tmp_path / "contraction.csv").set_index("parameter")
+    assert (contraction.contraction > 0.5).all()  # 400-patient synthetic series pin both factors down
