@@ -100,7 +100,7 @@ def test_no_import_runs_back_up_a_layer():
 def test_every_folder_is_a_known_layer_and_the_top_level_is_small():
     top = sorted(p.name for p in PACKAGE.iterdir() if p.name != "__pycache__")
     assert {p.removesuffix(".py") for p in top} == {"__init__", *LAYERS}
-    assert len(top) <= 10
+    assert len(top) <= 11  # ten layers and __init__.py
 
 
 def test_public_api_is_pinned():
