@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from ..scenario.errors import ScenarioError
-from .common import fail
+from .common import checked_outputs, fail
 
 CALIBRATION_DB = Path("results/calibration.duckdb")
 
@@ -44,8 +44,10 @@ def calibrate(
         from .sweep import choose_backend
     except ModuleNotFoundError as missing:
         raise fail([f"calibrate: {missing.name} is not installed; pip install 'resectsim[calibration]'"]) from None
-    if out is not None and out.suffix != ".parquet":
-        raise fail([f"{out}: the posterior is written as Parquet; give a .parquet file"])
+    if out is not None:
+        if out.suffix != ".parquet":
+            raise fail([f"{out}: the posterior is written as Parquet; give a .parquet file"])
+        checked_outputs(out)  # before any work: a missing folder fails now, not after the run
     backend = choose_backend(dask, scheduler, workers)
     try:
         inputs = pipeline.load_inputs(targets)

@@ -29,3 +29,9 @@ def test_bad_target_files_are_reported_together(tmp_path):
 def test_the_posterior_must_be_parquet(tmp_path):
     result = runner.invoke(app, ["calibrate", "--out", str(tmp_path / "p.csv")])
     assert result.exit_code == 2 and "give a .parquet file" in result.stderr
+
+
+def test_a_posterior_in_a_missing_folder_fails_before_any_work(tmp_path):
+    result = runner.invoke(app, ["calibrate", "--out", str(tmp_path / "nope" / "p.parquet"), "--db", str(tmp_path / "d.duckdb")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert not (tmp_path / "d.duckdb").exists()
