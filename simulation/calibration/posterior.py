@@ -76,6 +76,8 @@ def provenance(path: str | Path) -> dict:
 def posterior_draws(path: str | Path | None = None) -> pd.DataFrame:
     """The stored posterior draws (default the bundled ``scenarios/calibration/posterior-v1.parquet``)."""
     path = Path(path) if path else default_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no stored posterior; run make calibrate (or resectsim calibrate --out {path})")
     info = provenance(path)
     if info["format_version"] != FORMAT_VERSION:
         raise ValueError(f"{path}: posterior format {info['format_version']}, this version reads {FORMAT_VERSION}")
