@@ -33,7 +33,7 @@ bench: $(STAMP)
 # The full calibration (at most 30 minutes on 2 cores; resumable): rewrites scenarios/calibration/posterior-v1.parquet
 # and the report in results/calibration-report. Re-run whenever the model or the targets change.
 calibrate: $(STAMP)
-	$(BIN)/resectsim calibrate --workers 2 --report results/calibration-report
+	$(BIN)/resectsim calibrate --workers 2 --report results/calibration-report --sbc 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts
