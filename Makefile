@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench compare clean
+.PHONY: run test lint bench compare calibrate clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dashboard,test]"
+	$(BIN)/python -m pip install --quiet -e ".[dashboard,calibration,test]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -29,6 +29,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	PYTHONPATH=. $(BIN)/python benchmarks/bench.py
 	PYTHONPATH=. $(BIN)/python benchmarks/bench_sweep.py
+
+# The full calibration (at most 30 minutes on 2 cores; resumable): rewrites scenarios/calibration/posterior-v1.parquet
+# and the report in results/calibration-report. Re-run whenever the model or the targets change.
+calibrate: $(STAMP)
+	$(BIN)/resectsim calibrate --workers 2 --report results/calibration-report --sbc 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts

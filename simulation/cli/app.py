@@ -15,6 +15,7 @@ from .. import __version__
 from ..checks import check_file, file_warnings
 from ..scenario import loader
 from ..scenario.errors import ScenarioError
+from .calibrate import calibrate
 from .common import fail, warn
 from .compare import compare, run_command
 from .evidence import evidence
@@ -38,6 +39,7 @@ app.add_typer(validate_app, name="validate")
 app.command("evidence")(evidence)
 app.command()(compare)
 app.command("run")(run_command)
+app.command("calibrate")(calibrate)
 
 
 @app.command("staging-report")

@@ -96,6 +96,24 @@ def _describe_plan(plan) -> None:
 FORCE_OPTION = typer.Option(False, "--force", help="Run a sweep over the limit of simulated operations for one sweep.")
 
 
+def choose_backend(dask: str | None, scheduler: str | None, workers: int | None, allow_oversubscribe: bool = False):
+    """The backend the --dask / --scheduler / --workers options ask for (not started), or exit 2."""
+    from ..sweeps.backends import DaskCluster, ProcessPool
+
+    if dask is not None and dask != "local":
+        raise fail([f"--dask takes 'local' (got {dask!r}); to use a running cluster give --scheduler tcp://HOST:PORT"])
+    if dask and scheduler:
+        raise fail(["give --dask local or --scheduler ADDR, not both"])
+    if scheduler and workers:
+        raise fail(["--workers applies to the process pool and --dask local; a cluster at --scheduler has its own workers"])
+    n = workers or cores()
+    if scheduler:
+        return DaskCluster(scheduler)
+    if dask:
+        return DaskCluster(workers=n, allow_oversubscribe=allow_oversubscribe)
+    return ProcessPool(n, allow_oversubscribe)
+
+
 @sweep_app.command()
 def check(
     spec: str = typer.Argument(..., help="Sweep spec file or bundled sweep name."),
@@ -125,23 +143,14 @@ def run(
     force: bool = FORCE_OPTION,
 ):
     """Run a sweep (or resume it: points already stored are skipped)."""
-    from ..sweeps.backends import DaskCluster, ProcessPool
     from ..sweeps.run import run_sweep
     from ..sweeps.spec import load_plan
 
-    if dask is not None and dask != "local":
-        raise fail([f"--dask takes 'local' (got {dask!r}); to use a running cluster give --scheduler tcp://HOST:PORT"])
-    if dask and scheduler:
-        raise fail(["give --dask local or --scheduler ADDR, not both"])
-    if scheduler and workers:
-        raise fail(["--workers applies to the process pool and --dask local; a cluster at --scheduler has its own workers"])
-    n = workers or cores()
+    backend = choose_backend(dask, scheduler, workers, allow_oversubscribe)
     with _user_errors():
         plan = load_plan(spec)
-        backend = (DaskCluster(scheduler) if scheduler else DaskCluster(workers=n, allow_oversubscribe=allow_oversubscribe) if dask
-                   else ProcessPool(n, allow_oversubscribe))
     _describe_plan(plan)
-    _affordable(plan, 1 if scheduler else n, force)  # a cluster's workers are on their own machines: one worker's memory
+    _affordable(plan, 1 if scheduler else (workers or cores()), force)  # a cluster's workers are on their own machines: one worker's memory
     store = Store(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"))

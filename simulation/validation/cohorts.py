@@ -159,8 +159,12 @@ def _strategy_path(name: str, file: str, root: Path) -> str | Path:
 
 def load_cohort(path: str | Path, root: Path = BUNDLED) -> Cohort:
     """A cohort file, checked through to a runnable scenario per patient group."""
-    file = str(path)
-    spec = validate(CohortSpec, read_yaml(path), file)
+    return cohort_from(read_yaml(path), str(path), root)
+
+
+def cohort_from(data: dict[str, Any], file: str, root: Path = BUNDLED) -> Cohort:
+    """A cohort mapping (the fields of ``CohortSpec``) read from ``file``, checked as ``load_cohort`` does."""
+    spec = validate(CohortSpec, data, file)
     references = loader.load_references(root)
     issues = [Issue(file, "reference", "unknown reference id; allowed: keys of references.yaml", spec.reference)] \
         if spec.reference not in references else []

@@ -1,0 +1,1 @@
+"""Calibration: published series -> posterior draws of interpretable scale factors (docs/calibration.md)."""
