@@ -21,7 +21,7 @@ compare: $(STAMP)
 	$(BIN)/resectsim compare seed-case --reps 2000 --seed 2018
 
 test: lint
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n 2
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check simulation dashboard tests benchmarks
@@ -37,3 +37,10 @@ calibrate: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts
+
+# Nightly-size fuzz run (issue 14): several hundred hostile scenario files through `check`,
+# `compare` and the dashboard's upload loader, each under prlimit and a timeout; prints the tally
+# (also in tests/artifacts/fuzz/tally.md). FUZZ_FILES, FUZZ_SEED, FUZZ_JOBS, FUZZ_TIMEOUT override.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	FUZZ_FILES=$${FUZZ_FILES:-400} $(BIN)/python -m tests.fuzz.tally

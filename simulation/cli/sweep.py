@@ -98,7 +98,7 @@ FORCE_OPTION = typer.Option(False, "--force", help="Run a sweep over the limit o
 
 def choose_backend(dask: str | None, scheduler: str | None, workers: int | None, allow_oversubscribe: bool = False):
     """The backend the --dask / --scheduler / --workers options ask for (not started), or exit 2."""
-    from ..sweeps.backends import DaskCluster, ProcessPool
+    from ..sweeps.backends import BackendError, DaskCluster, ProcessPool
 
     if dask is not None and dask != "local":
         raise fail([f"--dask takes 'local' (got {dask!r}); to use a running cluster give --scheduler tcp://HOST:PORT"])
@@ -107,11 +107,14 @@ def choose_backend(dask: str | None, scheduler: str | None, workers: int | None,
     if scheduler and workers:
         raise fail(["--workers applies to the process pool and --dask local; a cluster at --scheduler has its own workers"])
     n = workers or cores()
-    if scheduler:
-        return DaskCluster(scheduler)
-    if dask:
-        return DaskCluster(workers=n, allow_oversubscribe=allow_oversubscribe)
-    return ProcessPool(n, allow_oversubscribe)
+    try:
+        if scheduler:
+            return DaskCluster(scheduler)
+        if dask:
+            return DaskCluster(workers=n, allow_oversubscribe=allow_oversubscribe)
+        return ProcessPool(n, allow_oversubscribe)
+    except (LimitError, BackendError) as exc:
+        raise fail([str(exc)]) from None
 
 
 @sweep_app.command()

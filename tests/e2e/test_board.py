@@ -4,7 +4,7 @@ every page at projector and phone size (screenshots under tests/artifacts/ to lo
 import pytest
 from e2e_helpers import ARTIFACTS, CHART, no_problems, settle
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]  # one worker: one server, one Chromium
 
 PROJECTOR = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}

@@ -10,7 +10,7 @@ import io
 import pytest
 from e2e_helpers import ARTIFACTS, CHART, no_problems, settle, shot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]  # one worker: one server, one Chromium
 
 
 @pytest.fixture(scope="module")
