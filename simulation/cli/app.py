@@ -92,8 +92,9 @@ def check(
 @app.command("dashboard")
 def dashboard_command(
     address: Annotated[str, typer.Option(
-        help="Address to serve on. The default serves this computer only; give the machine's address to "
-        "serve a hospital network (see README: Serving the dashboard).")] = "127.0.0.1",
+        envvar="STREAMLIT_SERVER_ADDRESS",
+        help="Address to serve on. The default serves this computer only; give the machine's address (or set "
+        "STREAMLIT_SERVER_ADDRESS) to serve a hospital network (see README: Serving the dashboard).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8501,
 ) -> None:
     """Start the Streamlit dashboard on the bundled seed case (needs the `dashboard` extra)."""
