@@ -150,6 +150,19 @@ def _cpu_seconds(pid: int) -> float:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _peak_rss_kb(pid: int) -> int:
+    """The high-water mark of ``pid``'s resident memory since its exec (VmHWM), kB; 0 if gone.
+
+    Not ``wait4``'s ``ru_maxrss``: that also counts the pages the child shared with this (possibly
+    large) test process between fork and exec."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            line = next(ln for ln in fh if ln.startswith(b"VmHWM:"))
+        return int(line.split()[1])
+    except (OSError, StopIteration, ValueError, IndexError):
+        return 0
+
+
 def run_limited(argv: list[str], cwd: Path, timeout: float = TIMEOUT_S) -> tuple:
     """``argv`` under ``prlimit --as`` in its own process group; the whole group is killed once the
     command has used ``timeout`` CPU seconds (a measure a busy machine does not inflate) or
@@ -162,8 +175,9 @@ def run_limited(argv: list[str], cwd: Path, timeout: float = TIMEOUT_S) -> tuple
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd, env=ENV,
                                 start_new_session=True)
         ACTIVE.add(proc.pid)
-        timed_out = False
+        timed_out, peak_kb = False, 0
         while True:
+            peak_kb = max(peak_kb, _peak_rss_kb(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -181,7 +195,7 @@ def run_limited(argv: list[str], cwd: Path, timeout: float = TIMEOUT_S) -> tuple
             pass
         ACTIVE.discard(proc.pid)
         cpu = usage.ru_utime + usage.ru_stime
-        return proc.returncode, seconds, cpu, usage.ru_maxrss, timed_out, _head_tail(out), _head_tail(err)
+        return proc.returncode, seconds, cpu, peak_kb, timed_out, _head_tail(out), _head_tail(err)
 
 
 def classify(run: Run, expect: str, timeout: float = TIMEOUT_S) -> None:
