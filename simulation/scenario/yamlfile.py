@@ -134,7 +134,11 @@ def _read_text(path: Path | str) -> str:
         data = f.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError([Issue(str(path), "", f"file is larger than {MAX_FILE_BYTES // 1000} kB")])
-    return data.decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a Latin-1 or Shift-JIS file, or binary: never read as something else
+        raise ScenarioError([Issue(str(path), "", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                                                   "save the file as UTF-8")]) from None
 
 
 def read_yaml(path: Path | str, text: str | None = None) -> Any:

@@ -91,3 +91,14 @@ def test_cli_refuses_hostile_yaml_in_one_line(tmp_path, text, command):
     args = ["check", path] if command == "check" else ["compare", path, "--reps", 2]
     line = one_clean_error(limited_script(*args))  # within the time and memory limits (the bomb needed 2 GiB)
     assert line.startswith(f"error: {path}: line ")
+
+
+def test_a_file_that_is_not_utf8_is_refused_not_read_as_something_else(tmp_path):
+    """A Latin-1 (or Shift-JIS) file used to be decoded with replacement characters and accepted."""
+    from simulation.scenario.loader import read_yaml
+
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes('age_years: 9\nname: "été"\n'.encode("latin-1"))
+    with pytest.raises(ScenarioError) as info:
+        read_yaml(path)
+    assert "not UTF-8 text (byte 0xe9 at offset 20)" in str(info.value)
