@@ -35,7 +35,7 @@ from scipy import special
 from ..scenario.procedure import MAX_STAGES, Strategy
 from ..scenario.records import STAGE_FIELDS
 from ..scenario.schema import Scenario
-from . import perioperative
+from . import factors, perioperative
 from .operation import Course
 from .plan import Plan
 from .sampling import Draws
@@ -89,6 +89,7 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
     sc = plan.scenario
     cm = sc.parameters.complications
     R = len(n_stages)
+    strategy = sc.strategy(plan.strategy)
     performed = np.arange(MAX_STAGES)[None, :] < n_stages[:, None]
     hours = grid[0] / 60.0
     blood_volumes = grid[3] / plan.blood.ebv_ml
@@ -96,7 +97,7 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
     k = ins.convexity.value
     stage_ml_kg = grid[4] * plan.blood.dose_ml / sc.patient.weight_kg
     massive_ml_kg = sc.parameters.transfusion.massive_transfusion_ml_per_kg.value
-    approach = Approach.of(sc.strategy(plan.strategy))
+    approach = Approach.of(strategy)
     planned = np.minimum(np.arange(MAX_STAGES), len(approach.prone_stage) - 1)
     prone = np.array(approach.prone_stage)[planned][None, :] & performed
     anaesthesia_h = grid[1] / 60.0
@@ -121,6 +122,7 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
         "bilateral_chest_one_stage": const(approach.bilateral_chest_one_stage),
         "longest_prone_anaesthetic_hours": np.where(prone, anaesthesia_h, 0.0).max(axis=1) - cm.reference_operative_hours.value,
         "interval_days": np.asarray(interval_days, dtype=float),
+        **factors.covariates(sc, strategy, R),
     }
 
 
@@ -133,6 +135,9 @@ def reference_logit(scenario: Scenario, key: str) -> float:
     if ct.cohort is not None and not child:
         means = cm.cohorts[ct.cohort]
         lp -= sum(np.log(ratio.value) * means[c].value for c, ratio in ct.odds_ratios.items() if c in means)
+        cf = scenario.parameters.complication_factors
+        factor_means = cf.cohorts.get(ct.cohort, {})
+        lp -= sum(np.log(r.value) * factor_means[c].value for c, r in cf.types.get(key, {}).items() if c in factor_means)
     return lp
 
 
@@ -140,7 +145,7 @@ def risk(scenario: Scenario, key: str, x: dict[str, np.ndarray], events: np.ndar
     """Probability of complication ``key`` (before any death chains) for each replication."""
     ct = scenario.parameters.complications.types[key]
     lp = reference_logit(scenario, key) + np.zeros(len(x["staged"]))
-    for cov, ratio in ct.odds_ratios.items():
+    for cov, ratio in (*ct.odds_ratios.items(), *scenario.parameters.complication_factors.types.get(key, {}).items()):
         lp = lp + np.log(ratio.value) * x[cov]
     for ev, ratio in ct.per_event.items():
         lp = lp + np.log(ratio.value) * events[:, list(event_names).index(ev)]
@@ -236,6 +241,7 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
     gaps = np.where(np.arange(MAX_STAGES - 1)[None, :] < (n_st - 1)[:, None], draws.interval_days, 0.0)
     last_icu = icu_stage[np.arange(R), n_st - 1]
     los = np.maximum(gaps, icu_stage[:, : MAX_STAGES - 1]).sum(axis=1) + last_icu + ward
+    los = los + factors.extra_stay_days(sc, sc.strategy(plan.strategy))
 
     records = pd.DataFrame(
         {
