@@ -114,14 +114,46 @@ def risk_labels(scenario: Scenario) -> dict[str, str]:
 
 
 # --- people and provenance -------------------------------------------------------------------------
+REGION_WORDS = {"cervical": "cervical", "thoracic": "thoracic", "thoracolumbar": "thoracolumbar", "lumbar": "lumbar",
+                "lower_lumbar": "lower lumbar", "sacral": "sacral"}
+HISTOLOGY_WORDS = {
+    "renal_cell": "renal-cell carcinoma", "thyroid": "thyroid carcinoma", "hepatocellular": "hepatocellular carcinoma",
+    "myeloma": "myeloma", "chordoma": "chordoma", "chondrosarcoma": "chondrosarcoma", "osteosarcoma": "osteosarcoma",
+    "ewing_sarcoma": "Ewing sarcoma", "giant_cell": "giant-cell tumour", "breast": "breast cancer",
+    "lung": "lung cancer", "prostate": "prostate cancer", "other": "other tumour type",
+}
+
+
+def _tumour_facts(patient) -> list[str]:
+    """The tumour and comorbidity inputs a patient file states (none for a file without them)."""
+    facts = []
+    if patient.histology in HISTOLOGY_WORDS:
+        facts.append(HISTOLOGY_WORDS[patient.histology])
+    if patient.vascularity_grade:
+        facts.append(f"{patient.vascularity_grade} vascularity on angiography")
+    if patient.tumour_volume_cm3 is not None:
+        facts.append(f"tumour {patient.tumour_volume_cm3:g} cm³")
+    if patient.bmi is not None:
+        facts.append(f"BMI {patient.bmi:.0f} kg/m²")
+    if patient.frailty_mfi5 is not None:
+        facts.append(f"frailty mFI-5 {patient.frailty_mfi5}")
+    if patient.prior_radiotherapy:
+        facts.append("radiotherapy to the site before")
+    if patient.chemotherapy_weeks_before_surgery is not None:
+        facts.append(f"last chemotherapy {patient.chemotherapy_weeks_before_surgery:g} weeks before")
+    return facts
+
+
 def patient_line(scenario: Scenario) -> str:
-    """``'9-year-old girl, 28 kg, Hb 12.0 g/dL; L2-L4 (3 levels), revision, ...'``."""
+    """``'9-year-old girl, 28 kg, Hb 12.0 g/dL; L2-L4 (3 levels), revision, ...'``; a region other than
+    lumbar and the tumour inputs the file states are named."""
     patient, blood_volume_ml, young = scenario.patient, scenario.blood_volume_ml, scenario.is_child
     noun = {("female", True): "girl", ("male", True): "boy", ("female", False): "woman", ("male", False): "man"}
+    region = "" if patient.region == "lumbar" else f", {REGION_WORDS[patient.region]}"
     facts = [
         f"{patient.age_years:g}-year-old {noun[patient.sex, young]}, {patient.weight_kg:g} kg, "
         f"Hb {patient.baseline_hb_g_dl:.1f} g/dL",
-        f"{patient.levels} ({len(patient.level_list)} level{'s' if len(patient.level_list) > 1 else ''})",
+        f"{patient.levels} ({len(patient.level_list)} level{'s' if len(patient.level_list) > 1 else ''}{region})",
         "revision surgery" if patient.revision else "first operation at the site",
     ]
     if patient.retained_implants:
@@ -132,6 +164,7 @@ def patient_line(scenario: Scenario) -> str:
         facts.append("great vessels adherent")
     if patient.psoas_extension:
         facts.append("psoas extension")
+    facts += _tumour_facts(patient)
     facts.append(f"estimated blood volume {number(blood_volume_ml)} mL")
     return "; ".join([facts[0], ", ".join(facts[1:])])
 
