@@ -8,7 +8,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .distributions import FROZEN, Distribution, Number, Probability, Sourced, Value, within
-from .patient import Histology, Region, Vascularity
+from .patient import Histology, Region
 from .procedure import Days, Minutes, Phase
 
 # Schema limits (not model inputs): beyond them a number is a typing error, not a plan.
@@ -393,12 +393,6 @@ class WorstCase(BaseModel):
         return v
 
 
-class AgeBand(Value):
-    """A value that applies up to an age (years)."""
-
-    max_age_years: Number = Field(gt=0)
-
-
 class HistologyClass(Sourced):
     """The usual vascularity of a tumour type ('reference': the series average the phase library describes)."""
 
@@ -423,7 +417,7 @@ class PatientFactors(BaseModel):
         description="Applied log2(volume / reference) times to the phases that scale with 'tumour_volume'.")
     adult_blood_volume_l: dict[Literal["female", "male"], dict[BloodVolumeTerm, Value]] = Field(
         description="Adult blood volume, litres = a * height(m)^3 + b * weight(kg) + c (Nadler), when the height is known.")
-    anaemia_below_hb_g_dl: dict[Literal["female", "male"], tuple[AgeBand, ...]] = Field(
+    anaemia_below_hb_g_dl: dict[Literal["female", "male"], tuple[BloodVolumeBand, ...]] = Field(
         description="Anaemia: baseline Hb below this, g/dL, by sex and age band (upper age, years).")
     bmi_reference: Value = Field(description="BMI above which wound infection rises per 5 kg/m2, kg/m2.")
     obesity_bmi: Value = Field(description="BMI from which a patient counts as obese, kg/m2.")
