@@ -393,10 +393,21 @@ class WorstCase(BaseModel):
         return v
 
 
-class HistologyClass(Sourced):
-    """The usual vascularity of a tumour type ('reference': the series average the phase library describes)."""
+VascularityClass = Literal["reference", "low", "moderate", "high"]
+"""A tumour's vascularity class; 'reference' is the series average the phase library describes."""
 
-    vascularity: Literal["reference", "low", "moderate", "high"]
+
+def _require_keys(mapping: dict, keys, name: str) -> None:
+    """Every key of the Literal ``keys`` present in ``mapping`` (the model looks each one up)."""
+    missing = [k for k in get_args(keys) if k not in mapping]
+    if missing:
+        raise ValueError(f"{name}: give every key; missing: {', '.join(missing)}")
+
+
+class HistologyClass(Sourced):
+    """The usual vascularity of a tumour type."""
+
+    vascularity: VascularityClass
 
 
 BloodVolumeTerm = Literal["per_height_m_cubed", "per_weight_kg", "constant"]
@@ -410,7 +421,7 @@ class PatientFactors(BaseModel):
 
     region: dict[Region, Modifier] = Field(description="Multipliers on the phases that scale with 'region'.")
     histology: dict[Histology, HistologyClass] = Field(description="Usual vascularity of each tumour type.")
-    vascularity: dict[Literal["reference", "low", "moderate", "high"], Modifier] = Field(
+    vascularity: dict[VascularityClass, Modifier] = Field(
         description="Multipliers on the phases that scale with 'vascularity', by vascularity class.")
     reference_tumour_volume_cm3: Value = Field(description="Tumour volume the phase library describes, cm3.")
     per_doubling_tumour_volume: Modifier = Field(
@@ -425,13 +436,13 @@ class PatientFactors(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self):
-        for name, keys in (("region", Region), ("histology", Histology)):
-            missing = [k for k in get_args(keys) if k not in getattr(self, name)]
-            if missing:
-                raise ValueError(f"{name}: give every key; missing: {', '.join(missing)}")
-        for sex, terms in self.adult_blood_volume_l.items():
-            if set(terms) != set(get_args(BloodVolumeTerm)):
-                raise ValueError(f"adult_blood_volume_l.{sex}: give {', '.join(get_args(BloodVolumeTerm))}")
+        _require_keys(self.region, Region, "region")
+        _require_keys(self.histology, Histology, "histology")
+        _require_keys(self.vascularity, VascularityClass, "vascularity")
+        for sex in ("female", "male"):
+            _require_keys(self.adult_blood_volume_l.get(sex, {}), BloodVolumeTerm, f"adult_blood_volume_l.{sex}")
+            if not self.anaemia_below_hb_g_dl.get(sex):
+                raise ValueError(f"anaemia_below_hb_g_dl.{sex}: give at least one age band")
         return self
 
 
@@ -440,7 +451,7 @@ class Embolisation(BaseModel):
 
     model_config = FROZEN
 
-    by_vascularity: dict[Literal["reference", "low", "moderate", "high"], Modifier] = Field(
+    by_vascularity: dict[VascularityClass, Modifier] = Field(
         description="Effect when surgery follows within full_effect_within_hours, by vascularity class.")
     full_effect_within_hours: Value = Field(description="Surgery this soon after embolisation gets the full effect, hours.")
     late_fraction: Value = Field(description="Share of the (log) effect kept when surgery is later, 0-1.")
@@ -448,6 +459,7 @@ class Embolisation(BaseModel):
 
     @model_validator(mode="after")
     def _sane(self):
+        _require_keys(self.by_vascularity, VascularityClass, "by_vascularity")
         if not 0 <= self.late_fraction.value <= 1:
             raise ValueError(f"late_fraction {self.late_fraction.value:g} must lie between 0 and 1")
         if self.stay_days.value < 0:

@@ -298,7 +298,8 @@ BAD_INPUT = {  # id -> (arguments given the tmp folder, fragments the one error 
     "unknown strategy": (lambda t: ["compare", "seed-case", "-s", "posterior-only", "-s", "nostrat"],
                          ["nostrat: not a file or a bundled", "posterior-only, single-stage-three-exposure"]),
     "unknown patient": (lambda t: ["run", "nobody", "-s", "posterior-only", "--out", t / "x.csv"],
-                        ["nobody: not a file or a bundled patient; bundled: adult-primary, obese-lumbar-sarcoma, renal-l5, seed-case, thoracic-chordoma-frail"]),
+                        ["nobody: not a file or a bundled patient; bundled: "
+                        "adult-primary, obese-lumbar-sarcoma, renal-l5, seed-case, thoracic-chordoma-frail"]),
     "reps 0": (lambda t: ["compare", "seed-case", "--reps", "0"],
                ["replications must be at least 1 (got 0)"]),
     "reps negative": (lambda t: ["run", "seed-case", "-s", "posterior-only", "--reps", "-5", "--out", t / "x.csv"],

@@ -218,7 +218,8 @@ def test_cli_evidence_references():
 
 @pytest.mark.parametrize("args, message", [
     (("--label", "rumour"), f"error: --label: 'rumour' is not a label; allowed: {', '.join(LABELS)}"),
-    (("--patient", "nobody"), "error: nobody: not a file or a bundled patient; bundled: adult-primary, obese-lumbar-sarcoma, renal-l5, seed-case, thoracic-chordoma-frail"),
+    (("--patient", "nobody"), "error: nobody: not a file or a bundled patient; bundled: "
+                        "adult-primary, obese-lumbar-sarcoma, renal-l5, seed-case, thoracic-chordoma-frail"),
 ])
 def test_cli_evidence_bad_input_is_one_line_and_exit_2(args, message):
     result = invoke("evidence", *args)
