@@ -296,7 +296,7 @@ BAD_INPUT = {  # id -> (arguments given the tmp folder, fragments the one error 
     "unknown phase": (lambda t: ["compare", "seed-case", "-s", _strategy_file(t, 1, "posterior_exposur")],
                       [f"strategy.yaml: {PHASE}[1].use: unknown phase id; known: anterior_discectomy", "(got 'posterior_exposur')"]),
     "unknown strategy": (lambda t: ["compare", "seed-case", "-s", "posterior-only", "-s", "nostrat"],
-                         ["nostrat: not a file or a bundled", "posterior-only, single-stage-three-exposure"]),
+                         ["nostrat: not a file or a bundled", "posterior-only-tranexamic-acid, single-stage-three-exposure"]),
     "unknown patient": (lambda t: ["run", "nobody", "-s", "posterior-only", "--out", t / "x.csv"],
                         ["nobody: not a file or a bundled patient; bundled: "
                         "adult-primary, obese-lumbar-sarcoma, renal-l5, seed-case, thoracic-chordoma-frail"]),
