@@ -35,7 +35,7 @@ from scipy import special
 from ..scenario.procedure import MAX_STAGES, Strategy
 from ..scenario.records import STAGE_FIELDS
 from ..scenario.schema import Scenario
-from . import perioperative
+from . import oncology, perioperative
 from .operation import Course
 from .plan import Plan
 from .sampling import Draws
@@ -235,7 +235,8 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
     )
     gaps = np.where(np.arange(MAX_STAGES - 1)[None, :] < (n_st - 1)[:, None], draws.interval_days, 0.0)
     last_icu = icu_stage[np.arange(R), n_st - 1]
-    los = np.maximum(gaps, icu_stage[:, : MAX_STAGES - 1]).sum(axis=1) + last_icu + ward
+    last_operation_day = np.maximum(gaps, icu_stage[:, : MAX_STAGES - 1]).sum(axis=1)
+    los = last_operation_day + last_icu + ward
 
     records = pd.DataFrame(
         {
@@ -268,6 +269,7 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
             **{f"death_risk_{chain}": 100.0 * v for chain, v in chains.items()},
             "icu_days": icu_stage.sum(axis=1),
             "los_days": los,
+            **oncology.record_columns(sc, sc.strategy(plan.strategy), draws, comp, los, last_operation_day),
         }
     )
     rows, cols = np.nonzero(performed)
