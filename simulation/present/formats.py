@@ -125,8 +125,8 @@ def oncology_note(scenario: Scenario) -> str:
     mg, adj = scenario.parameters.oncology.margin, scenario.parameters.oncology.adjuvant
     return (
         "The chance of an Enneking-appropriate margin is expert judgement (SHELF-style quartiles by approach "
-        "and anatomy, widened), not data. Local recurrence over follow-up "
-        f"({mg.follow_up}): {percent(mg.local_recurrence_appropriate.value, 0)} in 100 with an appropriate margin, "
+        f"and anatomy, widened), not data. Local recurrence over {mg.follow_up}: "
+        f"{percent(mg.local_recurrence_appropriate.value, 0)} in 100 with an appropriate margin, "
         f"{percent(mg.local_recurrence_inappropriate.value, 0)} in 100 with an inappropriate one; death hazard ratio "
         f"{mg.mortality_hazard_ratio_inappropriate.value:g} for an inappropriate margin. Days until fit for adjuvant "
         "therapy count from the first operation to the later of discharge and the last wound healed; beyond "

@@ -68,10 +68,11 @@ class ElicitedProbability(Sourced):
 
     def widened_ppf(self, u: np.ndarray, factor: float) -> np.ndarray:
         """Quantiles at probabilities ``u`` of the fitted Beta widened on the log-odds scale: each
-        quantile's distance from the median's log-odds is multiplied by ``factor`` (the median stays;
-        ``factor = 1`` is the fitted Beta), as a ratio's log-SD is widened."""
-        centre = special.logit(self.median)
-        return special.expit(centre + factor * (special.logit(stats.beta(*self.beta).ppf(u)) - centre))
+        quantile's distance from the fitted median's log-odds is multiplied by ``factor`` (the median
+        stays; ``factor = 1`` is the fitted Beta), as a ratio's log-SD is widened."""
+        fitted = stats.beta(*self.beta)
+        centre = special.logit(fitted.median())
+        return special.expit(centre + factor * (special.logit(fitted.ppf(u)) - centre))
 
     def ppf_normal(self, z: np.ndarray) -> np.ndarray:
         """Quantile of the fitted (unwidened) Beta at the standard-normal score ``z``."""
