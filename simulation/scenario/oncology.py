@@ -16,14 +16,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import get_args
+from typing import Annotated, get_args
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 from scipy import optimize, special, stats
 
-from .distributions import FROZEN, Number, Probability, Sourced, Value
-from .procedure import ApproachClass, Condition, Days
+from .distributions import FROZEN, Number, Probability, Sourced, Value, within
+from .procedure import MAX_DAYS, ApproachClass, Condition, Days
 
 APPROACH_CLASSES: tuple[str, ...] = get_args(ApproachClass)
 QUARTILES = (0.25, 0.5, 0.75)
@@ -116,20 +116,17 @@ class Margin(BaseModel):
         return self
 
 
+DelayDays = Annotated[Value, within(0, MAX_DAYS, "days")]
+"""Extra days (and their 95% CI): 0 (a complication never speeds healing) to 365 (a year)."""
+
+
 class WoundDelay(BaseModel):
     """Extra days before adjuvant therapy when a wound complication of this type happens."""
 
     model_config = FROZEN
 
-    minor: Value = Field(description="Extra days after a minor complication of this type, days.")
-    major: Value = Field(description="Extra days after a major complication of this type, days.")
-
-    @model_validator(mode="after")
-    def _not_negative(self):
-        for name in ("minor", "major"):
-            if getattr(self, name).value < 0:
-                raise ValueError(f"{name} {getattr(self, name).value:g} must be 0 or more (a complication never speeds healing)")
-        return self
+    minor: DelayDays = Field(description="Extra days after a minor complication of this type, 0-365 days.")
+    major: DelayDays = Field(description="Extra days after a major complication of this type, 0-365 days.")
 
 
 class Adjuvant(BaseModel):
@@ -140,12 +137,12 @@ class Adjuvant(BaseModel):
     healing_days: Days = Field(
         description="Days from the last operation until the wound is healed and the patient fit for adjuvant "
         "therapy, without a wound complication; 99.9th percentile at most 365.")
-    wound_delay_days: dict[str, WoundDelay] = Field(
-        default_factory=dict, description="Complication type -> extra days (minor, major) before adjuvant therapy.")
     delay_threshold_days: Value = Field(description="A longer delay is associated with worse survival, days.")
     survival_hazard_ratio_if_delayed: Value = Field(
         description="Hazard ratio of death when adjuvant chemotherapy resumes later than the threshold "
         "(osteosarcoma; shown in the wording, not applied to other histologies).")
+    wound_delay_days: dict[str, WoundDelay] = Field(
+        default_factory=dict, description="Complication type -> extra days (minor, major) before adjuvant therapy.")
 
 
 class Oncology(BaseModel):
