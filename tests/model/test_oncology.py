@@ -160,3 +160,12 @@ def test_the_new_columns_reach_compare_json_and_the_dashboard_summary(seed_scena
     assert {"appropriate_margin", "adjuvant_delayed", "days_to_adjuvant", "local_recurrence_risk"} <= set(c.summary.outcome)
     assert any(t.startswith("Days from the first operation until fit for adjuvant therapy") for t in outcome_table(c).Outcome)
     assert any(t.startswith("Enneking-appropriate margin") for t in risk_table(c).Risk)
+
+
+def test_the_compare_tables_say_the_margin_is_judgement():
+    out = invoke("compare", "adult-primary", "-s", POSTERIOR, "-s", COMBINED, "--reps", 30)
+    assert out.exit_code == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    assert "Enneking-appropriate margin (expert judgement; at the operation)" in text
+    assert "is expert judgement (SHELF-style quartiles by approach and anatomy, widened), not data" in text
+    assert "Days from the first operation until fit for adjuvant therapy" in text
