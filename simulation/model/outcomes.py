@@ -125,7 +125,10 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
 
 
 def reference_logit(scenario: Scenario, key: str) -> float:
-    """Log-odds of type ``key`` at zero covariates: the (child) baseline, centred on its cohort's means."""
+    """Log-odds of type ``key`` at zero covariates: the (child) baseline, centred on its cohort's means.
+
+    A child's early type without a child baseline takes the adult one times ``child_early_odds_ratio``
+    (a transfer from adults, calibrated to the paediatric en bloc series)."""
     cm = scenario.parameters.complications
     ct = cm.types[key]
     child = scenario.is_child and ct.baseline_child is not None
@@ -133,6 +136,9 @@ def reference_logit(scenario: Scenario, key: str) -> float:
     if ct.cohort is not None and not child:
         means = cm.cohorts[ct.cohort]
         lp -= sum(np.log(ratio.value) * means[c].value for c, ratio in ct.odds_ratios.items() if c in means)
+    transferred = scenario.is_child and not child and ct.period == "early" and key != cm.death_type
+    if transferred and cm.child_early_odds_ratio is not None:
+        lp += float(np.log(cm.child_early_odds_ratio.value))
     return lp
 
 

@@ -120,6 +120,9 @@ class ComplicationModel(BaseModel):
     death_type: str = Field("death", description="The complication type whose probability combines the death chains.")
     death: DeathChains
     child_below_age_years: Value = Field(description="Patients younger than this use the child baselines, years.")
+    child_early_odds_ratio: Value | None = Field(
+        None, description="Odds ratio a child's early complication types take where they have no child baseline of their own."
+    )
     types: dict[str, ComplicationType] = Field(min_length=1)
 
     @model_validator(mode="after")
