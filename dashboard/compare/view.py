@@ -21,6 +21,7 @@ from simulation.present.formats import (
     HEADLINE,
     HEADLINE_RISKS,
     Shown,
+    oncology_note,
     risk_labels,
 )
 from simulation.runs.analysis import exceedance, paired_differences, summarise
@@ -50,6 +51,7 @@ class Comparison:
     histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, median (display units)
     quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
     risk_labels: dict[str, str]  # risk column -> label with its time frame
+    oncology_note: str = ""  # how to read the margin and adjuvant-therapy outputs (formats.oncology_note)
 
     @property
     def key(self) -> tuple:
@@ -102,6 +104,7 @@ def build_comparison(
         histograms=pd.concat([histogram(records, s) for s in HEADLINE], ignore_index=True),
         quantiles=pd.concat([quantiles(records, s) for s in HEADLINE], ignore_index=True),
         risk_labels=risk_labels(scenario),
+        oncology_note=oncology_note(scenario),
     )
 
 

@@ -36,6 +36,7 @@ from ..present.formats import (
     HEADLINE,
     MAIN_STRATEGIES,
     SHOWN,
+    oncology_note,
     percent,
     percent_mcse,
     provenance_line,
@@ -377,6 +378,7 @@ def compare(
         console.print(_precision_line(done), style="bold")
     for table in _summary_tables(scenario, results.records):
         console.print(table)
+    console.print(oncology_note(scenario), style="dim")
     if len(scenario.strategies) > 1:
         console.print(_difference_table(scenario, diffs))
     console.print(DISCLAIMER, style="dim")

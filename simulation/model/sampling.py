@@ -25,6 +25,7 @@ from .plan import Plan
 from .streams import Stream, block
 
 DELAY_SLOTS = 32  # blood bank delays drawn per replication; later orders reuse them in turn
+ONCOLOGY_DRAWS = 3  # margin judgement quantile, margin outcome, days to wound healing
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Draws:
     salvage_recovery: np.ndarray  # [R] share of shed red cells cell salvage returns (0 when off)
     postop_loss_fraction: np.ndarray  # [R, MAX_STAGES] drain + hidden loss / the stage's intra-operative loss
     ebl_ratio: np.ndarray  # [R, MAX_STAGES] recorded / true intra-operative loss
+    oncology_z: np.ndarray  # [R, ONCOLOGY_DRAWS] standard normals: margin judgement quantile, margin outcome, healing
 
 
 def poisson_quantile(u: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -86,6 +88,7 @@ class RawDraws:
     stay_z: np.ndarray  # STAY: [R, 1 + 2 * MAX_STAGES + 1]
     alert_z: np.ndarray  # ALERTS: [R, phases]
     blood_z: np.ndarray  # PERIOPERATIVE_BLOOD: [R, 1 + 2 * MAX_STAGES]
+    oncology_z: np.ndarray  # ONCOLOGY: [R, ONCOLOGY_DRAWS]
 
 
 _ANAESTHESIA = 1 + 3 * MAX_STAGES  # first phase column of duration_z
@@ -108,6 +111,7 @@ def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = Non
         Stream.STAY: 2 + 2 * MAX_STAGES,
         Stream.ALERTS: n_ph,
         Stream.PERIOPERATIVE_BLOOD: 1 + 2 * MAX_STAGES,
+        Stream.ONCOLOGY: ONCOLOGY_DRAWS,
     }
     normals = {
         stream: block(seed, reps, stream, n, point) if staged or stream is not Stream.INTERSTAGE else np.zeros((R, n))
@@ -117,7 +121,7 @@ def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = Non
     return RawDraws(
         reps, normals[Stream.DURATION], normals[Stream.BLEEDING], normals[Stream.EVENTS],
         normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_z, normals[Stream.STAY],
-        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD],
+        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD], normals[Stream.ONCOLOGY],
     )
 
 
@@ -175,6 +179,7 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
         salvage_recovery=tp.cell_salvage.recovery.ppf_normal(blood_z[:, 0]) if plan.blood.salvage else np.zeros(R),
         postop_loss_fraction=tp.postop_loss_fraction.ppf_normal(blood_z[:, 1 : 1 + MAX_STAGES]),
         ebl_ratio=tp.ebl_ratio.ppf_normal(blood_z[:, 1 + MAX_STAGES : 1 + 2 * MAX_STAGES]),
+        oncology_z=raw.oncology_z,
     )
 
 
