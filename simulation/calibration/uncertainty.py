@@ -115,9 +115,9 @@ def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: Cen
     patients, or ``centre``'s calibrated effect; fixed parameters when asked or when none is stored."""
     path = Path(posterior) if posterior else default_path()
     if fixed_parameters:
-        return RunUncertainty(fixed(), "fixed parameters (patient variability only)")
+        return RunUncertainty(fixed(), "fixed (patient variability only)")
     if not path.is_file():
-        return RunUncertainty(fixed(), f"fixed parameters: no stored posterior ({path.name}; run make calibrate)")
+        return RunUncertainty(fixed(), f"fixed, no stored posterior ({path.name}; run make calibrate)")
     info = provenance(path)
     frame = posterior_draws(path)
     params = specs_from(info)

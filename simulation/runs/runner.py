@@ -207,6 +207,7 @@ def run_to_files(
     stages: str | Path | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> tuple[int, int]:
     """Run ``replications`` of one strategy, writing its records (and stage rows) block by block;
     returns (records, stage rows) written. Memory stays bounded whatever ``replications``; the rows
@@ -217,7 +218,8 @@ def run_to_files(
     names = check_strategies(scenario, [strategy])
     paths = [records] if stages is None else [records, stages]
     with table_writers(*paths) as writers, (process_pool(workers) if workers > 1 else nullcontext()) as pool:
-        for block, (block_records, block_stages) in iter_blocks(scenario, names, seed, range(replications), pool):
+        blocks = iter_blocks(scenario, names, seed, range(replications), pool, uncertainty=uncertainty)
+        for block, (block_records, block_stages) in blocks:
             writers[0].write(block_records.sort_values(RECORD_KEYS, kind="stable"))
             if stages is not None:
                 writers[1].write(block_stages.sort_values(STAGE_KEYS, kind="stable"))
