@@ -3,7 +3,9 @@
 ``effects`` maps each calibrated parameter's sweep paths, once per scenario, to what it moves
 (``model.uncertainty.Effect``): a phase's duration or bleeding rate (by phase id, wherever the plan
 uses it), a modifier family's duration or bleeding multiplier (so k^times on the phases that scale
-with it), a complication type's log-odds, or one event of a phase. ``for_run`` chooses the mode:
+with it), a complication type's log-odds (when the path names the baseline this patient's risk starts
+from: a child's own baseline is not moved by a shift of the adult one), or one event of a phase.
+Each is what rebuilding the scenario at the row's values would do (``tests/calibration/test_integration.py``). ``for_run`` chooses the mode:
 the stored posterior with a new centre "like those published" (default), a calibrated centre's
 effect (``centre``), or fixed parameters (``fixed``, or when no posterior is stored: said in the note).
 """
@@ -59,6 +61,13 @@ def _modifier_effect(scenario: Scenario, loc: tuple, parameter: int) -> Effect |
     return Effect(parameter, f"modifier_{loc[-1]}", family) if family else False
 
 
+def _uses(scenario: Scenario, key: str, field: str) -> bool:
+    """Whether the patient's risk of complication ``key`` starts from ``field`` (a child's own baseline, if
+    the type has one, replaces the adult one), as ``model.outcomes.reference_logit`` reads it."""
+    child = scenario.is_child and scenario.parameters.complications.types[key].baseline_child is not None
+    return field == ("baseline_child" if child else "baseline")
+
+
 def effects(params: tuple[ParameterSpec, ...], scenario: Scenario, file: str) -> tuple[Effect, ...]:
     """What each parameter moves in ``scenario``; a path that cannot act per replication is an error."""
     tree = scenario.model_dump(mode="json", by_alias=True)
@@ -68,7 +77,7 @@ def effects(params: tuple[ParameterSpec, ...], scenario: Scenario, file: str) ->
     for pl in placed:
         for loc in pl.target.locations:
             if loc[:3] == ("parameters", "complications", "types") and loc[-1] in ("baseline", "baseline_child"):
-                effect = Effect(pl.parameter, "complication", loc[3])
+                effect = Effect(pl.parameter, "complication", loc[3]) if _uses(scenario, loc[3], loc[-1]) else False
             else:
                 effect = _phase_effect(tree, loc, pl.parameter) or _modifier_effect(scenario, loc, pl.parameter)
             if effect is None:

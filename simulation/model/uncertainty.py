@@ -96,8 +96,17 @@ class Uncertainty:
         rows = np.minimum((u * len(self.z)).astype(np.int64), len(self.z) - 1)[inverse]
         ckeys, cinv = np.unique(centres, return_inverse=True)
         zc = block(seed, ckeys, Stream.CENTRE, len(CENTRE_AXES), point)[cinv]
-        chol = np.linalg.cholesky(self.centre_cov[rows] + 1e-12 * np.eye(3))
-        return self.z[rows], self.centre_mean + np.einsum("rij,rj->ri", chol, zc)
+        return self.z[rows], self.centre_mean + np.einsum("rij,rj->ri", _scaled_cholesky(self.centre_cov)[rows], zc)
+
+
+def _scaled_cholesky(cov: np.ndarray) -> np.ndarray:
+    """[D, 3, 3] lower factors L with L L' = cov: diag(sd) times the Cholesky factor of the correlation
+    matrix, so an axis with SD 0 stays exactly 0 (a jitter on the covariance would not)."""
+    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
+    safe = np.where(sd > 0, sd, 1.0)
+    corr = cov / (safe[:, :, None] * safe[:, None, :])
+    corr[:, np.arange(3), np.arange(3)] = 1.0
+    return sd[:, :, None] * np.linalg.cholesky(corr + 1e-12 * np.eye(3))
 
 
 def fixed() -> Uncertainty:
