@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulation import Scenario, __version__, run
+from simulation import Scenario, __version__, honest_summary, run, uncertainty
+from simulation.model.uncertainty import Uncertainty
 from simulation.present.formats import (
     DIFFERENCES,
     HEADLINE,
@@ -24,6 +25,7 @@ from simulation.present.formats import (
     risk_labels,
 )
 from simulation.runs.analysis import exceedance, paired_differences, summarise
+from simulation.runs.uncertainty import parts_on
 
 PARALLEL_FROM = 2_000  # total replications from which two worker processes can pay for their start-up
 ALWAYS_PARALLEL_FROM = 8_000  # ... and from which they do even on a busy machine
@@ -50,6 +52,10 @@ class Comparison:
     histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, median (display units)
     quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
     risk_labels: dict[str, str]  # risk column -> label with its time frame
+    honest: pd.DataFrame = None  # simulation.honest_summary rows (mean, mcse, sd_*, honest_low, honest_high)
+    uncertainty_note: str = ""  # what the run drew (provenance)
+    uncertainty_parts: tuple[str, ...] = ()  # "parameter", "centre": what the honest range carries beyond Monte Carlo
+    uncertainty: Uncertainty | None = None  # the run's draws (its nesting groups the replications)
 
     @property
     def key(self) -> tuple:
@@ -85,7 +91,9 @@ def build_comparison(
     """
     strategies = tuple(strategies)
     workers = workers_for(replications * len(strategies))
-    results = run(scenario, replications, seed, strategies=strategies, workers=workers, progress=progress)
+    drawn = uncertainty(scenario)  # the stored posterior and a centre like those published, or fixed parameters
+    results = run(scenario, replications, seed, strategies=strategies, workers=workers, progress=progress,
+                  uncertainty=drawn.uncertainty, note=drawn.note)
     records = results.records
     outcomes = [s.column for s in HEADLINE] + list(HEADLINE_RISKS) + [f"complication_{k}" for k in scenario.parameters.complications.types]
     return Comparison(
@@ -102,6 +110,10 @@ def build_comparison(
         histograms=pd.concat([histogram(records, s) for s in HEADLINE], ignore_index=True),
         quantiles=pd.concat([quantiles(records, s) for s in HEADLINE], ignore_index=True),
         risk_labels=risk_labels(scenario),
+        honest=honest_summary(records, results.uncertainty, outcomes),
+        uncertainty_note=results.uncertainty_note,
+        uncertainty_parts=parts_on(results.uncertainty),
+        uncertainty=results.uncertainty,
     )
 
 
