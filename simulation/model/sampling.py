@@ -143,7 +143,10 @@ def draw_raw(
 
 def _factors(plan: Plan, raw: RawDraws) -> tuple[np.ndarray, ...]:
     """Per replication: duration and bleeding multipliers per phase column, logit shifts per event
-    slot and per complication type (all 1 or 0 without uncertainty)."""
+    slot and per complication type (all 1 or 0 without uncertainty). The centre effect u is defined
+    as the calibration defines it, on the operation's log time, log blood loss and complication
+    logit: phases last exp(u_time) times as long, so bleeding rates take exp(u_bleeding - u_time)
+    for blood loss (rate x time) to move by exp(u_bleeding); event repairs and losses scale likewise (``transform``)."""
     R, n_ph = len(raw.replications), len(plan.all_phases)
     n_cx = len(plan.scenario.parameters.complications.types)
     if raw.uncertainty is None:
@@ -152,7 +155,7 @@ def _factors(plan: Plan, raw: RawDraws) -> tuple[np.ndarray, ...]:
     z, u = raw.parameters, raw.centre
     return (
         np.exp(z @ fx.duration + u[:, [0]]),
-        np.exp(z @ fx.bleeding + u[:, [1]]),
+        np.exp(z @ fx.bleeding + u[:, [1]] - u[:, [0]]),  # the centre's bleeding effect is on blood loss (rate x time)
         z @ fx.slots,
         z @ fx.complications + u[:, [2]],
     )
@@ -170,6 +173,7 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
     phase_x = _mix(dur_z[:, 0], dur_z[:, _ANAESTHESIA : _ANAESTHESIA + n_ph], latent.duration.value)
     bleed_x = _mix(raw.bleeding_z[:, 0], raw.bleeding_z[:, 1 : 1 + n_ph], latent.bleeding.value)
     duration, bleeding, slot_shift, complication_shift = _factors(plan, raw)
+    centre_time, centre_loss = (np.exp(raw.centre[:, 0]), np.exp(raw.centre[:, 1])) if raw.centre is not None else (1.0, 1.0)
     for j, p in enumerate(all_phases):
         duration[:, j] *= p.phase.duration_min.ppf_normal(phase_x[:, j]) * p.duration_multiplier
         bleeding[:, j] *= p.phase.bleeding_ml_per_min.ppf_normal(bleed_x[:, j]) * p.bleeding_multiplier
@@ -188,8 +192,8 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
             counts = poisson_quantile(u, rates)
         for s, (_, e, _) in enumerate(slots):
             etype = params.events[plan.event_names[e]]
-            repair[:, s] = etype.repair_min.ppf_normal(ez[:, s, 1]) * counts[:, s]
-            loss[:, s] = etype.blood_loss_ml.ppf_normal(ez[:, s, 2]) * counts[:, s]
+            repair[:, s] = etype.repair_min.ppf_normal(ez[:, s, 1]) * counts[:, s] * centre_time
+            loss[:, s] = etype.blood_loss_ml.ppf_normal(ez[:, s, 2]) * counts[:, s] * centre_loss
 
     stay_x = _mix(raw.stay_z[:, 0], raw.stay_z[:, 1:], latent.recovery.value)
     tp = params.transfusion

@@ -2,7 +2,8 @@
 
 ``Uncertainty`` holds draws of calibrated parameters (rows of a posterior, on the unconstrained
 scale: ``log k`` of a multiplier, or a logit shift) and, per row, the covariance of a centre effect
-``u = (log time, log bleeding, complication logit)``. What each parameter moves is a list of
+``u = (log time, log blood loss, complication logit)`` of the operation, as the calibration's centre
+effects act on a series' outputs (``sampling._factors`` turns it into phase multipliers). What each parameter moves is a list of
 ``Effect``s naming phases, modifier families, complication types and phase events; ``PlanEffects``
 maps them once per plan to matrices over the plan's phase columns, event slots and complication
 types, so a block of replications needs two matrix products, not a scenario per draw.
