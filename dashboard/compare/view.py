@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulation import Scenario, __version__, honest_summary, run, uncertainty
+from simulation import RunUncertainty, Scenario, __version__, honest_summary, run, uncertainty
 from simulation.model.uncertainty import Uncertainty
 from simulation.present.formats import (
     DIFFERENCES,
@@ -84,14 +84,16 @@ def build_comparison(
     replications: int,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
+    drawn: RunUncertainty | None = None,
 ) -> Comparison:
-    """Run ``replications`` of each strategy and compute every table and chart data set.
+    """Run ``replications`` of each strategy and compute every table and chart data set. ``drawn``: the
+    parameter and centre draws (default: ``simulation.uncertainty(scenario)``, the stored posterior).
 
     ``make bench`` times this, with the charts, through ``dashboard.compare.charts.bench``.
     """
     strategies = tuple(strategies)
     workers = workers_for(replications * len(strategies))
-    drawn = uncertainty(scenario)  # the stored posterior and a centre like those published, or fixed parameters
+    drawn = drawn or uncertainty(scenario)  # the stored posterior and a centre like those published, or fixed parameters
     results = run(scenario, replications, seed, strategies=strategies, workers=workers, progress=progress,
                   uncertainty=drawn.uncertainty, note=drawn.note)
     records = results.records
