@@ -71,11 +71,11 @@ def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Ca
     return found
 
 
-def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int) -> dict[str, float]:
+def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int, drawn=None) -> dict[str, float]:
     """Seconds to run and to build what the browser receives after *Run* (the Summary tab's
-    chart), serialised to Vega-Lite as Streamlit does."""
+    chart), serialised to Vega-Lite as Streamlit does; ``drawn`` as ``build_comparison`` takes it."""
     t0 = time.perf_counter()
-    c = build_comparison(scenario, strategies, replications, seed)
+    c = build_comparison(scenario, strategies, replications, seed, drawn=drawn)
     t1 = time.perf_counter()
     charts.styled(overview(c)).to_dict()
     t2 = time.perf_counter()

@@ -26,6 +26,7 @@ slightly less decisive than the truth; more patients per draw reduce that).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,8 +40,27 @@ from .runner import check_strategies, collect, iter_blocks
 Q = (0.025, 0.975)
 
 
-def parts(x: np.ndarray, replications: np.ndarray, uncertainty: Uncertainty | None) -> dict[str, float]:
-    """Mean, Monte Carlo SE, the three SDs and the honest 95% range of the mean of ``x`` (per replication)."""
+@dataclass(frozen=True)
+class Groups:
+    """The nesting of a set of replications: each one's centre and parameter draw (compact indices)."""
+
+    centre: np.ndarray  # [N] centre index
+    draw_of_centre: np.ndarray  # [centres] draw index of each centre
+    n_centre: np.ndarray  # [centres] replications per centre
+    n_draw: np.ndarray  # [draws] replications per draw
+
+    @classmethod
+    def of(cls, replications: np.ndarray, uncertainty: Uncertainty) -> Groups:
+        draw, centre = uncertainty.groups(replications)
+        keys, first, inverse = np.unique(centre, return_index=True, return_inverse=True)
+        _, d_inverse = np.unique(draw[first], return_inverse=True)
+        n_centre = np.bincount(inverse)
+        return cls(inverse, d_inverse, n_centre, np.bincount(d_inverse, weights=n_centre))
+
+
+def parts(x: np.ndarray, replications: np.ndarray, uncertainty: Uncertainty | None, groups: Groups | None = None) -> dict[str, float]:
+    """Mean, Monte Carlo SE, the three SDs and the honest 95% range of the mean of ``x`` (per replication);
+    ``groups`` (``Groups.of``) may be given when many outcomes share the replications."""
     x = np.asarray(x, dtype=float)
     n = len(x)
     mean = float(x.mean())
@@ -49,23 +69,21 @@ def parts(x: np.ndarray, replications: np.ndarray, uncertainty: Uncertainty | No
         se = float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
         return dict(mean=mean, mcse=se, sd_patient=float(x.std(ddof=1)) if n > 1 else np.nan, sd_centre=0.0,
                     sd_parameter=0.0, honest_low=mean - Z * se, honest_high=mean + Z * se)
-    draw, centre = uncertainty.groups(replications)
-    frame = pd.DataFrame({"x": x, "g": draw, "c": centre})
-    cs = frame.groupby("c").agg(m=("x", "mean"), n=("x", "size"), g=("g", "first"))
-    gs = frame.groupby("g").x.agg(["mean", "size"])
-    n_c, n_g = len(cs), len(gs)
-    resid = x - cs.m.reindex(centre).to_numpy()
+    g = groups or Groups.of(replications, uncertainty)
+    n_c, n_g = len(g.n_centre), len(g.n_draw)
+    m_c = np.bincount(g.centre, weights=x) / g.n_centre
+    m_g = np.bincount(g.draw_of_centre, weights=m_c * g.n_centre) / g.n_draw
+    resid = x - m_c[g.centre]
     ms_w = float(resid @ resid / (n - n_c)) if n > n_c else 0.0
-    gm = gs["mean"].reindex(cs.g).to_numpy()
-    ms_c = float((cs.n.to_numpy() * (cs.m.to_numpy() - gm) ** 2).sum() / (n_c - n_g)) if n_c > n_g else ms_w
-    ms_g = float((gs["size"].to_numpy() * (gs["mean"].to_numpy() - mean) ** 2).sum() / (n_g - 1)) if n_g > 1 else np.nan
+    ms_c = float((g.n_centre * (m_c - m_g[g.draw_of_centre]) ** 2).sum() / (n_c - n_g)) if n_c > n_g else ms_w
+    ms_g = float((g.n_draw * (m_g - mean) ** 2).sum() / (n_g - 1)) if n_g > 1 else np.nan
     per_c, per_g = n / n_c, n / n_g
     var_c = max((ms_c - ms_w) / per_c, 0.0)
     var_p = max((ms_g - ms_c) / per_g, 0.0) if n_g > 1 else 0.0
     se = float(np.sqrt(ms_g / n)) if n_g > 1 else np.nan
-    spread = float(cs.m.var(ddof=1)) if n_c > 1 else 0.0
+    spread = float(m_c.var(ddof=1)) if n_c > 1 else 0.0
     shrink = np.sqrt((var_c + var_p) / spread) if spread > 0 else 0.0
-    low, high = np.quantile(mean + shrink * (cs.m.to_numpy() - mean), Q)
+    low, high = np.quantile(mean + shrink * (m_c - mean), Q)
     return dict(mean=mean, mcse=se, sd_patient=float(np.sqrt(ms_w)), sd_centre=float(np.sqrt(var_c)),
                 sd_parameter=float(np.sqrt(var_p)), honest_low=float(min(low, mean - Z * se)),
                 honest_high=float(max(high, mean + Z * se)))
@@ -93,10 +111,11 @@ def honest_summary(records: pd.DataFrame, uncertainty: Uncertainty | None, outco
     rows = []
     for strategy, g in records.groupby("strategy", sort=False, observed=True):
         reps = g.replication.to_numpy()
+        groups = Groups.of(reps, uncertainty) if parts_on(uncertainty) else None
         for col in outcomes:
             x = outcome_values(g, col)
             row = dict(strategy=strategy, outcome=col, label=label(col), n=len(g))
-            rows.append(_clip(row | parts(x, reps, uncertainty), x, col))
+            rows.append(_clip(row | parts(x, reps, uncertainty, groups), x, col))
     return pd.DataFrame(rows)
 
 
@@ -104,11 +123,12 @@ def honest_differences(records: pd.DataFrame, a: str, b: str, uncertainty: Uncer
                        outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per outcome: mean of (a - b) over the same replications, its parts and honest 95% range."""
     outcomes = outcomes or [c for c in record_columns(records) if column(c).better != "neither"]
-    reps = np.sort(records.replication[records.strategy == a].to_numpy())
+    reps = np.intersect1d(records.replication[records.strategy == a], records.replication[records.strategy == b])
+    groups = Groups.of(reps, uncertainty) if parts_on(uncertainty) else None
     rows = []
     for col in outcomes:
         xa, xb = paired(records, a, b, col)
-        rows.append(dict(a=a, b=b, outcome=col, label=label(col), n=len(xa)) | parts(xa - xb, reps, uncertainty))
+        rows.append(dict(a=a, b=b, outcome=col, label=label(col), n=len(xa)) | parts(xa - xb, reps, uncertainty, groups))
     return pd.DataFrame(rows)
 
 
