@@ -250,7 +250,8 @@ def predict(types: pd.DataFrame, posterior: str | Path | None = None, replicatio
             where = f"case type {t.levels}, {'revision' if t.revision else 'first operation'}, {t.strategy}"
             raise ScenarioError([Issue("case log", where, i.message) for i in err.issues]) from None
         drawn = for_run(scenario, posterior).uncertainty
-        no_centre = Uncertainty(drawn.z, drawn.effects, np.zeros_like(drawn.centre_cov), np.zeros(3), patients=10, centres=1)
+        no_centre = Uncertainty(drawn.z, drawn.effects, np.zeros_like(drawn.centre_cov), np.zeros(3), patients=10, centres=1,
+                                shift=drawn.shift)
         records = run(scenario, reps, seed, uncertainty=no_centre).records
         reps_ = records.replication.to_numpy()
         row = t._asdict()

@@ -118,10 +118,21 @@ class RunUncertainty:
     note: str
 
 
+def discrepancies(frame: pd.DataFrame) -> np.ndarray | None:
+    """[draws, 3] the posterior's model-discrepancy terms on log time, log blood loss and the complication logit
+    (None when the file has none). The units and stay terms act on outputs, not inputs: not applied."""
+    names = [f"discrepancy_{a}" for a in CENTRE_AXES]
+    if not any(n in frame for n in names):
+        return None
+    return np.column_stack([frame[n].to_numpy(float) if n in frame else np.zeros(len(frame)) for n in names])
+
+
 def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: CentreProfile | None = None,
-            fixed_parameters: bool = False) -> RunUncertainty:
+            fixed_parameters: bool = False, discrepancy: bool = True) -> RunUncertainty:
     """The run's uncertainty: the posterior (default the stored one) with a new centre per group of
-    patients, or ``centre``'s calibrated effect; fixed parameters when asked or when none is stored."""
+    patients, or ``centre``'s calibrated effect; fixed parameters when asked or when none is stored.
+    ``discrepancy``: add each row's model-discrepancy terms (Kennedy & O'Hagan 2001: reality = simulator
+    + discrepancy), so the run predicts what the published series report."""
     path = Path(posterior) if posterior else default_path()
     if fixed_parameters:
         return RunUncertainty(fixed(), "fixed (patient variability only)")
@@ -137,5 +148,7 @@ def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: Cen
     else:
         cov = np.repeat(np.diag(np.square(centre.sds()))[None], len(frame), axis=0)
         mean, where = centre.means(), f"centre {centre.centre} ({centre.digest()})"
-    unc = Uncertainty(z, effects(params, scenario, str(path)), cov, mean, PATIENTS_PER_CENTRE, CENTRES_PER_DRAW, f"{name}; {where}")
+    shift = discrepancies(frame) if discrepancy else None
+    label = f"{name}; {where}" + ("; with model discrepancy" if shift is not None else "")
+    unc = Uncertainty(z, effects(params, scenario, str(path)), cov, mean, PATIENTS_PER_CENTRE, CENTRES_PER_DRAW, label, shift)
     return RunUncertainty(unc, unc.label)

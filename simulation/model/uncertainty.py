@@ -49,7 +49,9 @@ class Uncertainty:
     ``z`` [D, P]: parameter rows (log multiplier or logit shift; D = 1 and P = 0 for none).
     ``centre_cov`` [D, 3, 3]: covariance of the centre effect for each row (zeros: no centre effect).
     ``centre_mean`` [3]: the centre effect's mean (0 for a centre like those published; a calibrated
-    centre's estimate with ``--centre``). ``patients`` per centre and ``centres`` per parameter draw
+    centre's estimate with ``--centre``). ``shift`` [D, 3]: a per-row shift on the same axes (the
+    model-discrepancy terms of each posterior row, so the run predicts the published operations rather
+    than the simulator's). ``patients`` per centre and ``centres`` per parameter draw
     set the nesting (1 and 1: every replication its own draws). ``label`` is for the provenance line.
     """
 
@@ -60,6 +62,7 @@ class Uncertainty:
     patients: int = 1
     centres: int = 1
     label: str = "fixed parameters"
+    shift: np.ndarray | None = None  # [D, 3] per-row shift on the same axes (the calibration's discrepancy terms)
 
     @property
     def parameters_on(self) -> bool:
@@ -73,7 +76,7 @@ class Uncertainty:
     def digest(self) -> str:
         """A short hash of everything that changes the numbers (enters the run's scenario digest)."""
         h = hashlib.sha256()
-        for a in (self.z, self.centre_cov, self.centre_mean):
+        for a in (self.z, self.centre_cov, self.centre_mean, *(() if self.shift is None else (self.shift,))):
             h.update(np.ascontiguousarray(a, dtype=float).tobytes())
         h.update(repr((self.effects, self.patients, self.centres)).encode())
         return h.hexdigest()[:12]
@@ -82,7 +85,7 @@ class Uncertainty:
         """The same draws in a nested design of ``patients`` per centre and ``centres`` per parameter draw."""
         if patients < 1 or centres < 1:
             raise ValueError(f"patients and centres per group must be at least 1 (got {patients}, {centres})")
-        return Uncertainty(self.z, self.effects, self.centre_cov, self.centre_mean, patients, centres, self.label)
+        return Uncertainty(self.z, self.effects, self.centre_cov, self.centre_mean, patients, centres, self.label, self.shift)
 
     def groups(self, replications: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(parameter draw, centre) numbers of each replication."""
@@ -97,7 +100,8 @@ class Uncertainty:
         rows = np.minimum((u * len(self.z)).astype(np.int64), len(self.z) - 1)[inverse]
         ckeys, cinv = np.unique(centres, return_inverse=True)
         zc = block(seed, ckeys, Stream.CENTRE, len(CENTRE_AXES), point)[cinv]
-        return self.z[rows], self.centre_mean + np.einsum("rij,rj->ri", _scaled_cholesky(self.centre_cov)[rows], zc)
+        shift = self.centre_mean + (self.shift[rows] if self.shift is not None else 0.0)
+        return self.z[rows], shift + np.einsum("rij,rj->ri", _scaled_cholesky(self.centre_cov)[rows], zc)
 
 
 def _scaled_cholesky(cov: np.ndarray) -> np.ndarray:

@@ -132,3 +132,18 @@ def test_a_path_that_cannot_act_per_replication_is_one_clear_error(seed_scenario
 def test_an_uncertainty_without_rows_is_refused_in_a_nested_design():
     with pytest.raises(ValueError, match="at least 1"):
         Uncertainty(np.zeros((1, 0)), (), np.zeros((1, 3, 3))).nested(0, 1)
+
+
+def test_the_discrepancy_terms_shift_the_prediction_like_a_centre(tmp_path, seed_scenario, params):
+    """Reality = simulator + discrepancy: a row's discrepancy on log time lengthens every phase by exp(delta)."""
+    path = write_synthetic(tmp_path / "d.parquet", np.zeros((2, len(params))), params)
+    frame = pd.read_parquet(path).assign(discrepancy_time=np.log(1.25), discrepancy_stay=-0.4)
+    from simulation.calibration.posterior import provenance, write_posterior
+
+    write_posterior(frame, path, provenance(path))
+    with_delta = for_run(seed_scenario, path)
+    without = for_run(seed_scenario, path, discrepancy=False)
+    assert "model discrepancy" in with_delta.note and "model discrepancy" not in without.note
+    a, _ = simulate_block(seed_scenario, "posterior-only", SEED, range(30), uncertainty=with_delta.uncertainty)
+    b, _ = simulate_block(seed_scenario, "posterior-only", SEED, range(30), uncertainty=without.uncertainty)
+    assert (a.operative_time_min / b.operative_time_min).to_numpy() == pytest.approx(1.25, rel=1e-6)
