@@ -189,10 +189,10 @@ def _summary_tables(scenario: Scenario, results: Results) -> list[Table]:
     records = results.records
     summary = analysis.summarise(records, _targeted(scenario)).set_index(["outcome", "strategy"])
     honest = honest_summary(records, results.uncertainty, _targeted(scenario)).set_index(["outcome", "strategy"])
-    name = interval_name(parts_on(results.uncertainty))
+    interval = interval_name(parts_on(results.uncertainty))
 
     values = _table("Outcomes per strategy", "Outcome", "", "Median", "5th–95th pct", "Mean ± MC error",
-                    name[0].upper() + name[1:])
+                    interval[0].upper() + interval[1:])
     for s in HEADLINE:
         for i, (name, code) in enumerate(codes.items()):
             x, h = summary.loc[(s.column, name)], honest.loc[(s.column, name)]
@@ -202,7 +202,7 @@ def _summary_tables(scenario: Scenario, results: Results) -> list[Table]:
                 end_section=i == len(codes) - 1,
             )
 
-    risk = _table(f"Risks: % of simulated patients ± Monte Carlo error (1 SE), and the {name}",
+    risk = _table(f"Risks: % of simulated patients ± Monte Carlo error (1 SE), and the {interval}",
                   "Outcome", *codes.values())
     for column, label in risks.items():
         cells = []
