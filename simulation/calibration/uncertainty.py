@@ -137,7 +137,13 @@ def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: Cen
     if fixed_parameters:
         return RunUncertainty(fixed(), "fixed (patient variability only)")
     if not path.is_file():
-        return RunUncertainty(fixed(), f"fixed, no stored posterior ({path.name}; run make calibrate)")
+        missing = f"fixed, no stored posterior ({path.name}; run make calibrate)"
+        if centre is None:
+            return RunUncertainty(fixed(), missing)
+        label = f"{missing}; centre {centre.centre} ({centre.digest()})"  # the centre's effect on the fixed model
+        cov = np.diag(np.square(centre.sds()))[None]
+        unc = Uncertainty(np.zeros((1, 0)), (), cov, centre.means(), PATIENTS_PER_CENTRE, CENTRES_PER_DRAW, label)
+        return RunUncertainty(unc, label)
     info = provenance(path)
     frame = posterior_draws(path)
     params = specs_from(info)

@@ -442,8 +442,6 @@ def drawn_uncertainty(scenario: Scenario, posterior: Path | None, centre: Path |
         raise fail(str(err).splitlines()) from None
     except (OSError, ValueError) as err:
         raise fail([f"--posterior: {err}"]) from None
-    if profile is not None and not drawn.uncertainty.centre_on:
-        raise fail([f"--centre: {centre}: needs the stored posterior ({drawn.note})"])
     return drawn
 
 

@@ -147,3 +147,16 @@ def test_the_discrepancy_terms_shift_the_prediction_like_a_centre(tmp_path, seed
     a, _ = simulate_block(seed_scenario, "posterior-only", SEED, range(30), uncertainty=with_delta.uncertainty)
     b, _ = simulate_block(seed_scenario, "posterior-only", SEED, range(30), uncertainty=without.uncertainty)
     assert (a.operative_time_min / b.operative_time_min).to_numpy() == pytest.approx(1.25, rel=1e-6)
+
+
+def test_a_calibrated_centre_without_a_stored_posterior_shifts_the_fixed_model(tmp_path, seed_scenario):
+    axis = dict(sd=0.0, prior_mean=0.0, prior_sd=0.3, cases=20, minimum_cases=5)
+    profile = CentreProfile(centre="Quick", posterior="none", cases=20, effects={
+        "time": AxisEffect(mean=np.log(0.8), **axis), "bleeding": AxisEffect(mean=0.0, **axis),
+        "complication": AxisEffect(mean=0.0, **axis)})
+    drawn = for_run(seed_scenario, tmp_path / "absent.parquet", profile)
+    assert "no stored posterior" in drawn.note and "centre Quick" in drawn.note
+    assert drawn.uncertainty.centre_on and not drawn.uncertainty.parameters_on
+    fast, _ = simulate_block(seed_scenario, "posterior-only", SEED, range(20), uncertainty=drawn.uncertainty)
+    plain, _ = simulate_block(seed_scenario, "posterior-only", SEED, range(20))
+    assert (fast.operative_time_min / plain.operative_time_min).to_numpy() == pytest.approx(0.8, rel=1e-9)
