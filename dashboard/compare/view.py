@@ -24,7 +24,7 @@ from simulation.present.formats import (
     Shown,
     risk_labels,
 )
-from simulation.runs.analysis import exceedance, paired_differences, summarise
+from simulation.runs.analysis import Z, exceedance, paired_differences, summarise
 from simulation.runs.uncertainty import parts_on
 
 PARALLEL_FROM = 2_000  # total replications from which two worker processes can pay for their start-up
@@ -98,6 +98,10 @@ def build_comparison(
                   uncertainty=drawn.uncertainty, note=drawn.note)
     records = results.records
     outcomes = [s.column for s in HEADLINE] + list(HEADLINE_RISKS) + [f"complication_{k}" for k in scenario.parameters.complications.types]
+    summary, honest = summarise(records, outcomes), honest_summary(records, results.uncertainty, outcomes)
+    if parts_on(results.uncertainty):  # nested draws: the Monte Carlo error of a mean is the nested design's
+        summary["mcse"] = honest.mcse.to_numpy()
+        summary["ci_low"], summary["ci_high"] = summary["mean"] - Z * summary.mcse, summary["mean"] + Z * summary.mcse
     return Comparison(
         scenario_digest=results.scenario_digest,
         version=__version__,
@@ -107,12 +111,12 @@ def build_comparison(
         seed=seed,
         records=records,
         stages=results.stages,
-        summary=summarise(records, outcomes),
+        summary=summary,
         exceedance=exceedance_table(scenario, records),
         histograms=pd.concat([histogram(records, s) for s in HEADLINE], ignore_index=True),
         quantiles=pd.concat([quantiles(records, s) for s in HEADLINE], ignore_index=True),
         risk_labels=risk_labels(scenario),
-        honest=honest_summary(records, results.uncertainty, outcomes),
+        honest=honest,
         uncertainty_note=results.uncertainty_note,
         uncertainty_parts=parts_on(results.uncertainty),
         uncertainty=results.uncertainty,
