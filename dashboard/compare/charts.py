@@ -66,7 +66,7 @@ def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Ca
         found["Paired differences"] = lambda: paired(c, reference, differences(c, reference))
     for s in c.strategies:
         found[f"Typical operation: {c.labels[s]}"] = lambda s=s: alt.vconcat(
-            *timelines(c, s, typical_timeline(scenario, s, c.seed, c.records)).values()
+            *timelines(c, s, typical_timeline(scenario, s, c.seed, c.records, c.uncertainty)).values()
         )
     return found
 

@@ -37,7 +37,7 @@ def _decision(key: tuple, a: str, b: str, _c: Comparison):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _timeline(key: tuple, strategy: str, _scenario: Scenario, _c: Comparison):
-    return typical_timeline(_scenario, strategy, _c.seed, _c.records)
+    return typical_timeline(_scenario, strategy, _c.seed, _c.records, _c.uncertainty)
 
 
 def _draw(chart, stretch: bool = True, size: int = 14) -> None:
