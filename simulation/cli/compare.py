@@ -60,13 +60,14 @@ from ..runs.precision import (
 )
 from ..runs.runner import Results, run_to_files
 from ..runs.runner import run as run_model
-from ..runs.uncertainty import honest_differences, honest_summary, parts_on
+from ..runs.uncertainty import honest_differences, honest_summary, parts_on, probability_best
 from ..scenario.errors import ScenarioError
 from ..scenario.feasibility import contraindications, planned_deficit
 from ..scenario.schema import Scenario
 from .common import checked_outputs, fail, load, write_together
 
 PROGRESS_AFTER_S = 1.0
+BEST_PATIENTS = 30  # simulated patients per draw in --best
 HONEST_COLUMNS = ["mcse", "sd_patient", "sd_centre", "sd_parameter", "honest_low", "honest_high"]
 
 
@@ -352,6 +353,9 @@ CentreOpt = Annotated[Path | None, typer.Option(
 FixedOpt = Annotated[bool, typer.Option(
     "--fixed-parameters", help="Research: the scenario's numbers as they stand, patient variability only (no "
     "parameter or centre uncertainty).")]
+BestOpt = Annotated[int | None, typer.Option(
+    "--best", metavar="DRAWS", min=2, help="Also the probability that each plan is best on each outcome: DRAWS parameter "
+    f"and centre draws x {BEST_PATIENTS} patients each (needs the posterior or --centre).")]
 PosteriorOpt = Annotated[Path | None, typer.Option(
     "--posterior", help="Posterior draws (.parquet) to use instead of scenarios/calibration/posterior-v1.parquet.")]
 MaxRepsOpt = Annotated[int | None, typer.Option(
@@ -379,6 +383,7 @@ def compare(
     centre: CentreOpt = None,
     fixed_parameters: FixedOpt = False,
     posterior: PosteriorOpt = None,
+    best: BestOpt = None,
 ) -> None:
     """Compare strategies for one patient: outcome distributions, risks, paired differences, each mean with
     its Monte Carlo error and its honest 95% range (parameters from the stored posterior, a centre like those
@@ -388,12 +393,15 @@ def compare(
     checked_outputs(out)
     scenario = load(patient, list(strategy or MAIN_STRATEGIES))
     drawn = drawn_uncertainty(scenario, posterior, centre, fixed_parameters)
+    if best is not None and not parts_on(drawn.uncertainty):
+        raise fail([f"--best: needs parameter or centre draws; this run has none (parameters: {drawn.note})"])
     _held(target.maximum if target else reps, len(scenario.strategies),
           "write each strategy's records to a file block by block: resectsim run PATIENT -s STRATEGY --reps N --out FILE.parquet")
     results, done = _run(scenario, reps, seed, workers, target, drawn)
     if out is not None:
         write_together([(results.records, out, "records")])
     diffs = _difference_rows(scenario, results)
+    chances = _probability_best(scenario, drawn, seed, best) if best is not None else None
     if as_json:
         summaries = analysis.summarise(results.records)
         honest = honest_summary(results.records, results.uncertainty, list(dict.fromkeys(summaries.outcome)))
@@ -408,6 +416,8 @@ def compare(
         }
         if done is not None:
             doc["precision"] = _precision_json(done)
+        if chances is not None:
+            doc["probability_best"] = _json_rows(chances)
         typer.echo(json.dumps(doc, indent=2, allow_nan=False))
         return
     console = Console()
@@ -424,8 +434,26 @@ def compare(
         console.print(table)
     if len(scenario.strategies) > 1:
         console.print(_difference_table(scenario, diffs, parts_on(results.uncertainty)))
+    if chances is not None:
+        console.print(_best_table(scenario, chances, best))
     console.print(honest_caption(parts_on(results.uncertainty), results.uncertainty_note), style="dim")
     console.print(DISCLAIMER, style="dim")
+
+
+def _probability_best(scenario: Scenario, drawn: RunUncertainty, seed: int, draws: int) -> pd.DataFrame:
+    with _LazyProgress() as progress:
+        return probability_best(scenario, drawn.uncertainty, seed, draws, BEST_PATIENTS, outcomes=list(DIFFERENCES),
+                                progress=progress)
+
+
+def _best_table(scenario: Scenario, chances: pd.DataFrame, draws: int) -> Table:
+    codes = _codes(scenario)
+    table = _table(f"Probability that each plan is best (best mean over {draws:,} parameter and centre draws x "
+                   f"{BEST_PATIENTS} patients) ± Monte Carlo error", "Outcome", *codes.values())
+    by = chances.set_index(["outcome", "strategy"])
+    for column in DIFFERENCES:
+        table.add_row(shown(column).title, *(percent_mcse(by.loc[(column, n)].p_best, by.loc[(column, n)].mcse) for n in codes))
+    return table
 
 
 def drawn_uncertainty(scenario: Scenario, posterior: Path | None, centre: Path | None, fixed: bool) -> RunUncertainty:
