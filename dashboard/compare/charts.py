@@ -66,16 +66,16 @@ def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Ca
         found["Paired differences"] = lambda: paired(c, reference, differences(c, reference))
     for s in c.strategies:
         found[f"Typical operation: {c.labels[s]}"] = lambda s=s: alt.vconcat(
-            *timelines(c, s, typical_timeline(scenario, s, c.seed, c.records)).values()
+            *timelines(c, s, typical_timeline(scenario, s, c.seed, c.records, c.uncertainty)).values()
         )
     return found
 
 
-def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int) -> dict[str, float]:
+def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int, drawn=None) -> dict[str, float]:
     """Seconds to run and to build what the browser receives after *Run* (the Summary tab's
-    chart), serialised to Vega-Lite as Streamlit does."""
+    chart), serialised to Vega-Lite as Streamlit does; ``drawn`` as ``build_comparison`` takes it."""
     t0 = time.perf_counter()
-    c = build_comparison(scenario, strategies, replications, seed)
+    c = build_comparison(scenario, strategies, replications, seed, drawn=drawn)
     t1 = time.perf_counter()
     charts.styled(overview(c)).to_dict()
     t2 = time.perf_counter()

@@ -24,8 +24,10 @@ from simulation.present.formats import (
     family_patient_line,
     family_plan_description,
     family_plan_label,
+    family_range,
     longest_time_frame,
     patient_line,
+    provenance_line,
 )
 from simulation.runs.analysis import exceedance
 from simulation.scenario.feasibility import planned_deficit
@@ -43,6 +45,8 @@ class Risk:
     time_frame: str
     p: float  # simulated share, 0-1
     mcse: float
+    low: float | None = None  # honest 95% range of the share (Monte Carlo, centre and parameter parts), 0-1
+    high: float | None = None
 
     @property
     def per_100(self) -> int:
@@ -99,13 +103,11 @@ class Provenance:
     seed: int
     replications: int
     date: str
+    uncertainty: str = ""  # what the run drew (the run's uncertainty note)
 
     @property
     def line(self) -> str:
-        return (
-            f"ResectSim {self.version} · scenario {self.scenario_digest} · seed {self.seed} · "
-            f"{self.replications:,} simulated operations per plan · {self.date}"
-        )
+        return provenance_line(self.version, self.scenario_digest, self.seed, self.replications, self.date, self.uncertainty)
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,12 @@ class FamilySummary:
 
     @property
     def how_sure(self) -> str:
-        """How sure the estimates are, in words (never the Monte Carlo error)."""
-        return HOW_SURE
+        """How sure the estimates are, in words: the honest range of the first plan's headline risk when the
+        run drew parameters or a centre; never the Monte Carlo error."""
+        risk = self.plans[0].main[0]
+        if risk.low is None:
+            return HOW_SURE
+        return family_range(risk.label[0].lower() + risk.label[1:], risk.p, risk.low, risk.high)
 
     def difference(self, i: int) -> str | None:
         """Under the i-th pair of icon arrays: the second plan against the first, in words."""
@@ -223,7 +229,10 @@ def _operations(scenario: Scenario, name: str, g, staging: Risk | None) -> str:
 
 def _risk(c: Comparison, name: str, column: str, label: str, time_frame: str) -> Risk:
     row = _summary_row(c, name, column)
-    return Risk(column, label, time_frame, float(row["mean"]), float(row.mcse))
+    if not c.uncertainty_parts:
+        return Risk(column, label, time_frame, float(row["mean"]), float(row.mcse))
+    h = c.honest[(c.honest.strategy == name) & (c.honest.outcome == column)].iloc[0]
+    return Risk(column, label, time_frame, float(h["mean"]), float(h.mcse), float(h.honest_low), float(h.honest_high))
 
 
 def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummary:
@@ -274,7 +283,7 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
             adjuvant=f"{adjuvant} ({adjuvant_range})",
             main=main, others=others, staging=staging,
         ))
-    provenance = Provenance(c.version, c.scenario_digest, c.seed, c.replications, date)
+    provenance = Provenance(c.version, c.scenario_digest, c.seed, c.replications, date, c.uncertainty_note)
     return FamilySummary(family_patient_line(scenario), patient_line(scenario), people, tuple(plans), provenance,
                          tuple(planned_deficit(scenario.patient)))
 

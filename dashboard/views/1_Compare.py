@@ -12,10 +12,10 @@ from dashboard.compare.view import Comparison, differences
 from simulation import Scenario, ScenarioError
 from simulation.present.formats import (
     HEADLINE,
-    HONEST_INTERVAL_MISSING,
     MAIN_STRATEGIES,
-    MONTE_CARLO_INTERVAL,
     SHOWN,
+    honest_caption,
+    interval_name,
     number,
     patient_line,
     provenance_line,
@@ -37,7 +37,7 @@ def _decision(key: tuple, a: str, b: str, _c: Comparison):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _timeline(key: tuple, strategy: str, _scenario: Scenario, _c: Comparison):
-    return typical_timeline(_scenario, strategy, _c.seed, _c.records)
+    return typical_timeline(_scenario, strategy, _c.seed, _c.records, _c.uncertainty)
 
 
 def _draw(chart, stretch: bool = True, size: int = 14) -> None:
@@ -75,12 +75,11 @@ def summary_tab(c: Comparison) -> None:
     if len(c.strategies) > 1:
         st.caption(
             f"Decision table: A = {c.labels[st.session_state['board_a']]}, B = {c.labels[st.session_state['board_b']]}, "
-            f"paired on the same simulated patients. In brackets: the {MONTE_CARLO_INTERVAL}, i.e. how precisely "
-            f"{c.replications:,} simulated operations pin down the average, not how uncertain the model's assumptions are "
-            f"(honest interval: {HONEST_INTERVAL_MISSING})."
+            f"paired on the same simulated patients. In brackets: the {interval_name(c.uncertainty_parts)}. "
+            + honest_caption(c.uncertainty_parts, c.uncertainty_note)
         )
     st.caption("At a glance: shape = median; thick bar = middle half of simulated patients; thin line = 5th to 95th "
-               f"percentile. {provenance_line(c.version, c.scenario_digest, c.seed, c.replications)}.")
+               f"percentile. {provenance_line(c.version, c.scenario_digest, c.seed, c.replications, uncertainty=c.uncertainty_note)}.")
     st.subheader("Operation and stay")
     st.table(tables.outcome_table(c), hide_index=True)
     st.caption(

@@ -147,10 +147,13 @@ def reference_logit(scenario: Scenario, key: str) -> float:
     return lp
 
 
-def risk(scenario: Scenario, key: str, x: dict[str, np.ndarray], events: np.ndarray, event_names) -> np.ndarray:
-    """Probability of complication ``key`` (before any death chains) for each replication."""
+def risk(
+    scenario: Scenario, key: str, x: dict[str, np.ndarray], events: np.ndarray, event_names, shift: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Probability of complication ``key`` (before any death chains) for each replication; ``shift``
+    is added to its log-odds (calibrated parameters and the centre effect, ``Draws.complication_shift``)."""
     ct = scenario.parameters.complications.types[key]
-    lp = reference_logit(scenario, key) + np.zeros(len(x["staged"]))
+    lp = reference_logit(scenario, key) + shift + np.zeros(len(x["staged"]))
     for cov, ratio in (*ct.odds_ratios.items(), *scenario.parameters.complication_factors.types.get(key, {}).items()):
         lp = lp + np.log(ratio.value) * x[cov]
     for ev, ratio in ct.per_event.items():
@@ -195,10 +198,12 @@ def complications(
     for t, key in enumerate(keys):
         if key != cm.death_type:
             ct = cm.types[key]
-            out[key] = _severity(draws.complication_u[:, t], risk(sc, key, x, events, plan.event_names), ct.major_fraction.value)
+            p = risk(sc, key, x, events, plan.event_names, draws.complication_shift[:, t])
+            out[key] = _severity(draws.complication_u[:, t], p, ct.major_fraction.value)
     n_major = sum((out[k] == 2 for k in out if cm.types[k].period == "early"), np.zeros(len(events), dtype=np.int64))
-    chains = death_chains(sc, risk(sc, cm.death_type, x, events, plan.event_names), events, plan.event_names, n_major)
     d = keys.index(cm.death_type)
+    p_other = risk(sc, cm.death_type, x, events, plan.event_names, draws.complication_shift[:, d])
+    chains = death_chains(sc, p_other, events, plan.event_names, n_major)
     out[cm.death_type] = _severity(draws.complication_u[:, d], sum(chains.values()), cm.types[cm.death_type].major_fraction.value)
     return {f"complication_{k}": out[k] for k in keys}, chains
 

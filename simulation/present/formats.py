@@ -191,11 +191,13 @@ def patient_line(scenario: Scenario) -> str:
     return "; ".join([facts[0], ", ".join(facts[1:])])
 
 
-def provenance_line(version: str, scenario_digest: str, seed: int, replications: int, date: str | None = None) -> str:
-    """``'ResectSim 0.1.0 · scenario 1a2b3c · seed 2018 · 1,000 simulated operations per plan'``."""
+def provenance_line(version: str, scenario_digest: str, seed: int, replications: int, date: str | None = None,
+                    uncertainty: str = "") -> str:
+    """``'ResectSim 0.1.0 · scenario 1a2b3c · seed 2018 · 1,000 simulated operations per plan'``, then what
+    the run drew (``uncertainty``: the run's uncertainty note) and the date when given."""
     parts = [f"ResectSim {version}", f"scenario {scenario_digest}", f"seed {seed}",
              f"{replications:,} simulated operations per plan"]
-    return " · ".join(parts + ([date] if date else []))
+    return " · ".join(parts + ([f"parameters: {uncertainty}"] if uncertainty else []) + ([date] if date else []))
 
 
 # --- differences between two plans, in words (the tumour board's decision table) --------------------
@@ -211,7 +213,29 @@ COUNTED = {
 # Outcomes the decision table shows, risks first (what the board decides on), then burden.
 DECISION = ("any_major_complication", "massive_transfusion", "death", "operative_time_min", "blood_loss_ml", "los_days")
 MONTE_CARLO_INTERVAL = "Monte Carlo 95% interval"
-HONEST_INTERVAL_MISSING = "not yet available (needs the calibrated posterior)"
+HONEST_INTERVAL = "honest 95% range"
+HONEST_PARTS = {"parameter": "what the published series leave uncertain", "centre": "how much hospitals differ"}
+
+
+def honest_caption(parts: tuple[str, ...], note: str) -> str:
+    """What the honest 95% range includes, for the board and the CLI: ``parts`` from
+    ``runs.uncertainty.parts_on``, ``note`` the run's uncertainty note."""
+    if not parts:
+        return (f"Parameters {note}: the ranges are {MONTE_CARLO_INTERVAL}s only. They say how precisely the computer "
+                "estimated the average, not how sure the prediction is (they leave out how much hospitals differ and "
+                "what the published series leave uncertain).")
+    return (f"The {HONEST_INTERVAL} covers the Monte Carlo error, {' and '.join(HONEST_PARTS[p] for p in parts)} "
+            f"(parameters: {note}); the Monte Carlo interval alone only says how precisely the computer estimated the average.")
+
+
+def interval_name(parts: tuple[str, ...]) -> str:
+    """The name of a run's range column: the honest range when it carries parameter or centre uncertainty."""
+    return HONEST_INTERVAL if parts else MONTE_CARLO_INTERVAL
+
+
+def honest_range(low: float, high: float, fmt=number) -> str:
+    """``'620–1,450'`` (an en dash between two numbers already formatted by ``fmt``)."""
+    return f"{fmt(low)}–{fmt(high)}"
 
 
 def short_label(label: str) -> str:
@@ -311,6 +335,11 @@ ROUGH_WARNING = (
     "Warning: only {n:,} operations were acted out for each plan, so these numbers are rough. "
     "Ask the team to print this again with at least {steady:,}."
 )
+HOW_SURE_RANGE = (
+    "How sure are these numbers? For {what}, our best guess is {best}. Hospitals differ, and the studies the "
+    "computer learnt from leave a lot unknown, so the real chance could be anywhere from {low} to {high} in 100. "
+    "What is more certain is which plan tends to have more or fewer problems."
+)
 HOW_SURE = (
     "How sure are these numbers? Not very. Most of what the computer was told comes from the team's best guesses, "
     "not from studies of children and adults like this one. The real chances could be quite a bit higher or lower. "
@@ -385,3 +414,26 @@ def family_difference(p_first: float, p_second: float, first_label: str, second_
 
 def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if text[1:2].islower() else text
+
+
+def family_range(what: str, p: float, low: float, high: float) -> str:
+    """How sure a family can be, with the honest range of one risk (shares 0-1):
+    ``'... our best guess is about 51 in 100 ... anywhere from 38 to 64 in 100 ...'``."""
+    return HOW_SURE_RANGE.format(what=what, best=f"about {number(100 * p)} in 100", low=number(100 * low),
+                                 high=number(100 * high))
+
+
+# --- a centre's calibration (resectsim centre fit, the dashboard's case-log upload) ------------------
+CENTRE_AXES_WORDS = {"time": ("Operative time", "x"), "bleeding": ("Blood loss", "x"), "complication": ("Major complications", "odds x")}
+
+
+def centre_effect_line(axis: str, mean: float, sd: float, prior_sd: float, cases: int) -> str:
+    """One axis of a centre's fit in words: ``'Operative time: x1.22 (1.05 to 1.41) against centres like
+    those published; 14 operations moved it 1.3 prior SDs, the data carry 72% of the weight'``. ``mean``
+    and ``sd`` are on the log (logit) scale."""
+    what, unit = CENTRE_AXES_WORDS[axis]
+    lo, hi = math.exp(mean - 1.96 * sd), math.exp(mean + 1.96 * sd)
+    weight = max(0.0, 1.0 - (sd / prior_sd) ** 2) if prior_sd > 0 else 0.0
+    return (f"{what}: {unit}{math.exp(mean):.2f} ({lo:.2f} to {hi:.2f}) against centres like those published; "
+            f"{cases:,} operation{'s' if cases != 1 else ''} moved it {mean / prior_sd:+.1f} prior SDs, "
+            f"the data carry {weight:.0%} of the weight")

@@ -63,7 +63,8 @@ def test_monte_carlo_error_is_kept_but_never_shown_as_the_uncertainty(summary):
         records = c.records[c.records.strategy == plan.name]
         major = next(r for r in plan.main if r.key == "any_major_complication")
         p = records.any_major_complication.mean()
-        assert major.mcse == pytest.approx((p * (1 - p) / (n - 1)) ** 0.5, rel=1e-9)
+        if not c.uncertainty_parts:  # independent patients: the binomial Monte Carlo error
+            assert major.mcse == pytest.approx((p * (1 - p) / (n - 1)) ** 0.5, rel=1e-9)
         assert not hasattr(major, "margin")
     assert "give or take" not in fs.prose and "not from chance" not in fs.prose and "How sure" in fs.how_sure
 
@@ -174,3 +175,28 @@ def test_a_sidebar_edit_does_not_re_simulate(app):
     app.button(key="counsel_run").click().run()
     assert app.session_state["result:counsel"] is not kept
     assert not any("Out of date" in w.value for w in app.warning)
+
+
+def test_families_read_the_honest_range_never_the_monte_carlo_error(tmp_path):
+    """With parameter and centre uncertainty the page and the handout state the honest range of the headline
+    risk, and it is wider than the Monte Carlo interval."""
+    import numpy as np
+    from helpers import write_synthetic
+
+    from simulation import uncertainty
+    from simulation.calibration.parameters import load_parameters
+
+    params = load_parameters()[0]
+    rows = np.random.default_rng(1).normal(0, [p.prior.sd / 2 for p in params], (100, len(params)))
+    path = write_synthetic(tmp_path / "p.parquet", rows, params, (0.28, 0.36, 0.48))
+    scenario = load_scenario("seed-case", PLANS)
+    c = build_comparison(scenario, PLANS, 300, 11, drawn=uncertainty(scenario, path))
+    fs = family_summary(scenario, c, "2026-01-02")
+    risk = fs.plans[0].main[0]
+    assert c.uncertainty_parts == ("parameter", "centre")
+    assert risk.high - risk.low > 2 * 1.96 * risk.mcse
+    words = fs.how_sure
+    assert f"about {round(100 * risk.p)} in 100" in words
+    assert f"from {round(100 * risk.low)} to {round(100 * risk.high)} in 100" in words
+    assert "give or take" not in fs.prose and words in fs.prose
+    assert "centre like those published" in fs.provenance.line
