@@ -22,6 +22,7 @@ from simulation.present.formats import (
     HEADLINE,
     HEADLINE_RISKS,
     Shown,
+    oncology_note,
     risk_labels,
 )
 from simulation.runs.analysis import Z, exceedance, paired_differences, summarise
@@ -52,6 +53,7 @@ class Comparison:
     histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, median (display units)
     quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
     risk_labels: dict[str, str]  # risk column -> label with its time frame
+    oncology_note: str = ""  # how to read the margin and adjuvant-therapy outputs (formats.oncology_note)
     honest: pd.DataFrame = None  # simulation.honest_summary rows (mean, mcse, sd_*, honest_low, honest_high)
     uncertainty_note: str = ""  # what the run drew (provenance)
     uncertainty_parts: tuple[str, ...] = ()  # "parameter", "centre": what the honest range carries beyond Monte Carlo
@@ -116,6 +118,7 @@ def build_comparison(
         histograms=pd.concat([histogram(records, s) for s in HEADLINE], ignore_index=True),
         quantiles=pd.concat([quantiles(records, s) for s in HEADLINE], ignore_index=True),
         risk_labels=risk_labels(scenario),
+        oncology_note=oncology_note(scenario),
         honest=honest,
         uncertainty_note=results.uncertainty_note,
         uncertainty_parts=parts_on(results.uncertainty),

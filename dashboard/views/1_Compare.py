@@ -91,6 +91,8 @@ def summary_tab(c: Comparison) -> None:
         st.subheader("Risks")
         st.table(tables.risk_table(c), hide_index=True)
         st.caption("Share of simulated patients ± Monte Carlo standard error. Complications count any severity.")
+        if c.oncology_note:
+            st.caption(c.oncology_note)
     with right:
         st.subheader("How often the worst cases happen")
         st.table(tables.exceedance_table(c), hide_index=True)

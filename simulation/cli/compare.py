@@ -41,6 +41,7 @@ from ..present.formats import (
     honest_caption,
     honest_range,
     interval_name,
+    oncology_note,
     percent,
     percent_mcse,
     provenance_line,
@@ -432,6 +433,7 @@ def compare(
         console.print(_precision_line(done), style="bold")
     for table in _summary_tables(scenario, results):
         console.print(table)
+    console.print(oncology_note(scenario), style="dim")
     if len(scenario.strategies) > 1:
         console.print(_difference_table(scenario, diffs, parts_on(results.uncertainty)))
     if chances is not None:

@@ -35,7 +35,7 @@ from scipy import special
 from ..scenario.procedure import MAX_STAGES, Strategy
 from ..scenario.records import STAGE_FIELDS
 from ..scenario.schema import Scenario
-from . import perioperative
+from . import oncology, perioperative
 from .operation import Course
 from .plan import Plan
 from .sampling import Draws
@@ -125,7 +125,10 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
 
 
 def reference_logit(scenario: Scenario, key: str) -> float:
-    """Log-odds of type ``key`` at zero covariates: the (child) baseline, centred on its cohort's means."""
+    """Log-odds of type ``key`` at zero covariates: the (child) baseline, centred on its cohort's means.
+
+    A child's early type without a child baseline takes the adult one times ``child_early_odds_ratio``
+    (a transfer from adults, calibrated to the paediatric en bloc series)."""
     cm = scenario.parameters.complications
     ct = cm.types[key]
     child = scenario.is_child and ct.baseline_child is not None
@@ -133,6 +136,9 @@ def reference_logit(scenario: Scenario, key: str) -> float:
     if ct.cohort is not None and not child:
         means = cm.cohorts[ct.cohort]
         lp -= sum(np.log(ratio.value) * means[c].value for c, ratio in ct.odds_ratios.items() if c in means)
+    transferred = scenario.is_child and not child and ct.period == "early" and key != cm.death_type
+    if transferred and cm.child_early_odds_ratio is not None:
+        lp += float(np.log(cm.child_early_odds_ratio.value))
     return lp
 
 
@@ -240,7 +246,8 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
     )
     gaps = np.where(np.arange(MAX_STAGES - 1)[None, :] < (n_st - 1)[:, None], draws.interval_days, 0.0)
     last_icu = icu_stage[np.arange(R), n_st - 1]
-    los = np.maximum(gaps, icu_stage[:, : MAX_STAGES - 1]).sum(axis=1) + last_icu + ward
+    last_operation_day = np.maximum(gaps, icu_stage[:, : MAX_STAGES - 1]).sum(axis=1)
+    los = last_operation_day + last_icu + ward
 
     records = pd.DataFrame(
         {
@@ -273,6 +280,7 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
             **{f"death_risk_{chain}": 100.0 * v for chain, v in chains.items()},
             "icu_days": icu_stage.sum(axis=1),
             "los_days": los,
+            **oncology.record_columns(sc, sc.strategy(plan.strategy), draws, comp, los, last_operation_day),
         }
     )
     rows, cols = np.nonzero(performed)

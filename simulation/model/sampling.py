@@ -26,6 +26,7 @@ from .streams import Stream, block
 from .uncertainty import PlanEffects, Uncertainty
 
 DELAY_SLOTS = 32  # blood bank delays drawn per replication; later orders reuse them in turn
+ONCOLOGY_DRAWS = 3  # margin judgement quantile, margin outcome, days to wound healing
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Draws:
     postop_loss_fraction: np.ndarray  # [R, MAX_STAGES] drain + hidden loss / the stage's intra-operative loss
     ebl_ratio: np.ndarray  # [R, MAX_STAGES] recorded / true intra-operative loss
     complication_shift: np.ndarray  # [R, complication types] logit shift: calibrated parameters and centre effect
+    oncology_z: np.ndarray  # [R, ONCOLOGY_DRAWS] standard normals: margin judgement quantile, margin outcome, healing
 
 
 def poisson_quantile(u: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -99,6 +101,7 @@ class RawDraws:
     stay_z: np.ndarray  # STAY: [R, 1 + 2 * MAX_STAGES + 1]
     alert_z: np.ndarray  # ALERTS: [R, phases]
     blood_z: np.ndarray  # PERIOPERATIVE_BLOOD: [R, 1 + 2 * MAX_STAGES]
+    oncology_z: np.ndarray  # ONCOLOGY: [R, ONCOLOGY_DRAWS]
     uncertainty: Uncertainty | None = None
     parameters: np.ndarray | None = None  # [R, P] the replication's parameter row (PARAMETER_DRAW)
     centre: np.ndarray | None = None  # [R, 3] its centre effect (CENTRE)
@@ -127,6 +130,7 @@ def draw_raw(
         Stream.STAY: 2 + 2 * MAX_STAGES,
         Stream.ALERTS: n_ph,
         Stream.PERIOPERATIVE_BLOOD: 1 + 2 * MAX_STAGES,
+        Stream.ONCOLOGY: ONCOLOGY_DRAWS,
     }
     normals = {
         stream: block(seed, reps, stream, n, point) if staged or stream is not Stream.INTERSTAGE else np.zeros((R, n))
@@ -137,7 +141,8 @@ def draw_raw(
     return RawDraws(
         reps, normals[Stream.DURATION], normals[Stream.BLEEDING], normals[Stream.EVENTS],
         normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_z, normals[Stream.STAY],
-        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD], uncertainty, rows, centre,
+        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD], normals[Stream.ONCOLOGY],
+        uncertainty, rows, centre,
     )
 
 
@@ -220,6 +225,7 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
         postop_loss_fraction=tp.postop_loss_fraction.ppf_normal(blood_z[:, 1 : 1 + MAX_STAGES]),
         ebl_ratio=tp.ebl_ratio.ppf_normal(blood_z[:, 1 + MAX_STAGES : 1 + 2 * MAX_STAGES]),
         complication_shift=complication_shift,
+        oncology_z=raw.oncology_z,
     )
 
 

@@ -91,10 +91,10 @@ def risk_shown(key: str) -> Shown:
 # Outcomes every view leads with: measured outcomes, then the headline risks.
 HEADLINE = tuple(shown(k) for k in (
     "operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "blood_loss_bv", "rbc_units",
-    "lowest_hb_g_dl", "icu_days", "los_days",
+    "lowest_hb_g_dl", "icu_days", "los_days", "days_to_adjuvant", "local_recurrence_risk",
 ))
 SHOWN = {s.column: s for s in HEADLINE}
-HEADLINE_RISKS = ("any_major_complication", "massive_transfusion", "death")
+HEADLINE_RISKS = ("any_major_complication", "massive_transfusion", "death", "appropriate_margin", "adjuvant_delayed")
 DIFFERENCES = {s.column: s for s in (*HEADLINE, *(risk_shown(c) for c in HEADLINE_RISKS))}
 
 
@@ -107,10 +107,32 @@ def risk_labels(scenario: Scenario) -> dict[str, str]:
         "massive_transfusion": f"{RESULT_FIELDS['massive_transfusion'].label} (> {massive:g} mL/kg of red cells)",
         "death": f"Death ({types['death'].time_frame})" if "death" in types else "Death",
     }
+    adj = scenario.parameters.oncology.adjuvant
+    hr = adj.survival_hazard_ratio_if_delayed
+    labels["appropriate_margin"] = RESULT_FIELDS["appropriate_margin"].label
+    labels["adjuvant_delayed"] = (
+        f"{RESULT_FIELDS['adjuvant_delayed'].label} (osteosarcoma: overall-survival hazard ratio {hr.value:g}"
+        + (f", 95% CI {hr.ci95[0]:g}–{hr.ci95[1]:g}" if hr.ci95 else "") + ")"
+    )
     for key, t in types.items():
         if key != "death":
             labels[f"complication_{key}"] = f"{t.label} ({t.time_frame})"
     return labels
+
+
+def oncology_note(scenario: Scenario) -> str:
+    """How to read the oncological outputs: what is judgement, what is data, and over what time."""
+    mg, adj = scenario.parameters.oncology.margin, scenario.parameters.oncology.adjuvant
+    return (
+        "The chance of an Enneking-appropriate margin is expert judgement (SHELF-style quartiles by approach "
+        f"and anatomy, widened), not data. Local recurrence over {mg.follow_up}: "
+        f"{percent(mg.local_recurrence_appropriate.value, 0)} in 100 with an appropriate margin, "
+        f"{percent(mg.local_recurrence_inappropriate.value, 0)} in 100 with an inappropriate one; death hazard ratio "
+        f"{mg.mortality_hazard_ratio_inappropriate.value:g} for an inappropriate margin. Days until fit for adjuvant "
+        "therapy count from the first operation to the later of discharge and the last wound healed; beyond "
+        f"{adj.delay_threshold_days.value:g} days, overall survival in osteosarcoma is worse (hazard ratio "
+        f"{adj.survival_hazard_ratio_if_delayed.value:g})."
+    )
 
 
 # --- people and provenance -------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +47,7 @@ from ..scenario.records import RESULT_FIELDS, is_probability
 from ..scenario.schema import Scenario
 from . import analysis
 from .analysis import Z
+from .pools import process_pool
 from .runner import BLOCK, Results, check_strategies, collect, simulate_range
 from .uncertainty import honest_summary, parts_on
 
@@ -194,7 +195,7 @@ def run_to_precision(
     def extend(pool: Executor | None, start: int, stop: int) -> None:
         parts.extend(simulate_range(scenario, names, seed, range(start, stop), pool, BLOCK, count, uncertainty))
 
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    pool = process_pool(workers) if workers > 1 else None
     try:
         checkpoints = [precision.minimum]
         extend(pool, 0, precision.minimum)

@@ -1,5 +1,6 @@
 """Model-wide parameters (scenarios/parameters.yaml): transfusion, anaesthesia, staging,
-latent patient factors, modifiers, events, complications, ICU, stay, PSA widening, worst cases."""
+latent patient factors, modifiers, events, complications, ICU, stay, PSA widening, worst cases,
+oncology (``scenario.oncology``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .distributions import FROZEN, Distribution, Number, Probability, Sourced, Value, within
+from .oncology import Oncology
 from .procedure import Days, Minutes, Phase
 
 # Schema limits (not model inputs): beyond them a number is a typing error, not a plan.
@@ -118,6 +120,9 @@ class ComplicationModel(BaseModel):
     death_type: str = Field("death", description="The complication type whose probability combines the death chains.")
     death: DeathChains
     child_below_age_years: Value = Field(description="Patients younger than this use the child baselines, years.")
+    child_early_odds_ratio: Value | None = Field(
+        None, description="Odds ratio a child's early complication types take where they have no child baseline of their own."
+    )
     types: dict[str, ComplicationType] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -409,3 +414,13 @@ class Parameters(BaseModel):
     stay: HospitalStay
     widening: Widening = Field(description="Wider parameter uncertainty for labelled numbers (PSA).")
     worst_cases: tuple[WorstCase, ...] = Field(description="The 'how often' questions the views ask of every plan.")
+    oncology: Oncology = Field(description="Margin by approach and anatomy (expert judgement), its consequences, "
+                               "and days until fit for adjuvant therapy.")
+
+    @model_validator(mode="after")
+    def _known_wound_types(self):
+        for key in self.oncology.adjuvant.wound_delay_days:
+            if key not in self.complications.types:
+                raise ValueError(f"oncology.adjuvant.wound_delay_days: '{key}' is not a complication type; "
+                                 f"allowed: {', '.join(self.complications.types)}")
+        return self

@@ -137,6 +137,16 @@ class Contraindication(BaseModel):
     reason: str = Field(min_length=1, description="One sentence a tumour board would give.")
 
 
+ApproachClass = Literal["posterior_only", "combined", "anterior_only"]
+"""How a plan reaches the tumour, for the margin judgement (``scenario.oncology``)."""
+
+
+def derived_approach_class(stages) -> ApproachClass:
+    """From the exposures: posterior only, anterior only, or both (combined)."""
+    posterior = [ex.approach.startswith("posterior") for st in stages for ex in st.exposures]
+    return "combined" if any(posterior) and not all(posterior) else "posterior_only" if all(posterior) else "anterior_only"
+
+
 class Strategy(BaseModel):
     model_config = FROZEN
 
@@ -152,6 +162,9 @@ class Strategy(BaseModel):
     contraindications: tuple[Contraindication, ...] = Field(
         (), description="Patient conditions under which this plan is not offered (flagged, still simulated)."
     )
+    approach_class: ApproachClass | None = Field(
+        None, description="posterior_only, combined or anterior_only, for the margin judgement; default from the "
+        "exposures (any posterior and any other exposure: combined).")
 
     @field_validator("stop_and_stage")
     @classmethod
@@ -163,6 +176,11 @@ class Strategy(BaseModel):
                 f"a strategy with a rule plans at most {MAX_STAGES - 1} stages (it plans {planned})"
             )
         return rule
+
+
+def margin_approach(strategy: Strategy) -> ApproachClass:
+    """The strategy's approach class for the margin: as declared, else derived from its exposures."""
+    return strategy.approach_class or derived_approach_class(strategy.stages)
 
 
 def strategy_event_keys(strategy: Strategy) -> Iterator[tuple[str, str]]:

@@ -88,6 +88,32 @@ def test_the_difference_between_the_plans_in_words(summary):
         assert n == 0 or ("more" in text) == (b.p > a.p)
 
 
+def test_planned_deficit_and_oncological_outcomes_reach_the_family(summary):
+    """The seed case's roots cut on one side at L2-L4 are a certain outcome (not a risk), listed level by
+    level; the margin, local recurrence and a late start of adjuvant therapy are frequencies out of 100."""
+    fs, c = summary
+    assert fs.deficit[:3] == (
+        "L2 root cut on one side: weakness or loss of hip flexion",
+        "L3 root cut on one side: weakness or loss of knee extension (quadriceps)",
+        "L4 root cut on one side: weakness or loss of knee extension and ankle dorsiflexion",
+    )
+    assert "walking aid" in fs.deficit[-1]
+    for plan in fs.plans:
+        records = c.records[c.records.strategy == plan.name]
+        by_key = {r.key: r for r in plan.others}
+        assert by_key["appropriate_margin"].p == pytest.approx(records.appropriate_margin.mean())
+        assert by_key["local_recurrence_risk"].p == pytest.approx(records.local_recurrence_risk.mean() / 100)
+        assert by_key["adjuvant_delayed"].p == pytest.approx(records.adjuvant_delayed.mean())
+        assert by_key["adjuvant_delayed"].time_frame == "more than 21 days after the first operation"
+        assert plan.adjuvant.startswith("about ")
+
+
+def test_no_deficit_when_no_root_is_cut():
+    scenario = load_scenario("adult-primary", PLANS[:1])
+    fs = family_summary(scenario, build_comparison(scenario, PLANS[:1], 50, 1), "2026-01-02")
+    assert fs.deficit == ()
+
+
 def test_the_stop_rule_split_is_a_risk_with_its_error():
     plans = ["single-stage-with-stop-rule"]
     scenario = load_scenario("seed-case", plans)
