@@ -51,8 +51,8 @@ class Draws:
     salvage_recovery: np.ndarray  # [R] share of shed red cells cell salvage returns (0 when off)
     postop_loss_fraction: np.ndarray  # [R, MAX_STAGES] drain + hidden loss / the stage's intra-operative loss
     ebl_ratio: np.ndarray  # [R, MAX_STAGES] recorded / true intra-operative loss
-    oncology_z: np.ndarray  # [R, ONCOLOGY_DRAWS] standard normals: margin judgement quantile, margin outcome, healing
     complication_shift: np.ndarray  # [R, complication types] logit shift: calibrated parameters and centre effect
+    oncology_z: np.ndarray  # [R, ONCOLOGY_DRAWS] standard normals: margin judgement quantile, margin outcome, healing
 
 
 def poisson_quantile(u: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -141,7 +141,8 @@ def draw_raw(
     return RawDraws(
         reps, normals[Stream.DURATION], normals[Stream.BLEEDING], normals[Stream.EVENTS],
         normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_z, normals[Stream.STAY],
-        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD], normals[Stream.ONCOLOGY], uncertainty, rows, centre,
+        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD], normals[Stream.ONCOLOGY],
+        uncertainty, rows, centre,
     )
 
 
@@ -220,11 +221,11 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
         stay_z=raw.stay_z[:, 1:],
         stay_x=stay_x,
         alert=special.ndtr(raw.alert_z[:, :n_ph]) < alert_p[None, :],
-        salvage_recovery=tp.cell_salvage.recovery.ppf_normal(blood_z[:, 0]) if plan.blood.salvage else np.zeros(R),
+        salvage_recovery=tp.cell_salvage.recovery.ppf_normal(blood_z[:, 0]) if tp.cell_salvage.enabled else np.zeros(R),
         postop_loss_fraction=tp.postop_loss_fraction.ppf_normal(blood_z[:, 1 : 1 + MAX_STAGES]),
         ebl_ratio=tp.ebl_ratio.ppf_normal(blood_z[:, 1 + MAX_STAGES : 1 + 2 * MAX_STAGES]),
-        oncology_z=raw.oncology_z,
         complication_shift=complication_shift,
+        oncology_z=raw.oncology_z,
     )
 
 
