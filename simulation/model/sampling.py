@@ -221,7 +221,7 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
         stay_z=raw.stay_z[:, 1:],
         stay_x=stay_x,
         alert=special.ndtr(raw.alert_z[:, :n_ph]) < alert_p[None, :],
-        salvage_recovery=tp.cell_salvage.recovery.ppf_normal(blood_z[:, 0]) if tp.cell_salvage.enabled else np.zeros(R),
+        salvage_recovery=tp.cell_salvage.recovery.ppf_normal(blood_z[:, 0]) if plan.blood.salvage else np.zeros(R),
         postop_loss_fraction=tp.postop_loss_fraction.ppf_normal(blood_z[:, 1 : 1 + MAX_STAGES]),
         ebl_ratio=tp.ebl_ratio.ppf_normal(blood_z[:, 1 + MAX_STAGES : 1 + 2 * MAX_STAGES]),
         complication_shift=complication_shift,
