@@ -19,6 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..calibration.posterior import default_path, provenance
+from ..calibration.uncertainty import for_run
 from ..scenario.errors import ScenarioError
 from ..validation.cohorts import load_cohorts
 from ..validation.compare import DEFAULT_REPLICATIONS, DEFAULT_SEED, run_validation
@@ -41,6 +43,24 @@ def _report_folder(report: Path) -> Path:
     return report
 
 
+def calibrated_model(posterior: Path | None, fixed: bool):
+    """(uncertainty for a cohort's scenario, the posterior's target series, what the run drew) from the options."""
+    if posterior is not None and not posterior.is_file():
+        raise fail([f"--posterior: {posterior}: no such file"])
+    if fixed and posterior is not None:
+        raise fail(["--fixed-parameters: cannot be combined with --posterior"])
+    path = posterior or default_path()
+    if fixed or not path.is_file():
+        missing = "" if fixed else f" (no stored posterior {path.name}; run make calibrate)"
+        return None, frozenset(), "fixed parameters" + missing
+    try:
+        targets = frozenset(provenance(path).get("targets", ()))
+    except (OSError, ValueError) as err:
+        raise fail([f"--posterior: {err}"]) from None
+    note = f"calibrated ({path.name}, {len(targets)} target series; a new centre per simulated series)"
+    return (lambda scenario: for_run(scenario, path).uncertainty), targets, note
+
+
 def table(validation) -> Table:
     """The validation table as a Rich table; rows outside their interval in bold."""
     t = validation.table
@@ -59,8 +79,14 @@ def validate(
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Random seed (same seed, same table)."),
     report: Path | None = typer.Option(None, "--report", help="Folder for validation.md, validation.html and charts."),
     cohort: list[str] | None = typer.Option(None, "--cohort", help="Cohort name (repeat for several); default all."),
+    fixed_parameters: bool = typer.Option(False, "--fixed-parameters", help="The scenario's numbers as they stand "
+                                          "(the uncalibrated model), patient variability only."),
+    posterior: Path | None = typer.Option(None, "--posterior", help="Posterior draws (.parquet) instead of "
+                                          "scenarios/calibration/posterior-v1.parquet."),
 ) -> None:
-    """Run the validation cohorts and compare the model with the published figures."""
+    """Run the validation cohorts and compare the model with the published figures: by default the calibrated
+    model (parameters from the stored posterior, a new centre per simulated series), whose target series are
+    reported as calibration figures."""
     if reps < MIN_REPLICATIONS:
         raise fail([f"--reps: must be at least {MIN_REPLICATIONS} (got {reps})"])
     if seed < 0:
@@ -75,9 +101,10 @@ def validate(
         cohorts = load_cohorts(cohort or None)
     except ScenarioError as exc:
         raise fail(str(exc).splitlines()) from None
-    validation = run_validation(cohorts, reps, seed)
+    drawn, calibrated, note = calibrated_model(posterior, fixed_parameters)
+    validation = run_validation(cohorts, reps, seed, uncertainty=drawn, calibrated=calibrated)
     out.print(table(validation))
-    out.print(f"{summary(validation.table)} {CAVEAT}", highlight=False)
+    out.print(f"Model: {note}. {summary(validation.table)} {CAVEAT}", highlight=False)
     if folder is not None:
         try:
             folder.mkdir(exist_ok=True)

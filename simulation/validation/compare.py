@@ -24,21 +24,26 @@ needs (reference ids, patient fields, strategy phases, outcome columns) and rais
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..model.uncertainty import Uncertainty
 from ..runs import analysis
 from ..runs.analysis import wilson
 from ..runs.runner import simulate_block
 from ..scenario.records import column, label
+from ..scenario.schema import Scenario
 from .cohorts import COMPARED_WITH, INTERVAL, Cohort
 
 SAMPLING_DRAWS = 4000  # resampled cohorts for the interval of a mean or median of N patients
 DEFAULT_REPLICATIONS = 1000  # simulated patients per cohort behind docs/validation.md's results table
 DEFAULT_SEED = 20240501  # the seed of that table; any integer >= 0 works
+PATIENTS_PER_CENTRE = 40  # with parameter and centre uncertainty: simulated patients of one published series' centre
+UncertaintyFor = Callable[[Scenario], Uncertainty | None]  # a cohort group's parameter and centre draws
 
 
 # --- simulation ----------------------------------------------------------------------------------
@@ -51,19 +56,36 @@ def shares(sizes: list[int], total: int) -> list[int]:
     return counts.tolist()
 
 
-def simulate(cohort: Cohort, replications: int, seed: int) -> pd.DataFrame:
-    """Records of ``replications`` simulated patients of the cohort's mix under its strategy.
+def _replications(cohort: Cohort, replications: int, patients: int | None) -> list[np.ndarray]:
+    """Replication numbers of each subgroup. Without centres, subgroup k takes the k-th slice, so no
+    two patients share draws and the result does not depend on how the cohort is cut. With centres
+    of ``patients`` replications each (``r // patients``), every centre is split among the subgroups
+    in proportion, so each simulated series holds the cohort's whole mix at one centre."""
+    sizes = [g.n for g in cohort.groups]
+    if patients is None:
+        bounds = np.cumsum([0, *shares(sizes, replications)])
+        return [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    within = np.cumsum([0, *shares(sizes, patients)])
+    centres = np.arange(max(replications // patients, 1))[:, None] * patients
+    return [(centres + np.arange(a, b)[None, :]).ravel() for a, b in zip(within[:-1], within[1:])]
 
-    Subgroup k takes the k-th slice of replication numbers, so no two patients share draws and
-    the result does not depend on how the cohort is cut.
-    """
-    counts = shares([g.n for g in cohort.groups], replications)
-    start, frames = 0, []
-    for group, count in zip(cohort.groups, counts):
-        records, _ = simulate_block(group.scenario, cohort.strategy, seed, range(start, start + count))
+
+def simulate(cohort: Cohort, replications: int, seed: int, uncertainty: UncertaintyFor | None = None) -> pd.DataFrame:
+    """Records of ``replications`` simulated patients of the cohort's mix under its strategy, with
+    each replication's parameter row and centre effect when ``uncertainty(scenario)`` gives them
+    (then a ``centre`` column numbers the simulated series, one parameter draw and centre each)."""
+    drawn = [uncertainty(g.scenario) if uncertainty is not None else None for g in cohort.groups]
+    on = any(u is not None and (u.centre_on or u.parameters_on) for u in drawn)
+    patients = PATIENTS_PER_CENTRE if on else None
+    frames = []
+    for group, unc, reps in zip(cohort.groups, drawn, _replications(cohort, replications, patients)):
+        unc = unc.nested(patients, 1) if patients and unc is not None else unc
+        records, _ = simulate_block(group.scenario, cohort.strategy, seed, reps, uncertainty=unc)
         frames.append(records.assign(group=group.label))
-        start += count
-    return pd.concat(frames, ignore_index=True)
+    records = pd.concat(frames, ignore_index=True)
+    if patients:
+        records["centre"] = records.replication // patients
+    return records
 
 
 # --- comparison ----------------------------------------------------------------------------------
@@ -83,27 +105,60 @@ class Comparison:
     distribution: np.ndarray
 
 
+def _centre_rates(values: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Each simulated centre's event rate, shrunk toward the overall rate by the method of moments
+    (between-centre variance = variance of the centre rates less their binomial noise), so a rate
+    from 40 patients does not add its own sampling noise to the spread between centres."""
+    idx = np.unique(centres, return_inverse=True)[1]
+    n = np.bincount(idx).astype(float)
+    rates = np.bincount(idx, weights=values) / n
+    overall = float(values.mean())
+    noise = float(np.mean(rates * (1 - rates) / n))
+    between = max(float(rates.var()) - noise, 0.0)
+    weight = between / (between + overall * (1 - overall) / n) if between > 0 else np.zeros_like(n)
+    return overall + weight * (rates - overall)
+
+
+def _cohorts(values: np.ndarray, centres: np.ndarray | None, n: int, rng: np.random.Generator, draws: int) -> np.ndarray:
+    """[draws, n] simulated series of n patients: from all replications, or each from one centre."""
+    if centres is None:
+        return values[rng.integers(0, len(values), size=(draws, n))]
+    labels, idx = np.unique(centres, return_inverse=True)
+    members = np.argsort(idx, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(idx))])
+    pick = rng.integers(0, len(labels), size=draws)
+    size = (starts[pick + 1] - starts[pick])[:, None]
+    at = starts[pick][:, None] + (rng.random((draws, n)) * size).astype(np.int64)
+    return values[members[at]]
+
+
 def compare(values: np.ndarray, statistic: str, published: float, n: int, rng: np.random.Generator,
-            draws: int = SAMPLING_DRAWS) -> Comparison:
+            draws: int = SAMPLING_DRAWS, centres: np.ndarray | None = None) -> Comparison:
     """Compare one published figure with simulated per-patient ``values``.
 
-    ``published`` is the value for case/mean/median and the proportion k/n for a proportion.
+    ``published`` is the value for case/mean/median and the proportion k/n for a proportion. With
+    ``centres`` (the simulated centre of each value), a series of n patients comes from one centre,
+    so the interval carries the differences between centres and parameter draws too.
     """
     values = np.asarray(values, dtype=float)
     nan = float("nan")
     if statistic == "proportion":
         rate = float(values.mean())
         low, high = (float(x) for x in wilson(rate, len(values)))
-        k_low, k_high = stats.binom.ppf([INTERVAL[0] / 100, INTERVAL[1] / 100], n, rate)
+        if centres is None:
+            counts = rng.binomial(n, rate, draws)
+        else:
+            counts = rng.binomial(n, _centre_rates(values, centres)[rng.integers(0, len(np.unique(centres)), draws)])
+        k_low, k_high = (stats.binom.ppf([INTERVAL[0] / 100, INTERVAL[1] / 100], n, rate) if centres is None
+                         else np.percentile(counts, INTERVAL, method="inverted_cdf"))
         k = round(published * n)
-        return Comparison(nan, nan, nan, rate, low, high, k_low / n, k_high / n, bool(k_low <= k <= k_high),
-                          rng.binomial(n, rate, draws) / n)
+        return Comparison(nan, nan, nan, rate, low, high, k_low / n, k_high / n, bool(k_low <= k <= k_high), counts / n)
     median = float(np.median(values))
     pi_low, pi_high = np.percentile(values, INTERVAL)
     if statistic == "case":
         dist = values
     else:
-        cohorts = values[rng.integers(0, len(values), size=(draws, n))]
+        cohorts = _cohorts(values, centres, n, rng, draws)
         dist = cohorts.mean(axis=1) if statistic == "mean" else np.median(cohorts, axis=1)
     low, high = np.percentile(dist, INTERVAL)
     return Comparison(median, float(pi_low), float(pi_high), nan, nan, nan, float(low), float(high),
@@ -128,16 +183,20 @@ def unit(key: str) -> str:
     return "share" if c.kind == "severity" else c.unit
 
 
-def compare_cohort(cohort: Cohort, records: pd.DataFrame, seed: int) -> list[tuple[dict, np.ndarray]]:
-    """Rows (dicts) and compared distributions for every figure of one simulated cohort."""
+def compare_cohort(cohort: Cohort, records: pd.DataFrame, seed: int,
+                   calibrated: frozenset[str] = frozenset()) -> list[tuple[dict, np.ndarray]]:
+    """Rows (dicts) and compared distributions for every figure of one simulated cohort; a cohort
+    named in ``calibrated`` (a target of the posterior the run drew from) counts as calibration."""
     rows = []
+    centres = records["centre"].to_numpy() if "centre" in records else None
+    role = "calibration" if cohort.name in calibrated else cohort.spec.role
     for i, fig in enumerate(cohort.spec.figures):
         n = fig.n or cohort.spec.n
         published = fig.events / n if fig.statistic == "proportion" else fig.value
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
-        c = compare(analysis.outcome_values(records, fig.outcome), fig.statistic, published, n, rng)
+        c = compare(analysis.outcome_values(records, fig.outcome), fig.statistic, published, n, rng, centres=centres)
         rows.append(({
-            "cohort": cohort.name, "cohort_label": cohort.spec.label, "role": cohort.spec.role,
+            "cohort": cohort.name, "cohort_label": cohort.spec.label, "role": role,
             "reference": cohort.spec.reference, "strategy": cohort.strategy, "outcome": fig.outcome,
             "figure": figure_label(fig.outcome), "unit": unit(fig.outcome), "statistic": fig.statistic,
             "n": n, "events": fig.events, "published": published, "source": fig.source, "note": fig.note,
@@ -149,14 +208,17 @@ def compare_cohort(cohort: Cohort, records: pd.DataFrame, seed: int) -> list[tup
 
 
 def run_validation(cohorts: list[Cohort], replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED,
-                   progress=None) -> Validation:
+                   progress=None, uncertainty: UncertaintyFor | None = None,
+                   calibrated: frozenset[str] = frozenset()) -> Validation:
     """Simulate every cohort (same seed, fixed replications) and compare each published figure.
 
-    ``progress(done, total)`` is called after each cohort.
+    ``uncertainty(scenario)``: parameter draws and centre effects (the calibrated model); ``calibrated``: the
+    cohorts that posterior was fitted to, reported as calibration figures. ``progress(done, total)``
+    is called after each cohort.
     """
     pairs = []
     for done, cohort in enumerate(cohorts, start=1):
-        pairs += compare_cohort(cohort, simulate(cohort, replications, seed), seed)
+        pairs += compare_cohort(cohort, simulate(cohort, replications, seed, uncertainty), seed, calibrated)
         if progress is not None:
             progress(done, len(cohorts))
     table = pd.DataFrame([row for row, _ in pairs])

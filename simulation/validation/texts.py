@@ -40,13 +40,12 @@ def interval_text(row: pd.Series) -> str:
 
 def tally(table: pd.DataFrame) -> str:
     """Independent figures first, calibration figures apart: '3 of 8 independent figures ... ; 12 of 14 ...'."""
-    parts = []
-    for role, words in (("validation", "independent figures (not used to set any parameter)"),
-                        ("calibration", "calibration figures (consistency checks)")):
-        rows = table[table.role == role]
-        if len(rows):
-            parts.append(f"{int(rows.inside.sum())} of {len(rows)} {words}")
-    return "; ".join(parts) + " lie inside the model's 95% interval."
+    independent, calibration = table[table.role == "validation"], table[table.role == "calibration"]
+    first = (f"{int(independent.inside.sum())} of {len(independent)} independent figures (not used to set any parameter)"
+             if len(independent) else "no independent figures here (every series shown was a calibration target; the "
+             "independent check of the calibrated model is leave-one-series-out, docs/calibration.md)")
+    rest = f"; {int(calibration.inside.sum())} of {len(calibration)} calibration figures (consistency checks)" if len(calibration) else ""
+    return first + rest + " lie inside the model's 95% interval."
 
 
 def summary(table: pd.DataFrame) -> str:

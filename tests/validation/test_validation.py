@@ -14,11 +14,12 @@ import pytest
 import yaml
 from helpers import SEED, script
 
+from simulation.model.uncertainty import Uncertainty
 from simulation.runs import analysis
 from simulation.scenario.errors import ScenarioError
 from simulation.scenario.loader import load_references
 from simulation.validation.cohorts import cohort_files, load_cohort, load_cohorts
-from simulation.validation.compare import compare, run_validation, shares, simulate
+from simulation.validation.compare import PATIENTS_PER_CENTRE, _centre_rates, compare, run_validation, shares, simulate
 from simulation.validation.report import write_report
 from simulation.validation.texts import tally
 
@@ -199,3 +200,45 @@ def test_validate_bad_input_is_one_line_and_exit_2(args, message):
     assert "Traceback" not in done.stderr
 
 
+
+
+# --- the calibrated model: a new centre per simulated series ---------------------------------------
+def _centres(time_sd=0.3, bleeding_sd=0.3, complication_sd=0.5):
+    """Centre effects only (no parameter draws): log time, log blood loss and complication logit."""
+    return lambda scenario: Uncertainty(np.zeros((1, 0)), (), np.diag([time_sd, bleeding_sd, complication_sd])[None] ** 2)
+
+
+def test_with_centres_each_simulated_series_holds_the_whole_mix_at_one_centre():
+    luzzati = load_cohort(cohort_files()["luzzati-2014"])  # 6 four-level and 3 five-level resections
+    records = simulate(luzzati, 400, SEED, _centres())
+    assert records.centre.nunique() == 400 // PATIENTS_PER_CENTRE
+    per_centre = records.groupby("centre").group.value_counts().unstack()
+    assert (per_centre["four levels"] == 27).all() and (per_centre["five levels"] == 13).all()  # 40 split 2:1
+    assert records.replication.is_unique
+
+
+def test_centre_effects_widen_the_interval_of_a_series_mean_not_its_centre():
+    huang = load_cohorts(["huang-2018"])
+    fixed = run_validation(huang, 2000, SEED).table.set_index("outcome")
+    drawn = run_validation(huang, 2000, SEED, uncertainty=_centres()).table.set_index("outcome")
+    width = drawn.interval_high / drawn.interval_low
+    for outcome in ("operative_time_min", "blood_loss_ml"):
+        # a mean of 9 at one centre varies by the centre's +-1.96 x 0.3 on the log scale (x1.8 each way)
+        assert width[outcome] > 1.8 * (fixed.interval_high / fixed.interval_low)[outcome], outcome
+        assert abs(np.log(drawn.loc[outcome, "model_median"] / fixed.loc[outcome, "model_median"])) < 0.15
+
+
+def test_centre_rates_shrink_their_binomial_noise_away():
+    rng = np.random.default_rng(SEED)
+    centres = np.repeat(np.arange(200), 40)
+    same = rng.random(len(centres)) < 0.2  # no difference between centres: only binomial noise
+    assert np.ptp(_centre_rates(same.astype(float), centres)) < 0.05
+    truth = np.repeat(rng.choice([0.1, 0.4], 200), 40)  # real differences survive the shrinkage
+    shrunk = _centre_rates((rng.random(len(centres)) < truth).astype(float), centres)
+    assert np.corrcoef(shrunk, truth[::40])[0, 1] > 0.85 and shrunk.std() > 0.1
+
+
+def test_series_the_posterior_was_fitted_to_count_as_calibration():
+    table = run_validation(load_cohorts(["huang-2018"]), 200, SEED, calibrated=frozenset({"huang-2018"})).table
+    assert set(table.role) == {"calibration"}
+    assert tally(table).startswith("no independent figures here")
