@@ -7,7 +7,7 @@ Complication risk (``complications``) is logistic, then a hazard over the days i
     P       = 1 - (1 - p) * exp(-hazard_per_day * days between stages)
 
 The covariates x_c (``covariates``) come from the simulated course, stage by stage, and the patient.
-Each stage's physiological insult enters convexly, ``sum_s max(0, x_s - threshold) ** k`` for the
+Each stage's physiological insult enters convexly, ``sum_s min(max(0, x_s - threshold), cap) ** k`` for the
 operative hours and the blood volumes lost in stage s, beside linear cumulative terms over all stages;
 each term has its own odds ratio, so the data decide whether splitting an operation lowers risk
 (per-stage terms dominate) or raises it (cumulative terms dominate). A type whose baseline is a
@@ -72,6 +72,12 @@ class Approach:
         )
 
 
+def _excess(x: np.ndarray, threshold, cap) -> np.ndarray:
+    """``x`` above ``threshold``, at most ``cap`` (None: no cap)."""
+    over = np.maximum(0.0, x - threshold.value)
+    return over if cap is None else np.minimum(over, cap.value)
+
+
 def revision_severity(scenario: Scenario) -> float:
     """One factor for previous surgery and scar: the larger of the revision score and the scar score."""
     rs = scenario.parameters.complications.revision_severity
@@ -107,8 +113,10 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
         return np.full(R, float(v))
 
     return {
-        "stage_hours_insult": (np.maximum(0.0, hours - ins.threshold_hours.value) ** k * performed).sum(axis=1),
-        "stage_blood_insult": (np.maximum(0.0, blood_volumes - ins.threshold_blood_volumes.value) ** k * performed).sum(axis=1),
+        "stage_hours_insult": (_excess(hours, ins.threshold_hours, ins.max_excess_hours) ** k * performed).sum(axis=1),
+        "stage_blood_insult": (
+            _excess(blood_volumes, ins.threshold_blood_volumes, ins.max_excess_blood_volumes) ** k * performed
+        ).sum(axis=1),
         "cumulative_operative_hours": hours.sum(axis=1) - cm.reference_operative_hours.value,
         "cumulative_blood_volumes": blood_volumes.sum(axis=1) - cm.reference_blood_volumes.value,
         "revision_severity": const(revision_severity(sc)),

@@ -69,14 +69,21 @@ class ComplicationType(BaseModel):
 
 
 class StageInsult(BaseModel):
-    """The physiological insult of one anaesthetic: ``max(0, x_s - threshold) ** convexity`` for each
-    stage s, summed over stages (for x = operative hours and x = blood volumes lost in the stage)."""
+    """The physiological insult of one anaesthetic: ``min(max(0, x_s - threshold), max_excess) ** convexity``
+    for each stage s, summed over stages (for x = operative hours and x = blood volumes lost in the stage):
+    the convex curve is not extrapolated beyond the longest and bloodiest stages the evidence describes."""
 
     model_config = FROZEN
 
     threshold_hours: Value = Field(description="Operative hours of one stage below which it adds no insult, hours.")
     threshold_blood_volumes: Value = Field(description="Blood volumes lost in one stage below which it adds none.")
     convexity: Value = Field(description="Exponent k >= 1 of the per-stage excess (1 linear, 2 quadratic).")
+    max_excess_hours: Value | None = Field(
+        None, description="Excess operative hours of one stage beyond which the insult grows no further, hours."
+    )
+    max_excess_blood_volumes: Value | None = Field(
+        None, description="Excess blood volumes lost in one stage beyond which the insult grows no further."
+    )
 
     @model_validator(mode="after")
     def _convex(self):

@@ -10,6 +10,7 @@ import pytest
 from helpers import SEED, variant
 
 import simulation
+from simulation.model import outcomes
 from simulation.model.outcomes import covariates, risk
 from simulation.model.plan import compile_plan
 from simulation.runs.analysis import paired_differences, summarise
@@ -148,3 +149,13 @@ def test_the_staging_report_regimes_use_the_same_code(seed_scenario):
         for cov, ratio in ct.odds_ratios.items():
             expected = {**PER_STAGE[0], **PER_STAGE[1]}.get(cov, before.odds_ratios[cov].value)
             assert ratio.value == expected, (key, cov)
+
+
+def test_the_per_stage_insult_is_not_extrapolated_beyond_its_cap(adult_scenario):
+    """A 40 h stage harms no more than a 16 h one (6 h threshold + 10 h cap); below the cap it is quadratic."""
+    ins = adult_scenario.parameters.complications.stage_insult
+    hours = np.array([5.0, 10.0, 16.0, 40.0])
+    insult = outcomes._excess(hours, ins.threshold_hours, ins.max_excess_hours) ** ins.convexity.value
+    np.testing.assert_allclose(insult, [0.0, 16.0, 100.0, 100.0])
+    bv = outcomes._excess(np.array([0.4, 2.0, 3.5, 9.0]), ins.threshold_blood_volumes, ins.max_excess_blood_volumes)
+    np.testing.assert_allclose(bv, [0.0, 1.5, 3.0, 3.0])

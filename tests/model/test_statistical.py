@@ -137,7 +137,7 @@ def hand_probabilities(stage_hours, prone_anaesthesia_hours, interval_days, stag
     the early types without one take the adult baseline times the child odds ratio 0.3 (``child``).
     """
     lo, ln = special.logit, math.log
-    stage_ins = sum(max(0.0, h - 6.0) ** 2 for h in stage_hours)
+    stage_ins = sum(min(max(0.0, h - 6.0), 10.0) ** 2 for h in stage_hours)  # capped at 10 h beyond the threshold
     cum = sum(stage_hours) - 6.0
     levels = ln(1.54) * (1 - 0.316)
     time = stage_ins * ln(1.008) + cum * ln(1.03)
@@ -186,7 +186,7 @@ def test_complication_frequencies_equal_the_logistic_model(seed_scenario, strate
     early = [k for k in probs if k != "hardware_failure"]
     major = np.column_stack([rec[f"complication_{k}"] == 2 for k in early]).sum(axis=1)
     assert (rec.major_complications == major).all()
-    p_other = special.expit(special.logit(3 / 2005) + sum(max(0.0, h - 6.0) ** 2 for h in stage_hours) * math.log(1.008)
+    p_other = special.expit(special.logit(3 / 2005) + sum(min(max(0.0, h - 6.0), 10.0) ** 2 for h in stage_hours) * math.log(1.008)
                             + (sum(stage_hours) - 6.0) * math.log(1.03))
     p_death = 1 - (1 - p_other) * 0.99**major
     assert np.allclose(rec.death_risk_other_causes + rec.death_risk_major_complication, 100 * p_death)
