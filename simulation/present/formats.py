@@ -330,3 +330,50 @@ def family_difference(p_first: float, p_second: float, first_label: str, second_
 
 def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if text[1:2].islower() else text
+
+
+# --- exports (tumour-board downloads: CSV tables, the data dictionary, the board PDF) ---------------
+SEVERITY_CODES = {0: "none", 1: "minor", 2: "major"}
+KIND_VALUES = {
+    "yes/no": "1 = yes, 0 = no",
+    "severity": ", ".join(f"{code} = {word}" for code, word in SEVERITY_CODES.items()),
+    "count": "whole numbers (a mean over patients may be fractional)",
+    "continuous": "a measured value",
+}
+
+
+def column_dictionary(columns: list[str] | tuple[str, ...], scenario: Scenario) -> list[dict[str, str]]:
+    """What each column of the records download means: label, recorded unit, how to read its values
+    (complication columns: severity codes with the complication's time frame and definition)."""
+    types = scenario.parameters.complications.types
+    rows = []
+    for key in columns:
+        try:
+            c = column(key)
+        except KeyError:  # identifiers: strategy, replication, ...
+            rows.append({"Column": key, "Meaning": KEY_COLUMNS.get(key, ""), "Unit": "", "Values": ""})
+            continue
+        meaning = c.label
+        kind = key.removeprefix("complication_")
+        if c.kind == "severity" and kind in types:
+            t = types[kind]
+            meaning = f"{t.label} ({t.time_frame}): {t.definition}"
+        rows.append({"Column": key, "Meaning": meaning, "Unit": "" if c.unit in ("yes/no", "severity", "count") else c.unit,
+                     "Values": KIND_VALUES[c.kind]})
+    return rows
+
+
+KEY_COLUMNS = {
+    "strategy": "Strategy (plan) name",
+    "replication": "Simulated patient number (the same number meets every plan with the same random numbers)",
+    "stage": "Stage (anaesthetic) number, from 1",
+    "ended_after": "Where the stage ended (exposure: phase)",
+    "ended_by": "Why it ended there: plan, or rule: <trigger> for an unplanned break",
+}
+BOARD_TITLE = "Tumour board: {name}"
+RANGES_KEY = "Shape = median; thick bar = middle half of simulated patients; thin line = 5th to 95th percentile."
+BOARD_INTERVAL_NOTE = (
+    "Decision table: A minus B for the same simulated patients. In brackets: the {interval}, i.e. how precisely "
+    "{n:,} simulated operations pin down the average, not how uncertain the model's assumptions are "
+    "(honest interval: {honest})."
+)
