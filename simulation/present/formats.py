@@ -377,3 +377,14 @@ BOARD_INTERVAL_NOTE = (
     "{n:,} simulated operations pin down the average, not how uncertain the model's assumptions are "
     "(honest interval: {honest})."
 )
+
+
+# --- validation page ---------------------------------------------------------------------------------
+def validation_headline(independent: tuple[int, int], calibration: tuple[int, int]) -> str:
+    """The validation result split by role, independent figures first: ``(inside, of)`` each.
+    ``'2 of 8 independent figures lie inside the model's 95% interval; 14 of 14 calibration targets do
+    (a consistency check: they set the parameters).'``"""
+    (k, n), (kc, nc) = independent, calibration
+    return (f"{k} of {n} independent figure{'s' if n != 1 else ''} lie{'s' if n == 1 else ''} inside the model's 95% interval; "
+            f"{kc} of {nc} calibration target{'s' if nc != 1 else ''} {'does' if nc == 1 else 'do'} "
+            "(a consistency check: they set the parameters).")
