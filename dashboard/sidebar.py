@@ -48,7 +48,7 @@ EXTRA_HELP = {
     "scar_severity": "Scar from previous surgery or radiotherapy.",
 }
 FAMILY_FACTS = ("age_years", "sex", "levels", "revision", "retained_implants")  # what a family description states
-UPLOAD_MB = max(1, MAX_FILE_BYTES // 1_000_000)
+BROWSER_UPLOAD_MB = 10 * max(1, MAX_FILE_BYTES // 1_000_000)  # larger files than the loader's limit reach it and get its reason
 
 
 def _key(field: str) -> str:
@@ -126,6 +126,8 @@ def _on_patient_file() -> None:
     file = st.session_state.get("upload_patient")
     if file is not None:
         _take_patient_upload(read_upload(file.getvalue(), file.name, "patient"))
+    else:  # the file was removed: its messages go with it (a patient it loaded stays under *Start from*)
+        st.session_state.pop("patient_upload", None)
 
 
 def _on_strategy_files() -> None:
@@ -168,14 +170,17 @@ def _show(upload: Upload | None) -> None:
 
 def _files_section() -> None:
     with st.expander("Load a patient or strategy file (YAML)"):
+        # no type filter and a generous size cap in the browser: the loader refuses a wrong or large file
+        # with a message that says why, under the box
         st.file_uploader(
-            "Patient file", type=["yaml", "yml"], key="upload_patient", on_change=_on_patient_file,
-            max_upload_size=UPLOAD_MB, help="Same format and checks as `resectsim` on the command line.",
+            "Patient file", key="upload_patient", on_change=_on_patient_file,
+            max_upload_size=BROWSER_UPLOAD_MB, help="A patient YAML file (.yaml or .yml, up to "
+            f"{MAX_FILE_BYTES // 1000:,} kB). Same format and checks as `resectsim` on the command line.",
         )
         _show(st.session_state.get("patient_upload"))
         st.file_uploader(
-            "Strategy files", type=["yaml", "yml"], accept_multiple_files=True, key="upload_strategies",
-            on_change=_on_strategy_files, max_upload_size=UPLOAD_MB,
+            "Strategy files", accept_multiple_files=True, key="upload_strategies",
+            on_change=_on_strategy_files, max_upload_size=BROWSER_UPLOAD_MB,
             help="A strategy lists stages, exposures and phases by phase-library id; `extends:` a bundled one to change a detail.",
         )
         for up in st.session_state.get("strategy_upload_results", []):
