@@ -388,3 +388,52 @@ def validation_headline(independent: tuple[int, int], calibration: tuple[int, in
     return (f"{k} of {n} independent figure{'s' if n != 1 else ''} lie{'s' if n == 1 else ''} inside the model's 95% interval; "
             f"{kc} of {nc} calibration target{'s' if nc != 1 else ''} {'does' if nc == 1 else 'do'} "
             "(a consistency check: they set the parameters).")
+
+
+# --- the evidence register for people --------------------------------------------------------------
+PATH_WORDS = {
+    "odds_ratios": "odds ratio for", "event_odds": "odds ratio of", "per_event": "odds ratio per",
+    "hazard_per_day_between_stages": "risk per day between stages", "major_fraction": "share counted as major",
+    "baseline": "baseline risk", "baseline_child": "baseline risk in children", "probability": "risk",
+    "alert": "risk of an alert", "duration": "duration multiplier", "bleeding": "bleeding multiplier",
+    "blood_volume_ml_per_kg": "blood volume per kg, by age", "worst_cases": "worst-case threshold",
+    "stop_and_stage": "stop-and-stage rule", "restage": "restage", "latent": "shared patient factor",
+}
+ABBREVIATIONS = {"hb": "Hb", "icu": "ICU", "ebl": "EBL", "csf": "CSF", "vte": "VTE", "iv": "IV", "or": "OR"}
+RATIO_WORDS = ("odds ratio for", "odds ratio of", "odds ratio per")
+UNIT_ENDINGS = ("_ml_per_kg_h", "_ml_per_min", "_ml_per_kg", "_g_dl_per_day", "_g_dl", "_min", "_ml", "_kg", "_days",
+                "_hours", "_years", "_units")
+
+
+def _path_word(part: str, names: dict[str, str]) -> str:
+    if part in names:
+        return names[part]
+    if part in PATH_WORDS:
+        return PATH_WORDS[part]
+    for ending in UNIT_ENDINGS:  # the unit has its own column
+        if part.endswith(ending) and part != ending:
+            part = part.removesuffix(ending)
+            break
+    return " ".join(ABBREVIATIONS.get(w, w) for w in part.split("_"))
+
+
+def parameter_name(path: str, names: dict[str, str]) -> str:
+    """A register path in words, with ``names`` (phase, event and complication ids, and indexed paths such as
+    ``'laminectomy.events[0]'``, -> their labels):
+    ``'complications.types.wound_infection.odds_ratios.revision_severity'`` -> ``'Wound infection: odds ratio
+    for revision severity'``; ``'transfusion.trigger_hb_g_dl'`` -> ``'Transfusion: trigger Hb'``."""
+    raw = path.split(".")
+    words = []
+    for i, part in enumerate(raw):
+        prefix = ".".join(raw[: i + 1])
+        if prefix in names:  # an indexed item named by its content, e.g. a phase's events[0]
+            words.append(names[prefix])
+        elif not (i < 2 and raw[:2] == ["complications", "types"]) and not (part.split("[")[0] == "events" and "[" in part):
+            word = _path_word(part.split("[")[0], names)
+            words.append(word + (" rate" if part.endswith("_per_min") else ""))
+    head, rest = words[0], words[1:]
+    text = head[0].upper() + head[1:]
+    for i, w in enumerate(rest):
+        sep = ": " if i == 0 else (" " if rest[i - 1] in RATIO_WORDS else ", ")
+        text += sep + w
+    return text
