@@ -105,18 +105,34 @@ class Result:
     current: bool
 
 
+def _cancel(page: str) -> None:
+    st.session_state[f"cancelled:{page}"] = True
+
+
+def cancelled(page: str) -> bool:
+    """Whether the page's last run was cancelled (cleared by the next *Run*)."""
+    return st.session_state.get(f"cancelled:{page}", False)
+
+
 def result(page: str, sc: Scenario, strategies: tuple[str, ...], replications: int, seed: int, run_now: bool) -> Result | None:
     """The page's result: run (or fetch from cache) when asked and the kept one is for other
     inputs; otherwise the kept one, marked out of date when the inputs have changed since; None
     before the first run.
 
     A page thus never re-simulates on a sidebar edit, and copies a cached result out of
-    ``st.cache_data`` only when asked to run."""
+    ``st.cache_data`` only when asked to run. While a run is going a *Cancel* button is on screen:
+    pressing it makes Streamlit stop this script at the next progress update (the run is abandoned,
+    the kept result stays) and rerun it with ``cancelled(page)`` set."""
     key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__)
     slot = f"result:{page}"
     kept = st.session_state.get(slot)
     if run_now and (kept is None or kept[0] != key):
+        st.session_state.pop(f"cancelled:{page}", None)
+        stop = st.empty()
+        stop.button("Cancel", key=f"cancel:{page}", icon=":material/stop:", on_click=_cancel, args=(page,),
+                    help="Stop this run; the last result (if any) stays on screen.")
         kept = st.session_state[slot] = (key, _comparison(*key, _scenario=sc), sc)
+        stop.empty()
     return None if kept is None else Result(kept[1], kept[2], kept[0] == key)
 
 

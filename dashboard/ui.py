@@ -76,6 +76,10 @@ def out_of_date() -> None:
                "Press **Run** to simulate the new ones.", icon=":material/history:")
 
 
+def run_cancelled() -> None:
+    st.info("**Run cancelled.** Press **Run** to simulate again.", icon=":material/stop_circle:")
+
+
 def show_issues(exc: ScenarioError) -> None:
     """One ``st.error`` per issue, naming the file and field."""
     for issue in exc.issues:

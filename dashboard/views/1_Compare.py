@@ -221,8 +221,11 @@ elif chosen:
         scenario = state.scenario(inputs.patient, [inputs.library[n] for n in chosen])
     except ScenarioError as exc:
         ui.show_issues(exc)
+first_run = not state.has_result(PAGE) and not state.cancelled(PAGE)  # the page opens on a result, unless cancelled
 result = state.result(PAGE, scenario, tuple(chosen), inputs.replications, inputs.seed,
-                      run_now=clicked or not state.has_result(PAGE)) if scenario is not None else state.kept(PAGE)
+                      run_now=clicked or first_run) if scenario is not None else state.kept(PAGE)
+if state.cancelled(PAGE):
+    ui.run_cancelled()
 if result is None:
     with head.container():
         ui.header("Compare strategies")

@@ -113,8 +113,11 @@ else:
         ui.show_issues(exc)
 # simulate on Run, or when the plans chosen on this page change; a sidebar edit never re-simulates
 last = state.latest(PAGE)
+automatic = (last is None or last.strategies != names) and not state.cancelled(PAGE)
 result = state.result(PAGE, scenario, names, inputs.replications, inputs.seed,
-                      run_now=clicked or last is None or last.strategies != names) if scenario is not None else state.kept(PAGE)
+                      run_now=clicked or automatic) if scenario is not None else state.kept(PAGE)
+if state.cancelled(PAGE):
+    ui.run_cancelled()
 if result is None:
     st.stop()
 if not result.current:

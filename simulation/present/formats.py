@@ -437,3 +437,42 @@ def parameter_name(path: str, names: dict[str, str]) -> str:
         sep = ": " if i == 0 else (" " if rest[i - 1] in RATIO_WORDS else ", ")
         text += sep + w
     return text
+
+
+# --- sweeps (the researchers' page reads as Compare does) ---------------------------------------------
+SWEEP_TABLES = {
+    "tornado": "One-way sensitivity (tornado)", "two_way": "Two-way: preferred plan per cell",
+    "sobol": "Sobol indices", "morris": "Morris screening", "psa_summary": "PSA: each plan's mean over the parameter draws",
+    "psa_preferred": "PSA: how often each plan is preferred", "psa_means": "PSA: each parameter draw", "points": "Every point",
+}
+SWEEP_COLUMNS = {
+    "strategy": "Plan", "parameter": "Parameter", "point": "Point", "draws": "Parameter draws", "n": "Simulated patients",
+    "mean": "Mean", "mean_p2_5": "Mean: 2.5th percentile over draws", "mean_p97_5": "Mean: 97.5th percentile over draws",
+    "median": "Median", "p5": "5th percentile", "p95": "95th percentile", "sd": "SD", "mcse": "± Monte Carlo SE",
+    "between_var": "Variance of the mean between draws", "mc_var": "… of it Monte Carlo", "parameter_var": "… of it parameters",
+    "within_var": "Variance within a draw", "parameter_share": "Share of the variance from the parameters",
+    "p_preferred": "Probability preferred", "low_value": "Low value", "base_value": "Base value", "high_value": "High value",
+    "base_mean": "Mean at base", "low_mean": "Mean at low", "high_mean": "Mean at high", "low_change_se": "SE of change (low)",
+    "high_change_se": "SE of change (high)", "se_method": "SE method", "swing": "Swing", "rank": "Rank",
+    "preferred": "Preferred", "runner_up": "Runner-up", "preferred_mean": "Preferred plan's mean", "margin": "Margin",
+    "margin_se": "SE of margin", "margin_ci_low": "Margin, 95% CI from", "margin_ci_high": "Margin, 95% CI to",
+    "decided": "Decided", "S1": "First-order index", "S1_conf": "± 95% CI", "ST": "Total index", "ST_conf": "± 95% CI (total)",
+    "mu": "μ", "mu_star": "μ*", "mu_star_conf": "± 95% CI of μ*", "sigma": "σ",
+}
+# Columns in the outcome's unit (shown in display units), and variances (in its square)
+SWEEP_VALUE_COLUMNS = ("mean", "mean_p2_5", "mean_p97_5", "median", "p5", "p95", "sd", "mcse", "base_mean", "low_mean",
+                       "high_mean", "low_change_se", "high_change_se", "swing", "preferred_mean", "margin", "margin_se",
+                       "margin_ci_low", "margin_ci_high", "mu", "mu_star", "mu_star_conf", "sigma")
+SWEEP_VARIANCE_COLUMNS = ("between_var", "mc_var", "parameter_var", "within_var")
+
+
+def outcome_display(key: str) -> Shown:
+    """How a sweep shows an outcome, as Compare does: hours for times, per 100 patients for a risk."""
+    if column(key).is_probability:
+        return Shown(key, "per 100 patients", 100.0, 1)
+    return shown(key)
+
+
+def outcome_title(key: str) -> str:
+    s = outcome_display(key)
+    return f"{s.label} (per 100 patients)" if column(key).is_probability else s.title
