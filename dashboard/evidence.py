@@ -35,6 +35,16 @@ def names(scenario: Scenario) -> dict[str, str]:
     return found | {s.name: s.label for s in scenario.strategies}
 
 
+def section_name(section: str, known: dict[str, str]) -> str:
+    """A register section in words: ``'parameters: transfusion'`` -> ``'Model parameters: Transfusion'``,
+    ``'strategy: posterior-only'`` -> ``'Plan: Posterior only (one stage)'``, ``'phases'`` -> ``'Phases'``."""
+    kind, _, what = section.partition(": ")
+    if not what:
+        return kind.capitalize()
+    head = {"parameters": "Model parameters", "strategy": "Plan", "patient": "Patient"}.get(kind, kind.capitalize())
+    return f"{head}: {known.get(what) or parameter_name(what, known)}"
+
+
 def study(n, design: str, basis: str) -> str:
     """A source's design and size, or 'not reported' for what the reference does not give."""
     if basis != "source":

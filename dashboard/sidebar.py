@@ -69,10 +69,13 @@ def _bundled_patients() -> dict[str, Patient]:
     return {name: load_scenario(name, [MAIN_STRATEGIES[0]]).patient for name in bundled("patients")}
 
 
-def _fill_form() -> None:
-    """Copy the chosen base patient into the form widgets."""
+def _fill_form(missing_only: bool = False) -> None:
+    """Copy the chosen base patient into the form widgets (``missing_only``: only into those Streamlit
+    has dropped, keeping the user's edits)."""
     base = _patients()[st.session_state[_key("base")]]
     for field in FIELDS:
+        if missing_only and _key(field) in st.session_state:
+            continue
         value = getattr(base, field)
         st.session_state[_key(field)] = "" if value is None else value
 
@@ -248,6 +251,10 @@ def render() -> None:
     if _key("base") not in st.session_state:
         st.session_state[_key("base")] = _start_case()
         _fill_form()
+    elif any(_key(field) not in st.session_state for field in FIELDS):
+        # a first run stopped early (a click on another page while it simulated) leaves Streamlit without
+        # the form's values: refill them from the base patient rather than show an empty, invalid form
+        _fill_form(missing_only=True)
     patients = _patients()
     with st.sidebar:
         st.subheader("Patient")

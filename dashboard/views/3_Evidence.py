@@ -68,8 +68,9 @@ with params:
     st.caption(f"{len(shown)} of {len(table)} numbers. Each parameter in words, then its path in the scenario files and "
                "what it means. 5–95%: the middle 90% of a distribution as the model samples it. Study: the source's design "
                f"and number of patients, or '{evidence.NOT_REPORTED}' where the reference does not give them.")
+    known = evidence.names(scenario)
     for section, rows in shown.groupby("Section", sort=False):
-        with st.expander(f"{section} ({len(rows)})", expanded=len(shown) <= 40):
+        with st.expander(f"{evidence.section_name(section, known)} ({len(rows)})", expanded=len(shown) <= 40):
             if section == "phases":  # every phase time and rate points to this header for its rationale
                 st.caption(evidence.file_header(BUNDLED / "phases.yaml"))
             st.table(evidence.readable(rows, scenario), hide_index=True)

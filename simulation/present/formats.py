@@ -398,6 +398,7 @@ PATH_WORDS = {
     "alert": "risk of an alert", "duration": "duration multiplier", "bleeding": "bleeding multiplier",
     "blood_volume_ml_per_kg": "blood volume per kg, by age", "worst_cases": "worst-case threshold",
     "stop_and_stage": "stop-and-stage rule", "restage": "restage", "latent": "shared patient factor",
+    "modifiers": "patient conditions", "widening": "uncertainty widening (PSA)", "icu": "ICU stay", "stay": "hospital stay",
 }
 ABBREVIATIONS = {"hb": "Hb", "icu": "ICU", "ebl": "EBL", "csf": "CSF", "vte": "VTE", "iv": "IV", "or": "OR"}
 RATIO_WORDS = ("odds ratio for", "odds ratio of", "odds ratio per")

@@ -65,8 +65,11 @@ def chart(row: pd.Series, distribution: np.ndarray) -> alt.LayerChart:
     marker = pd.DataFrame({"x": [row.published * scale], "label": [f"published {published_text(row)}"]})
     colour = INSIDE_COLOUR if row.inside else OUTSIDE_COLOUR
     rule = alt.Chart(marker).mark_rule(color=colour, strokeWidth=3).encode(x="x:Q")
-    text = alt.Chart(marker).mark_text(align="left", dx=5, dy=-5, color=colour, fontWeight="bold").encode(
-        x="x:Q", y=alt.value(10), text="label:N")
+    # the label on the side of the marker with more room, so that it never runs off the chart
+    ends = [bins.low.min() * scale, bins.high.max() * scale, (row.interval_low - half) * scale, (row.interval_high + half) * scale]
+    right_half = row.published * scale > (min(ends) + max(ends + [row.published * scale])) / 2
+    text = alt.Chart(marker).mark_text(align="right" if right_half else "left", dx=-5 if right_half else 5, dy=-5,
+                                       color=colour, fontWeight="bold").encode(x="x:Q", y=alt.value(10), text="label:N")
     return alt.layer(band, bars, rule, text).properties(
         width=520, height=220, title=f"{row.cohort_label}: {row.figure} ({VERDICT[row.inside]} the 95% interval)")
 

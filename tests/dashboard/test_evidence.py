@@ -94,7 +94,7 @@ def test_parameters_have_names_for_people_beside_their_paths(seed):
         "Wound infection: odds ratio for revision severity"
     assert parameter_name("laminectomy.events[0].probability", known) == "Laminectomy and dural release: Durotomy, risk"
     assert parameter_name("closure.bleeding_ml_per_min", known) == "Closure in layers over drains: bleeding rate"
-    assert parameter_name("modifiers.scar.heavy.duration", known) == "Modifiers: scar, heavy, duration multiplier"
+    assert parameter_name("modifiers.scar.heavy.duration", known) == "Patient conditions: scar, heavy, duration multiplier"
 
 
 def test_every_source_states_its_design_and_size_or_not_reported(seed):

@@ -10,27 +10,14 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from pypdf import PdfReader
 
 from dashboard import charts
 from dashboard.compare import board, decision
 from dashboard.compare import charts as compare_charts
-from dashboard.compare.view import build_comparison
-from simulation import load_scenario
 from simulation.present.formats import MAIN_STRATEGIES, patient_line, provenance_line
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def scenario():
-    return load_scenario("seed-case", list(MAIN_STRATEGIES))
-
-
-@pytest.fixture(scope="module")
-def comparison(scenario):
-    return build_comparison(scenario, MAIN_STRATEGIES, 200, 2018)
 
 
 def _svg_text(svg: bytes) -> str:

@@ -212,3 +212,4 @@ def test_an_edited_age_drops_the_files_family_description(app):
     app.number_input(key="pt_age_years").set_value(12.0).run()
     patient = app.session_state["inputs"].patient
     assert patient.family_description is None and patient.family_label is None  # written from the fields instead
+

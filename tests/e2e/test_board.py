@@ -37,9 +37,28 @@ def _no_horizontal_overflow(tab) -> None:
         assert frame.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
 
 
+# What shows that a page has finished drawing (a screenshot before it would show skeletons)
+READY = {
+    "Compare strategies": CHART, "Counselling": "img[src^='data:image/svg+xml']", "Edit a plan": "h1:has-text('Edit a plan')",
+    "Evidence and assumptions": "[data-testid='stMetricValue']", "Sweeps": "h1:has-text('Parameter sweeps')",
+    "Validation": "[data-testid='stDataFrame']", "About": "h1:has-text('About ResectSim')",
+}
+PAGE_HEIGHT = ("() => Math.max(...[...document.querySelectorAll(\"[data-testid='stMain'], [data-testid='stAppViewContainer'], "
+               "[data-testid='stMainBlockContainer']\")].map(e => e.scrollHeight))")
+MAX_FULL_HEIGHT = 12_000
+
+
 def _shoot(tab, name: str) -> None:
+    """The first screen, and the whole page (the app scrolls inside its own container, so the window
+    is made as tall as the page for the second picture)."""
     tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    size = tab.viewport_size
+    tall = min(max(tab.evaluate(PAGE_HEIGHT), size["height"]), MAX_FULL_HEIGHT)
+    tab.set_viewport_size({"width": size["width"], "height": tall})
+    tab.wait_for_timeout(800)
+    settle(tab)
     tab.screenshot(path=str(ARTIFACTS / f"{name}-full.png"), full_page=True)
+    tab.set_viewport_size(size)
 
 
 def test_the_board_sees_the_decision_on_the_first_projector_screen(browser, server):
@@ -64,9 +83,8 @@ def test_screenshots_of_every_page(browser, server, size, viewport):
         slug = title.split()[0].lower()
         tab.get_by_role("link", name=title).first.dispatch_event("click")  # a phone folds the links into the sidebar
         settle(tab)
-        if title in PAGES[:2]:
-            tab.wait_for_selector(CHART if title == PAGES[0] else "img[src^='data:image/svg+xml']")
-            settle(tab)
+        tab.wait_for_selector(READY[title])
+        settle(tab)
         no_problems(tab)
         _shoot(tab, f"{size}-{slug}")
         if viewport is PROJECTOR:

@@ -56,3 +56,21 @@ def test_a_long_run_can_be_cancelled_and_the_last_result_stays(browser, server):
     assert tab.locator(CHART).count() > 0
     tab.screenshot(path=str(ARTIFACTS / "1280x900-run-cancelled.png"))
     tab.close()
+
+
+def test_leaving_the_page_during_the_first_run_keeps_the_patient(browser, server):
+    """A click on another page while the first run simulates stops that run; the patient form must
+    still hold the patient afterwards (it was left empty and invalid: 'Fix the highlighted inputs')."""
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.set_default_timeout(120_000)
+    tab.goto(server)
+    tab.wait_for_selector("[data-testid='stMain']")
+    tab.get_by_role("link", name="Counselling").first.dispatch_event("click")
+    tab.wait_for_timeout(300)
+    tab.get_by_role("link", name="Compare strategies").first.dispatch_event("click")
+    tab.wait_for_selector(CHART)
+    settle(tab)
+    assert "Fix the highlighted inputs" not in tab.inner_text("body")
+    tab.locator("[data-testid='stExpandSidebarButton']").click()
+    assert float(tab.get_by_role("spinbutton", name="Weight (kg)").input_value()) == 28
+    tab.close()
