@@ -27,6 +27,8 @@ from simulation.sweeps.spec import load_plan
 from simulation.sweeps.store import Store, StoreError
 
 BACKENDS = ("Process pool", "Dask (local cluster)")
+PARAMETER_COLUMNS = {"label": "Parameter", "path": "Path in the spec", "canonical": "Path in the scenario", "mode": "Varied as",
+                     "places": "Places", "low": "Low", "base": "Base", "high": "High"}
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -180,7 +182,7 @@ if done < total:
 if info["message"]:
     st.warning(info["message"])
 with st.expander("Parameters"):
-    st.dataframe(data.parameters.drop(columns=["idx"]), hide_index=True, width="stretch")
+    st.dataframe(data.parameters.drop(columns=["idx"]).rename(columns=PARAMETER_COLUMNS), hide_index=True, width="stretch")
 
 fitting = [name for name, designs in sensitivity.ANALYSES.items() if info["design"] in designs]
 default = sensitivity.default_analysis(info["design"], len(data.labels))
