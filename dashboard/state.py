@@ -106,7 +106,18 @@ class Result:
 
 
 def _cancel(page: str) -> None:
-    st.session_state[f"cancelled:{page}"] = True
+    """*Cancel* pressed: marks the page's run cancelled if one was going (pressing it stopped that run)."""
+    if st.session_state.pop(f"running:{page}", False):
+        st.session_state[f"cancelled:{page}"] = True
+
+
+def cancel_button(page: str, where=st) -> None:
+    """The page's *Cancel* button, beside *Run* and always on screen (a button that appears only during
+    a run and then goes made Streamlit reset other widgets). Pressing it while a run goes makes Streamlit
+    stop the script at the next progress update and rerun it with ``cancelled(page)`` set; pressing it
+    with no run going does nothing."""
+    where.button("Cancel", key=f"cancel:{page}", icon=":material/stop:", on_click=_cancel, args=(page,), width="stretch",
+                 help="Stop the run that is going; the last result (if any) stays on screen.")
 
 
 def cancelled(page: str) -> bool:
@@ -120,19 +131,16 @@ def result(page: str, sc: Scenario, strategies: tuple[str, ...], replications: i
     before the first run.
 
     A page thus never re-simulates on a sidebar edit, and copies a cached result out of
-    ``st.cache_data`` only when asked to run. While a run is going a *Cancel* button is on screen:
-    pressing it makes Streamlit stop this script at the next progress update (the run is abandoned,
-    the kept result stays) and rerun it with ``cancelled(page)`` set."""
+    ``st.cache_data`` only when asked to run. A run can be stopped with ``cancel_button``."""
     key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__)
     slot = f"result:{page}"
     kept = st.session_state.get(slot)
+    st.session_state.pop(f"running:{page}", None)  # a run stopped otherwise (another page opened) is over
     if run_now and (kept is None or kept[0] != key):
         st.session_state.pop(f"cancelled:{page}", None)
-        stop = st.empty()
-        stop.button("Cancel", key=f"cancel:{page}", icon=":material/stop:", on_click=_cancel, args=(page,),
-                    help="Stop this run; the last result (if any) stays on screen.")
+        st.session_state[f"running:{page}"] = True
         kept = st.session_state[slot] = (key, _comparison(*key, _scenario=sc), sc)
-        stop.empty()
+        st.session_state.pop(f"running:{page}", None)
     return None if kept is None else Result(kept[1], kept[2], kept[0] == key)
 
 

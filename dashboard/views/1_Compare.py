@@ -208,11 +208,12 @@ st.session_state["compare_strategies"] = [
     s for s in st.session_state.get("compare_strategies", MAIN_STRATEGIES) if s in options
 ]
 head = st.empty()
-left, right = st.columns([6, 1], vertical_alignment="bottom")
+left, right, stop = st.columns([6, 1, 1], vertical_alignment="bottom")
 chosen = left.multiselect("Strategies", options, key="compare_strategies", format_func=lambda n: inputs.library[n].label,
                           label_visibility="collapsed", placeholder="Choose the plans to compare")
 clicked = right.button("Run", type="primary", width="stretch", disabled=not (chosen and inputs.ready),
                        icon=":material/play_arrow:")
+state.cancel_button(PAGE, stop)
 scenario = None
 if not inputs.ready:
     ui.inputs_not_ready()

@@ -45,7 +45,8 @@ def _plan(name: str):
 
 
 def _cancel() -> None:
-    st.session_state["sweep_cancelled"] = True
+    if st.session_state.pop("sweep_running", False):  # a run was going: this click stopped it
+        st.session_state["sweep_cancelled"] = True
 
 
 def _run(plan, db, backend_name: str, workers: int) -> None:
@@ -53,9 +54,6 @@ def _run(plan, db, backend_name: str, workers: int) -> None:
     (finished points stay stored, and running it again resumes)."""
     backend = ProcessPool(workers) if backend_name == BACKENDS[0] else DaskCluster(workers=workers)
     bar = st.progress(0.0, text=f"Starting {backend.describe()}…")
-    stop = st.empty()
-    stop.button("Cancel", key="sweep_cancel", icon=":material/stop:", on_click=_cancel,
-                help="Stop after the running chunk; finished points are kept and a new Run resumes.")
     control: list[BaseException] = []
 
     def progress(done: int, total: int) -> None:
@@ -65,6 +63,7 @@ def _run(plan, db, backend_name: str, workers: int) -> None:
             control.append(exc)
             raise KeyboardInterrupt from None
 
+    st.session_state["sweep_running"] = True
     try:
         with backend:
             report = run_sweep(plan, Store(db), backend, None, progress)
@@ -72,7 +71,9 @@ def _run(plan, db, backend_name: str, workers: int) -> None:
         if control:
             raise control[0] from None  # let Streamlit rerun the page (it shows the cancelled state)
         raise
-    stop.empty()
+    finally:
+        if not control:
+            st.session_state.pop("sweep_running", None)
     bar.empty()
     st.success(f"Ran {report.points_run} points in {report.wall_s:.0f} s into {db.name}." if report.points_run
                else f"{plan.name} was already complete in {db.name}.")
@@ -105,8 +106,11 @@ def run_section(folder) -> None:
     for problem in problems:
         st.error(problem)
     db = folder / f"{spec.name}.duckdb"
-    if st.button("Run", type="primary", icon=":material/play_arrow:", disabled=bool(problems), key="sweeps_run",
-                 help=f"Writes {db.name} in the results folder; a sweep already there is resumed."):
+    run, stop, _ = st.columns([1, 1, 6])
+    stop.button("Cancel", key="sweep_cancel", icon=":material/stop:", on_click=_cancel, width="stretch",
+                help="Stop the sweep that is running after its current chunk; finished points are kept and Run resumes.")
+    if run.button("Run", type="primary", icon=":material/play_arrow:", disabled=bool(problems), key="sweeps_run",
+                  width="stretch", help=f"Writes {db.name} in the results folder; a sweep already there is resumed."):
         st.session_state.pop("sweep_cancelled", None)
         folder.mkdir(parents=True, exist_ok=True)
         try:
