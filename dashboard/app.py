@@ -19,6 +19,7 @@ PAGES = (
     ("views/1_Compare.py", "Compare strategies", ":material/view_column:"),
     ("views/2_Counselling.py", "Counselling", ":material/family_restroom:"),
     ("views/7_Plans.py", "Edit a plan", ":material/edit_note:"),
+    ("views/8_Centre.py", "Your centre", ":material/local_hospital:"),
     ("views/3_Evidence.py", "Evidence and assumptions", ":material/menu_book:"),
     ("views/5_Sweeps.py", "Sweeps", ":material/tune:"),
     ("views/6_Validation.py", "Validation", ":material/fact_check:"),

@@ -85,8 +85,10 @@ def patient_table(scenario: Scenario) -> pd.DataFrame:
         assumed = p.assumptions.get(name)
         value = getattr(p, name)
         if name == "blood_volume_ml_per_kg" and value is None:
-            value = f"{scenario.blood_volume_ml_per_kg:g} (by age)"
-            assumed = "Default for the age band in parameters.blood_volume_ml_per_kg."
+            value = f"{scenario.blood_volume_ml_per_kg:.3g} ({scenario.blood_volume_method})"
+            assumed = ("Nadler's formula from height, weight and sex (parameters.patient_factors.adult_blood_volume_l)."
+                       if scenario.blood_volume_method == "Nadler"
+                       else "Default for the age band in parameters.blood_volume_ml_per_kg.")
         rows.append({
             "Field": name, "Meaning": field.description or "", "Value": str(value),
             "Basis": "assumption" if assumed else ("case report" if case else "as entered"),

@@ -40,12 +40,29 @@ FIELDS = {
     "great_vessel_adhesion": ("Great vessels adherent to the tumour", None),
     "psoas_extension": ("Tumour extends into the psoas", None),
     "asa_class": ("ASA physical status", None),
+    "height_cm": ("Height (cm)", 1.0),
+    "frailty_mfi5": ("Frailty, mFI-5 (points)", None),
+    "histology": ("Tumour type", None),
+    "vascularity_grade": ("Angiographic vascularity", None),
+    "tumour_volume_cm3": ("Tumour volume (cm³)", 5.0),
+    "prior_radiotherapy": ("Radiotherapy to the site before surgery", None),
+    "chemotherapy_weeks_before_surgery": ("Last chemotherapy (weeks before)", 1.0),
+}
+OPTIONAL_NUMBERS = ("height_cm", "tumour_volume_cm3", "chemotherapy_weeks_before_surgery")  # empty: not known
+NOT_KNOWN = "not known"
+CHOICES = {  # select boxes: field -> options (NOT_KNOWN stands for an unset field)
+    "frailty_mfi5": (NOT_KNOWN, 0, 1, 2, 3, 4, 5),
+    "vascularity_grade": (NOT_KNOWN, "low", "moderate", "high"),
 }
 EXTRA_HELP = {
     "name": "A name for this case (initials or a study code); it names the saved file.",
     "levels": "A range like L2-L4, or a comma-separated list.",
     "retained_implants": "Levels with implants to remove, e.g. L1-L5; leave empty if none.",
     "scar_severity": "Scar from previous surgery or radiotherapy.",
+    "height_cm": "Leave empty if not known.",
+    "tumour_volume_cm3": "Leave empty if not known.",
+    "chemotherapy_weeks_before_surgery": "Leave empty if none or not known.",
+    "vascularity_grade": "Only if an angiogram was done; otherwise the tumour type decides.",
 }
 FAMILY_FACTS = ("age_years", "sex", "levels", "revision", "retained_implants")  # what a family description states
 BROWSER_UPLOAD_MB = 10 * max(1, MAX_FILE_BYTES // 1_000_000)  # larger files than the loader's limit reach it and get its reason
@@ -77,7 +94,11 @@ def _fill_form(missing_only: bool = False) -> None:
         if missing_only and _key(field) in st.session_state:
             continue
         value = getattr(base, field)
-        st.session_state[_key(field)] = "" if value is None else value
+        if field in CHOICES:
+            value = NOT_KNOWN if value is None else value
+        elif value is None and field not in OPTIONAL_NUMBERS:
+            value = ""
+        st.session_state[_key(field)] = value
 
 
 def _edited(base: Patient) -> dict:
@@ -85,7 +106,8 @@ def _edited(base: Patient) -> dict:
     data, assumptions = base.model_dump(), dict(base.assumptions)
     for field in FIELDS:
         value = st.session_state[_key(field)]
-        data[field] = None if field == "retained_implants" and not str(value).strip() else value
+        empty = value == NOT_KNOWN or (field == "retained_implants" and not str(value).strip())
+        data[field] = None if empty else value
         if field != "name" and data[field] != getattr(base, field):
             assumptions[field] = f"Entered in the dashboard form (the {base.name} file says {getattr(base, field)})."
     if any(data[f] != getattr(base, f) for f in FAMILY_FACTS):  # the file's plain-words text no longer describes them
@@ -102,7 +124,12 @@ def _widget(field: str) -> None:
     label, step = FIELDS[field]
     key, help_, annotation = _key(field), _help(field), Patient.model_fields[field].annotation
     if step is not None:
-        st.number_input(label, step=step, format="%.1f", key=key, help=help_)
+        st.number_input(label, step=step, format="%.1f", key=key, help=help_,
+                        placeholder=NOT_KNOWN if field in OPTIONAL_NUMBERS else None)
+    elif field in CHOICES:
+        st.selectbox(label, CHOICES[field], key=key, help=help_)
+    elif field == "histology":
+        st.selectbox(label, typing.get_args(annotation), key=key, help=help_, format_func=lambda v: v.replace("_", " "))
     elif field == "sex":
         st.radio(label, typing.get_args(annotation), key=key, horizontal=True, help=help_)
     elif field == "scar_severity":
@@ -274,6 +301,11 @@ def render() -> None:
         for field in ("revision", "scar_severity", "great_vessel_adhesion", "psoas_extension", "asa_class"):
             _widget(field)
             slots[field] = st.empty()
+        with st.expander("Tumour, build and comorbidity"):
+            for field in ("histology", "vascularity_grade", "tumour_volume_cm3", "height_cm", "frailty_mfi5",
+                          "prior_radiotherapy", "chemotherapy_weeks_before_surgery"):
+                _widget(field)
+                slots[field] = st.empty()
         general = st.empty()
         patient = None
         try:

@@ -19,6 +19,7 @@ from simulation.present.formats import MAIN_STRATEGIES, MAX_REPLICATIONS
 from .compare.view import Comparison, build_comparison
 
 _INPUTS = "inputs"
+CENTRE_KEY = "centre_profile"  # a calibrated centre (Your centre page): runs draw its effect
 # Widgets that live on one page but should keep their value while another page is shown
 PAGE_WIDGETS = (
     "compare_strategies", "compare_chart_kind", "compare_outcomes", "compare_reference",
@@ -84,13 +85,15 @@ def scenario(patient: Patient, strategies: list[Strategy]) -> Scenario:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _comparison(digest: str, strategies: tuple[str, ...], replications: int, seed: int, version: str, _scenario: Scenario) -> Comparison:
+def _comparison(digest: str, strategies: tuple[str, ...], replications: int, seed: int, version: str, centre: str,
+                _scenario: Scenario, _profile=None) -> Comparison:
     bar = st.progress(0.0, text="Simulating…")
 
     def progress(done: int, total: int) -> None:
         bar.progress(done / total, text=f"Simulating… {done:,} of {total:,} operations")
 
-    result = build_comparison(_scenario, strategies, replications, seed, progress=progress)
+    drawn = simulation.uncertainty(_scenario, centre=_profile) if _profile is not None else None
+    result = build_comparison(_scenario, strategies, replications, seed, progress=progress, drawn=drawn)
     bar.empty()
     return result
 
@@ -132,14 +135,15 @@ def result(page: str, sc: Scenario, strategies: tuple[str, ...], replications: i
 
     A page thus never re-simulates on a sidebar edit, and copies a cached result out of
     ``st.cache_data`` only when asked to run. A run can be stopped with ``cancel_button``."""
-    key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__)
+    profile = st.session_state.get(CENTRE_KEY)
+    key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__, profile.digest() if profile else "")
     slot = f"result:{page}"
     kept = st.session_state.get(slot)
     st.session_state.pop(f"running:{page}", None)  # a run stopped otherwise (another page opened) is over
     if run_now and (kept is None or kept[0] != key):
         st.session_state.pop(f"cancelled:{page}", None)
         st.session_state[f"running:{page}"] = True
-        kept = st.session_state[slot] = (key, _comparison(*key, _scenario=sc), sc)
+        kept = st.session_state[slot] = (key, _comparison(*key, _scenario=sc, _profile=profile), sc)
         st.session_state.pop(f"running:{page}", None)
     return None if kept is None else Result(kept[1], kept[2], kept[0] == key)
 

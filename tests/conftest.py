@@ -25,12 +25,17 @@ def scenario_copy(tmp_path) -> Path:
     return root
 
 
+CORE_STRATEGIES = ("posterior-only", "single-stage-three-exposure", "single-stage-with-stop-rule",
+                   "three-stage-posterior-anterior-posterior", "two-stage-posterior-then-anterior")
+"""The bundled plans without peri-operative policies (the policy variants: tests/model/test_patient_factors.py)."""
+
+
 @pytest.fixture(scope="session")
 def seed_scenario():
-    """The bundled seed-case patient with every bundled strategy."""
+    """The bundled seed-case patient with the core bundled strategies."""
     from simulation import load_scenario
 
-    return load_scenario("seed-case")
+    return load_scenario("seed-case", list(CORE_STRATEGIES))
 
 
 @pytest.fixture(scope="session")

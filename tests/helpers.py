@@ -141,3 +141,23 @@ def one_clean_error(result: subprocess.CompletedProcess) -> str:
     assert "Traceback" not in result.stderr and "Error:" not in result.stderr.replace("error:", ""), result.stderr[-2000:]
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr[-2000:]
     return lines[0]
+
+
+def write_synthetic(path, rows, params, centre_sd=(0.0, 0.0, 0.0), corr=0.0):
+    """A posterior file with ``rows`` (unconstrained scale, one column per parameter of ``params``) and
+    constant centre SDs (time, bleeding, complication) and time-bleeding correlation."""
+    import numpy as np
+    import pandas as pd
+
+    from simulation.calibration.posterior import write_posterior
+
+    frame = {"chain": np.zeros(len(rows), int), "draw": np.arange(len(rows))}
+    for i, p in enumerate(params):
+        frame[p.name] = p.natural(rows[:, i])
+    for a, sd in zip(("time", "bleeding", "complication"), centre_sd):
+        frame[f"centre_sd_{a}"] = np.full(len(rows), sd)
+    frame["centre_corr_time_bleeding"] = np.full(len(rows), corr)
+    info = {"targets_hash": "test", "parameters": [
+        {"name": p.name, "label": p.label, "transform": p.transform, "prior_mean": p.prior.mean, "prior_sd": p.prior.sd,
+         "paths": list(p.paths)} for p in params]}
+    return write_posterior(pd.DataFrame(frame), path, info)

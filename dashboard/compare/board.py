@@ -20,10 +20,10 @@ from simulation.present.formats import (
     BOARD_INTERVAL_NOTE,
     BOARD_TITLE,
     DISCLAIMER,
-    HONEST_INTERVAL_MISSING,
-    MONTE_CARLO_INTERVAL,
     RANGES_KEY,
     column_dictionary,
+    honest_caption,
+    interval_name,
     patient_line,
     provenance_line,
     short_labels,
@@ -72,7 +72,7 @@ def _plans(pdf: _Report, c: Comparison, width: float) -> None:
 
 def board_report(c: Comparison, scenario: Scenario, a: str, b: str, date: str, font_dir: Path = FONT_DIR) -> bytes:
     """The board's PDF for plans ``a`` vs ``b`` of ``c`` (run on ``scenario``), dated ``date``."""
-    provenance = provenance_line(c.version, c.scenario_digest, c.seed, c.replications, date)
+    provenance = provenance_line(c.version, c.scenario_digest, c.seed, c.replications, date, uncertainty=c.uncertainty_note)
     pdf = _Report(provenance, font_dir, orientation="landscape")
     pdf.set_margins(12, 10, 12)
     pdf.set_auto_page_break(True, margin=14)
@@ -92,8 +92,8 @@ def board_report(c: Comparison, scenario: Scenario, a: str, b: str, date: str, f
         pdf.para("Decision", 11, bold=True)
         _table(pdf, decision.decision_table(c, a, b), (left_w * 0.56, left_w * 0.17, left_w * 0.27), size=8)
         pdf.ln(1)
-        pdf.para(BOARD_INTERVAL_NOTE.format(interval=MONTE_CARLO_INTERVAL, n=c.replications, honest=HONEST_INTERVAL_MISSING),
-                 7.5, colour=GREY, height=3.6)
+        pdf.para(BOARD_INTERVAL_NOTE.format(interval=interval_name(c.uncertainty_parts))
+                 + honest_caption(c.uncertainty_parts, c.uncertainty_note), 7.5, colour=GREY, height=3.6)
     pdf.set_right_margin(margin)
     pdf.set_xy(pdf.l_margin + left_w + 6, pdf.page_break_trigger - 8)
     pdf.use(7.5, colour=GREY)
@@ -104,15 +104,15 @@ def board_report(c: Comparison, scenario: Scenario, a: str, b: str, date: str, f
     first = 95
     rest = (pdf.epw - first) / len(c.labels)
     pdf.para("Key risks: share of simulated patients ± Monte Carlo standard error", 11, bold=True)
-    _table(pdf, tables.risk_table(c).rename(columns=short), (first, *[rest] * len(c.labels)), size=8)
+    _table(pdf, tables.risk_table(c).rename(columns=short), (first, *[rest] * len(c.labels)), size=7.5)
     pdf.ln(2.5)
     pdf.para("Operation and stay: median (5th–95th percentile) of simulated patients", 11, bold=True)
     outcomes = tables.outcome_table(c)
     typical = outcomes[outcomes.Statistic.str.startswith("median")].drop(columns="Statistic").rename(columns=short)
-    _table(pdf, typical, (first, *[rest] * len(c.labels)), size=8)
-    pdf.ln(2.5)
+    _table(pdf, typical, (first, *[rest] * len(c.labels)), size=7.5)
+    pdf.ln(2)
     for name, label in c.labels.items():
-        pdf.para(f"{label}: {scenario.strategy(name).description}", 7.5, colour=GREY, height=3.5)
+        pdf.para(f"{label}: {scenario.strategy(name).description}", 7, colour=GREY, height=3.2)
     pdf.ln(1)
     pdf.para(DISCLAIMER, 8, bold=True, height=3.8)
     return bytes(pdf.output())

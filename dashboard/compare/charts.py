@@ -58,7 +58,8 @@ def timelines(c: Comparison, strategy: str, tl: Timeline) -> dict[str, alt.TopLe
 def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Callable[[], alt.TopLevelMixin]]:
     """Every chart the page can draw, by name, as a builder (run on demand, for the chart downloads);
     each carries the plans' key, the patient and the provenance (``charts.exportable``)."""
-    lines = [f"{scenario.patient.name}: {patient_line(scenario)}", provenance_line(c.version, c.scenario_digest, c.seed, c.replications)]
+    provenance = provenance_line(c.version, c.scenario_digest, c.seed, c.replications, uncertainty=c.uncertainty_note)
+    lines = [f"{scenario.patient.name}: {patient_line(scenario)}", provenance]
 
     def keyed(build: Callable[[], alt.TopLevelMixin], labels: dict[str, str] = c.labels, note: str = "") -> Callable[[], alt.TopLevelMixin]:
         return lambda: charts.exportable(build(), labels, [note, *lines] if note else lines)
@@ -75,7 +76,8 @@ def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Ca
     for s in c.strategies:
         found[f"Typical operation: {c.labels[s]}"] = keyed(
             lambda s=s: alt.vconcat(*(t.properties(width=EXPORT_TIMELINE_PX)
-                                      for t in timelines(c, s, typical_timeline(scenario, s, c.seed, c.records)).values()),
+                                      for t in timelines(c, s, typical_timeline(scenario, s, c.seed, c.records,
+                                                                                c.uncertainty)).values()),
                                     spacing=24)
             .resolve_scale(color="independent"),
             {s: c.labels[s]},
@@ -83,11 +85,11 @@ def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Ca
     return found
 
 
-def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int) -> dict[str, float]:
+def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int, drawn=None) -> dict[str, float]:
     """Seconds to run and to build what the browser receives after *Run* (the Summary tab's
-    chart), serialised to Vega-Lite as Streamlit does."""
+    chart), serialised to Vega-Lite as Streamlit does; ``drawn`` as ``build_comparison`` takes it."""
     t0 = time.perf_counter()
-    c = build_comparison(scenario, strategies, replications, seed)
+    c = build_comparison(scenario, strategies, replications, seed, drawn=drawn)
     t1 = time.perf_counter()
     charts.styled(overview(c)).to_dict()
     t2 = time.perf_counter()

@@ -12,16 +12,17 @@ import pandas as pd
 
 from simulation.present.formats import (
     DECISION,
-    MONTE_CARLO_INTERVAL,
     better_plan,
     difference_sentence,
     difference_value,
     difference_words,
+    interval_name,
     interval_words,
     share_words,
     short_labels,
 )
 from simulation.runs.analysis import paired_differences
+from simulation.runs.uncertainty import honest_differences
 
 from .view import Comparison
 
@@ -34,9 +35,13 @@ def default_pair(c: Comparison) -> tuple[str, str]:
 
 
 def decision_rows(c: Comparison, a: str, b: str) -> pd.DataFrame:
-    """One row per ``DECISION`` outcome: A minus B in display units with the Monte Carlo 95% interval,
-    and the shares of simulated patients better off with each plan."""
+    """One row per ``DECISION`` outcome: A minus B in display units with its honest 95% range (the Monte
+    Carlo interval when the run drew no parameters or centre), and the shares of simulated patients better
+    off with each plan."""
     d = paired_differences(c.records, a, b, list(DECISION))
+    if c.uncertainty_parts:
+        h = honest_differences(c.records, a, b, c.uncertainty, list(DECISION))
+        d["ci_low"], d["ci_high"] = h.honest_low.to_numpy(), h.honest_high.to_numpy()
     rows = []
     for r in d.itertuples():
         mean, low, high = (difference_value(r.outcome, v) for v in (r.mean_difference, r.ci_low, r.ci_high))
@@ -46,14 +51,14 @@ def decision_rows(c: Comparison, a: str, b: str) -> pd.DataFrame:
 
 
 def decision_table(c: Comparison, a: str, b: str) -> pd.DataFrame:
-    """The table the board reads: one sentence per outcome with its Monte Carlo interval, which plan
+    """The table the board reads: one sentence per outcome with its honest range, which plan
     the interval favours, and how many simulated patients were better off with each plan."""
     short = short_labels(list(c.labels.values()))
     la, lb = short[c.labels[a]], short[c.labels[b]]
     out = []
     for r in decision_rows(c, a, b).itertuples():
         out.append({
-            f"{la} vs {lb} ({MONTE_CARLO_INTERVAL})":
+            f"{la} vs {lb} ({interval_name(c.uncertainty_parts)})":
                 f"{difference_words(r.outcome, r.mean)} ({interval_words(r.outcome, r.low, r.high)})",
             BETTER: better_plan(r.outcome, r.low, r.high, la, lb),
             f"Simulated patients better off: {la} / {lb}": f"{share_words(r.p_a_better)} / {share_words(r.p_b_better)}",

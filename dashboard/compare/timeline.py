@@ -36,9 +36,10 @@ def typical_replication(records: pd.DataFrame, strategy: str) -> int:
     return int(g.replication.to_numpy()[np.lexsort((g.replication.to_numpy(), gap))[0]])
 
 
-def typical_timeline(scenario: Scenario, strategy: str, seed: int, records: pd.DataFrame) -> Timeline:
+def typical_timeline(scenario: Scenario, strategy: str, seed: int, records: pd.DataFrame, uncertainty=None) -> Timeline:
+    """The typical replication's timeline, traced with the run's parameter and centre draws (``uncertainty``)."""
     replication = typical_replication(records, strategy)
-    return timeline_of(trace(scenario, strategy, seed, replication).timeline, replication)
+    return timeline_of(trace(scenario, strategy, seed, replication, uncertainty).timeline, replication)
 
 
 def timeline_of(entries: list[dict], replication: int) -> Timeline:

@@ -15,15 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulation import Scenario, __version__, run
+from simulation import RunUncertainty, Scenario, __version__, honest_summary, run, uncertainty
+from simulation.model.uncertainty import Uncertainty
 from simulation.present.formats import (
     DIFFERENCES,
     HEADLINE,
     HEADLINE_RISKS,
     Shown,
+    oncology_note,
     risk_labels,
 )
-from simulation.runs.analysis import exceedance, paired_differences, summarise
+from simulation.runs.analysis import Z, exceedance, paired_differences, summarise
+from simulation.runs.uncertainty import parts_on
 
 PARALLEL_FROM = 2_000  # total replications from which two worker processes can pay for their start-up
 ALWAYS_PARALLEL_FROM = 8_000  # ... and from which they do even on a busy machine
@@ -50,6 +53,11 @@ class Comparison:
     histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, median (display units)
     quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
     risk_labels: dict[str, str]  # risk column -> label with its time frame
+    oncology_note: str = ""  # how to read the margin and adjuvant-therapy outputs (formats.oncology_note)
+    honest: pd.DataFrame = None  # simulation.honest_summary rows (mean, mcse, sd_*, honest_low, honest_high)
+    uncertainty_note: str = ""  # what the run drew (provenance)
+    uncertainty_parts: tuple[str, ...] = ()  # "parameter", "centre": what the honest range carries beyond Monte Carlo
+    uncertainty: Uncertainty | None = None  # the run's draws (its nesting groups the replications)
 
     @property
     def key(self) -> tuple:
@@ -78,16 +86,24 @@ def build_comparison(
     replications: int,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
+    drawn: RunUncertainty | None = None,
 ) -> Comparison:
-    """Run ``replications`` of each strategy and compute every table and chart data set.
+    """Run ``replications`` of each strategy and compute every table and chart data set. ``drawn``: the
+    parameter and centre draws (default: ``simulation.uncertainty(scenario)``, the stored posterior).
 
     ``make bench`` times this, with the charts, through ``dashboard.compare.charts.bench``.
     """
     strategies = tuple(strategies)
     workers = workers_for(replications * len(strategies))
-    results = run(scenario, replications, seed, strategies=strategies, workers=workers, progress=progress)
+    drawn = drawn or uncertainty(scenario)  # the stored posterior and a centre like those published, or fixed parameters
+    results = run(scenario, replications, seed, strategies=strategies, workers=workers, progress=progress,
+                  uncertainty=drawn.uncertainty, note=drawn.note)
     records = results.records
     outcomes = [s.column for s in HEADLINE] + list(HEADLINE_RISKS) + [f"complication_{k}" for k in scenario.parameters.complications.types]
+    summary, honest = summarise(records, outcomes), honest_summary(records, results.uncertainty, outcomes)
+    if parts_on(results.uncertainty):  # nested draws: the Monte Carlo error of a mean is the nested design's
+        summary["mcse"] = honest.mcse.to_numpy()
+        summary["ci_low"], summary["ci_high"] = summary["mean"] - Z * summary.mcse, summary["mean"] + Z * summary.mcse
     return Comparison(
         scenario_digest=results.scenario_digest,
         version=__version__,
@@ -97,11 +113,16 @@ def build_comparison(
         seed=seed,
         records=records,
         stages=results.stages,
-        summary=summarise(records, outcomes),
+        summary=summary,
         exceedance=exceedance_table(scenario, records),
         histograms=pd.concat([histogram(records, s) for s in HEADLINE], ignore_index=True),
         quantiles=pd.concat([quantiles(records, s) for s in HEADLINE], ignore_index=True),
         risk_labels=risk_labels(scenario),
+        oncology_note=oncology_note(scenario),
+        honest=honest,
+        uncertainty_note=results.uncertainty_note,
+        uncertainty_parts=parts_on(results.uncertainty),
+        uncertainty=results.uncertainty,
     )
 
 

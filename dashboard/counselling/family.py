@@ -24,10 +24,13 @@ from simulation.present.formats import (
     family_patient_line,
     family_plan_description,
     family_plan_label,
+    family_range,
     longest_time_frame,
     patient_line,
+    provenance_line,
 )
 from simulation.runs.analysis import exceedance
+from simulation.scenario.feasibility import planned_deficit
 
 from ..charts import colour
 from ..compare.view import Comparison
@@ -42,6 +45,8 @@ class Risk:
     time_frame: str
     p: float  # simulated share, 0-1
     mcse: float
+    low: float | None = None  # honest 95% range of the share (Monte Carlo, centre and parameter parts), 0-1
+    high: float | None = None
 
     @property
     def per_100(self) -> int:
@@ -81,6 +86,7 @@ class Plan:
     operating: str  # "about 14 hours (9 in 10 between 9 and 22 hours)"
     anaesthesia: str  # "about 15 hours in total (9 in 10 between 11 and 21 hours)"
     stay: str  # "about 3 weeks (9 in 10 between 2 and 7 weeks)"
+    adjuvant: str  # days from the first operation until fit for chemotherapy or radiotherapy, as ``stay``
     main: tuple[Risk, ...]
     others: tuple[Risk, ...]
     staging: Risk | None = None  # the stop-and-stage rule splitting the operation, when the plan has one
@@ -97,13 +103,11 @@ class Provenance:
     seed: int
     replications: int
     date: str
+    uncertainty: str = ""  # what the run drew (the run's uncertainty note)
 
     @property
     def line(self) -> str:
-        return (
-            f"ResectSim {self.version} · scenario {self.scenario_digest} · seed {self.seed} · "
-            f"{self.replications:,} simulated operations per plan · {self.date}"
-        )
+        return provenance_line(self.version, self.scenario_digest, self.seed, self.replications, self.date, self.uncertainty)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class FamilySummary:
     people: str  # "children" or "adults"
     plans: tuple[Plan, ...]
     provenance: Provenance
+    deficit: tuple[str, ...] = ()  # the certain loss from nerve roots cut on purpose (empty when none)
 
     @property
     def how_made(self) -> str:
@@ -124,8 +129,12 @@ class FamilySummary:
 
     @property
     def how_sure(self) -> str:
-        """How sure the estimates are, in words (never the Monte Carlo error)."""
-        return HOW_SURE
+        """How sure the estimates are, in words: the honest range of the first plan's headline risk when the
+        run drew parameters or a centre; never the Monte Carlo error."""
+        risk = self.plans[0].main[0]
+        if risk.low is None:
+            return HOW_SURE
+        return family_range(risk.label[0].lower() + risk.label[1:], risk.p, risk.low, risk.high)
 
     def difference(self, i: int) -> str | None:
         """Under the i-th pair of icon arrays: the second plan against the first, in words."""
@@ -153,7 +162,11 @@ HOW_LONG = (  # (row title, Plan attribute), as the page and the report show the
     ("Time in surgery (first cut to closing)", "operating"),
     ("Time asleep (under anaesthetic)", "anaesthesia"),
     ("Time in hospital", "stay"),
+    ("Until ready for chemotherapy or radiotherapy (from the first operation)", "adjuvant"),
 )
+DEFICIT_HEADING = "What will certainly happen"
+DEFICIT_INTRO = ("To take the tumour out in one piece, the surgeons plan to cut some nerves on purpose. "
+                 "This is expected with every plan, not a risk:")
 STEADY_REPLICATIONS = 1_000  # below this, "N in 100" can move by several figures from seed to seed
 MEANING = (
     "These numbers come from a computer. They do not come from a study of people like this one.",
@@ -188,6 +201,21 @@ def _staging(c: Comparison, scenario: Scenario, name: str) -> Risk | None:
     return Risk("converted_to_staged", "Split into two", "during the operation", float(split.p), float(split.mcse))
 
 
+def _oncology(scenario: Scenario, c: Comparison, name: str) -> tuple[Risk, ...]:
+    """The margin (the surgeons' estimate), the cancer coming back where it was, and a late start of
+    chemotherapy or radiotherapy, as frequencies out of 100."""
+    onc = scenario.parameters.oncology
+    recurrence = _summary_row(c, name, "local_recurrence_risk")
+    return (
+        _risk(c, name, "appropriate_margin", "All of the tumour out with a rim of healthy tissue (the surgeons' best guess)",
+              "at the operation"),
+        Risk("local_recurrence_risk", "The tumour coming back in the same place", f"over about {onc.margin.follow_up}",
+             float(recurrence["mean"]) / 100, float(recurrence.mcse) / 100),
+        _risk(c, name, "adjuvant_delayed", "Chemotherapy or radiotherapy starting late",
+              f"more than {onc.adjuvant.delay_threshold_days.value:g} days after the first operation"),
+    )
+
+
 def _operations(scenario: Scenario, name: str, g, staging: Risk | None) -> str:
     n = len(scenario.strategy(name).stages)
     text = ORDINAL_OPERATIONS.get(n, f"{n} operations")
@@ -201,7 +229,10 @@ def _operations(scenario: Scenario, name: str, g, staging: Risk | None) -> str:
 
 def _risk(c: Comparison, name: str, column: str, label: str, time_frame: str) -> Risk:
     row = _summary_row(c, name, column)
-    return Risk(column, label, time_frame, float(row["mean"]), float(row.mcse))
+    if not c.uncertainty_parts:
+        return Risk(column, label, time_frame, float(row["mean"]), float(row.mcse))
+    h = c.honest[(c.honest.strategy == name) & (c.honest.outcome == column)].iloc[0]
+    return Risk(column, label, time_frame, float(h["mean"]), float(h.mcse), float(h.honest_low), float(h.honest_high))
 
 
 def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummary:
@@ -233,10 +264,11 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
         others = tuple(
             _risk(c, name, f"complication_{k}", t.plain_label.capitalize(), t.time_frame)
             for k, t in types.items() if k != "death"
-        )
+        ) + _oncology(scenario, c, name)
         operating, operating_range = _span(c, name, "operative_time_min")
         total, total_range = _span(c, name, "anaesthesia_time_min")
         stay, stay_range = _span(c, name, "los_days")
+        adjuvant, adjuvant_range = _span(c, name, "days_to_adjuvant")
         staging = _staging(c, scenario, name)
         per_stage = c.stages[c.stages.strategy == name].groupby("stage").anaesthesia_time_min.median() / 60.0
         split = " + ".join(f"{h:.0f}" for h in per_stage.iloc[:n]) + " hours" if n > 1 else ""
@@ -248,8 +280,10 @@ def family_summary(scenario: Scenario, c: Comparison, date: str) -> FamilySummar
             operating=f"{operating}{' in total' if n > 1 else ''} ({operating_range})",
             anaesthesia=f"{total} in total ({split + ', ' if split else ''}{total_range})",
             stay=f"{stay} ({stay_range})",
+            adjuvant=f"{adjuvant} ({adjuvant_range})",
             main=main, others=others, staging=staging,
         ))
-    provenance = Provenance(c.version, c.scenario_digest, c.seed, c.replications, date)
-    return FamilySummary(family_patient_line(scenario), patient_line(scenario), people, tuple(plans), provenance)
+    provenance = Provenance(c.version, c.scenario_digest, c.seed, c.replications, date, c.uncertainty_note)
+    return FamilySummary(family_patient_line(scenario), patient_line(scenario), people, tuple(plans), provenance,
+                         tuple(planned_deficit(scenario.patient)))
 

@@ -20,7 +20,7 @@ from fpdf.fonts import FontFace
 
 from simulation.present.formats import DISCLAIMER, FAMILY_DISCLAIMER, ROUGH_WARNING
 
-from .family import HOW_LONG, MEANING, STEADY_REPLICATIONS, FamilySummary, Plan, Risk
+from .family import DEFICIT_HEADING, DEFICIT_INTRO, HOW_LONG, MEANING, STEADY_REPLICATIONS, FamilySummary, Plan, Risk
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core (.ci/run installs it)
 INK, GREY, RULE = (25, 25, 25), (95, 95, 95), (230, 159, 0)
@@ -96,6 +96,17 @@ def _plans(pdf: _Report, plans: tuple[Plan, ...]) -> None:
         pdf.use(9.5, colour=GREY)
         pdf.multi_cell(0, 4.6, pdf.text_of(plan.description), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.ln(1.5)
+
+
+def _deficit(pdf: _Report, summary: FamilySummary) -> None:
+    """The planned deficit from nerve roots cut on purpose: certain, before any risk."""
+    if not summary.deficit:
+        return
+    pdf.heading(DEFICIT_HEADING)
+    pdf.para(DEFICIT_INTRO, 10, height=4.8)
+    for line in summary.deficit:
+        pdf.para(f"•  {line}" if pdf.unicode else f"-  {line}", 9.5, height=4.5)
+    pdf.ln(1)
 
 
 def _how_long(pdf: _Report, plans: tuple[Plan, ...]) -> None:
@@ -227,6 +238,7 @@ def build_report(summary: FamilySummary, font_dir: Path = FONT_DIR) -> bytes:
     pdf.set_fill_color(*RULE)
     pdf.rect(pdf.l_margin, y, 1.2, pdf.get_y() - y, style="F")
     _plans(pdf, summary.plans)
+    _deficit(pdf, summary)
     _how_long(pdf, summary.plans)
     _main_risks(pdf, summary)
     _other_risks(pdf, summary)

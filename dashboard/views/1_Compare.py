@@ -13,12 +13,12 @@ from dashboard.compare.view import Comparison, differences
 from simulation import Scenario, ScenarioError
 from simulation.present.formats import (
     HEADLINE,
-    HONEST_INTERVAL_MISSING,
     KIND_VALUES,
     MAIN_STRATEGIES,
-    MONTE_CARLO_INTERVAL,
     RANGES_KEY,
     SHOWN,
+    honest_caption,
+    interval_name,
     number,
     patient_line,
     provenance_line,
@@ -40,7 +40,7 @@ def _decision(key: tuple, a: str, b: str, _c: Comparison):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _timeline(key: tuple, strategy: str, _scenario: Scenario, _c: Comparison):
-    return typical_timeline(_scenario, strategy, _c.seed, _c.records)
+    return typical_timeline(_scenario, strategy, _c.seed, _c.records, _c.uncertainty)
 
 
 def _draw(chart, stretch: bool = True, size: int = 14) -> None:
@@ -83,12 +83,11 @@ def summary_tab(c: Comparison, scenario: Scenario) -> None:
     if len(c.strategies) > 1:
         st.caption(
             f"Decision table: A = {c.labels[st.session_state['board_a']]}, B = {c.labels[st.session_state['board_b']]}, "
-            f"paired on the same simulated patients. In brackets: the {MONTE_CARLO_INTERVAL}, i.e. how precisely "
-            f"{c.replications:,} simulated operations pin down the average, not how uncertain the model's assumptions are "
-            f"(honest interval: {HONEST_INTERVAL_MISSING})."
+            f"paired on the same simulated patients. In brackets: the {interval_name(c.uncertainty_parts)}. "
+            + honest_caption(c.uncertainty_parts, c.uncertainty_note)
         )
     st.caption(f"At a glance: {RANGES_KEY[0].lower()}{RANGES_KEY[1:]} "
-               f"{provenance_line(c.version, c.scenario_digest, c.seed, c.replications)}.")
+               f"{provenance_line(c.version, c.scenario_digest, c.seed, c.replications, uncertainty=c.uncertainty_note)}.")
     st.subheader("Operation and stay")
     st.table(tables.outcome_table(c), hide_index=True)
     st.caption(
@@ -100,6 +99,8 @@ def summary_tab(c: Comparison, scenario: Scenario) -> None:
         st.subheader("Risks")
         st.table(tables.risk_table(c), hide_index=True)
         st.caption("Share of simulated patients ± Monte Carlo standard error. Complications count any severity.")
+        if c.oncology_note:
+            st.caption(c.oncology_note)
     with right:
         st.subheader("How often the worst cases happen")
         st.table(tables.exceedance_table(c), hide_index=True)

@@ -7,6 +7,8 @@ import streamlit as st
 
 from dashboard import charts, state, ui
 from dashboard.counselling.family import (
+    DEFICIT_HEADING,
+    DEFICIT_INTRO,
     HOW_LONG,
     MEANING,
     STEADY_REPLICATIONS,
@@ -38,6 +40,14 @@ def _plans(summary: FamilySummary) -> None:
             st.html(f'<div class="rs-big">{html.escape(plan.description)}</div>')
             with st.expander("Clinical description"):
                 st.markdown(f"**{plan.clinical_label}**: {plan.clinical_description}")
+
+
+def _deficit(summary: FamilySummary) -> None:
+    """The planned deficit: certain, shown before any risk (nothing when no nerve root is cut)."""
+    if summary.deficit:
+        st.header(DEFICIT_HEADING)
+        st.html(f'<div class="rs-big">{html.escape(DEFICIT_INTRO)}<ul>'
+                + "".join(f"<li>{html.escape(line)}</li>" for line in summary.deficit) + "</ul></div>")
 
 
 def _main_risks(summary: FamilySummary) -> None:
@@ -138,6 +148,7 @@ st.download_button(
     "application/pdf", on_click="ignore", type="primary", icon=":material/picture_as_pdf:",
 )
 _plans(summary)
+_deficit(summary)
 _how_long(summary)
 _main_risks(summary)
 _other_risks(summary)

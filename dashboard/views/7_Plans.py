@@ -109,6 +109,8 @@ if st.session_state["plan_rule"]:
     rule["assumption"] = "Limits entered in the dashboard's plan editor."
 interval = (days, "Entered in the dashboard's plan editor.") if st.session_state["plan_interval_on"] else None
 data = plans.raw_plan(table, name, label, base.description, plans.overrides(base_name), interval, rule)
+if policies := base.policies.model_dump(exclude_defaults=True):  # the starting plan's policies are kept
+    data["policies"] = policies
 try:
     strategy = plans.check_plan(data)
 except ScenarioError as exc:

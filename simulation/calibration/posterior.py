@@ -6,9 +6,9 @@ correlations of the centre effects) and ``discrepancy_<type>`` (delta). The file
 (``resectsim.calibration`` key, JSON) holds the format version, the package version, the targets
 hash, the scenario hash, the parameter list with priors, the emulator check and the diagnostics.
 
-Integration point (not wired yet, see docs/calibration.md): a run draws one row per replication
-and applies the multipliers and shifts in the vectorised draw step (``simulation.model.sampling``),
-with a new centre effect u ~ MVN(0, Sigma) from the row's tau and correlations.
+A run uses the draws through ``calibration.uncertainty.for_run``: one row per parameter draw, its
+multipliers and shifts applied in the vectorised draw step (``simulation.model.sampling``), with a
+new centre effect u ~ MVN(0, Sigma) from the row's tau and correlations.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__
 from ..runs.files import write_bytes
 from ..scenario.loader import BUNDLED
 from .settings import FOLDER
@@ -57,6 +56,7 @@ def draws_frame(fit, params, settings) -> pd.DataFrame:
 
 def write_posterior(frame: pd.DataFrame, path: Path, provenance: dict) -> Path:
     """Write the draws with ``provenance`` (JSON-able) in the Parquet metadata, atomically."""
+    from .. import __version__  # at call time: the package imports this module while it initialises
     meta = {"format_version": FORMAT_VERSION, "version": __version__, **provenance}
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: json.dumps(meta, default=float).encode()})

@@ -16,6 +16,7 @@ from ..checks import check_file, file_warnings
 from ..scenario import loader
 from ..scenario.errors import ScenarioError
 from .calibrate import calibrate
+from .centre import centre_app
 from .common import fail, warn
 from .compare import compare, run_command
 from .evidence import evidence
@@ -36,6 +37,7 @@ except ModuleNotFoundError as missing:
                             "pip install 'resectsim[sweeps]').")
 app.add_typer(sweep_app, name="sweep")
 app.add_typer(validate_app, name="validate")
+app.add_typer(centre_app, name="centre")
 app.command("evidence")(evidence)
 app.command()(compare)
 app.command("run")(run_command)

@@ -28,6 +28,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
+from ..calibration.centre import load_profile
+from ..calibration.uncertainty import RunUncertainty, for_run
 from ..present.formats import (
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
@@ -36,6 +38,10 @@ from ..present.formats import (
     HEADLINE,
     MAIN_STRATEGIES,
     SHOWN,
+    honest_caption,
+    honest_range,
+    interval_name,
+    oncology_note,
     percent,
     percent_mcse,
     provenance_line,
@@ -43,6 +49,7 @@ from ..present.formats import (
     shown,
 )
 from ..runs import analysis
+from ..runs.analysis import Z
 from ..runs.limits import LimitError, check_workers, held_bytes, megabytes, memory_budget
 from ..runs.precision import (
     DEFAULT_ABSOLUTE,
@@ -54,21 +61,28 @@ from ..runs.precision import (
 )
 from ..runs.runner import Results, run_to_files
 from ..runs.runner import run as run_model
+from ..runs.uncertainty import honest_differences, honest_summary, parts_on, probability_best
+from ..scenario.errors import ScenarioError
 from ..scenario.feasibility import contraindications, planned_deficit
 from ..scenario.schema import Scenario
 from .common import checked_outputs, fail, load, write_together
 
 PROGRESS_AFTER_S = 1.0
+BEST_PATIENTS = 30  # simulated patients per draw in --best
+HONEST_COLUMNS = ["mcse", "sd_patient", "sd_centre", "sd_parameter", "honest_low", "honest_high"]
 
 
-def _run(scenario: Scenario, reps: int, seed: int, workers: int, target: Precision | None = None
-         ) -> tuple[Results, PrecisionResults | None]:
-    """``reps`` replications, or with a ``target`` a precision run whose pilot is ``reps``."""
+def _run(scenario: Scenario, reps: int, seed: int, workers: int, target: Precision | None = None,
+         drawn: RunUncertainty | None = None) -> tuple[Results, PrecisionResults | None]:
+    """``reps`` replications, or with a ``target`` a precision run whose pilot is ``reps``; ``drawn``: the
+    parameter and centre draws (None: the scenario's numbers as they stand)."""
+    unc, note = (drawn.uncertainty, drawn.note) if drawn else (None, "")
     with _LazyProgress() as progress:
         try:
             if target is None:
-                return run_model(scenario, reps, seed, workers=workers, progress=progress), None
-            done = run_to_precision(scenario, seed, target, _targeted(scenario), workers=workers, progress=progress)
+                return run_model(scenario, reps, seed, workers=workers, progress=progress, uncertainty=unc, note=note), None
+            done = run_to_precision(scenario, seed, target, _targeted(scenario), workers=workers, progress=progress,
+                                    uncertainty=unc, note=note)
             return done.results, done
         except ValueError as err:  # e.g. replications < 1
             raise fail(str(err).splitlines()) from None
@@ -171,45 +185,57 @@ def _targeted(scenario: Scenario) -> list[str]:
     return [*SHOWN, *risk_labels(scenario)]
 
 
-def _summary_tables(scenario: Scenario, records: pd.DataFrame) -> list[Table]:
+def _summary_tables(scenario: Scenario, results: Results) -> list[Table]:
     codes = _codes(scenario)
     risks = risk_labels(scenario)
+    records = results.records
     summary = analysis.summarise(records, _targeted(scenario)).set_index(["outcome", "strategy"])
+    honest = honest_summary(records, results.uncertainty, _targeted(scenario)).set_index(["outcome", "strategy"])
+    interval = interval_name(parts_on(results.uncertainty))
 
-    values = _table("Outcomes per strategy", "Outcome", "", "Median", "5th–95th pct", "Mean [95% CI]")
+    values = _table("Outcomes per strategy", "Outcome", "", "Median", "5th–95th pct", "Mean ± MC error",
+                    interval[0].upper() + interval[1:])
     for s in HEADLINE:
         for i, (name, code) in enumerate(codes.items()):
-            x = summary.loc[(s.column, name)]
+            x, h = summary.loc[(s.column, name)], honest.loc[(s.column, name)]
             values.add_row(
                 s.title if i == 0 else "", code, s.fmt(x["median"]), f"{s.fmt(x.p5)}–{s.fmt(x.p95)}",
-                f"{s.fmt(x['mean'])} [{s.fmt(x.ci_low)}–{s.fmt(x.ci_high)}]",
+                f"{s.fmt(h['mean'])} ± {s.fmt(Z * h.mcse)}", honest_range(h.honest_low, h.honest_high, s.fmt),
                 end_section=i == len(codes) - 1,
             )
 
-    risk = _table("Risks: % of simulated patients ± Monte Carlo standard error", "Outcome", *codes.values())
+    risk = _table(f"Risks: % of simulated patients ± Monte Carlo error (1 SE), and the {interval}",
+                  "Outcome", *codes.values())
     for column, label in risks.items():
-        risk.add_row(Text(label), *(percent_mcse(summary.loc[(column, n)]["mean"], summary.loc[(column, n)].mcse)
-                                    for n in codes))
+        cells = []
+        for n in codes:
+            h = honest.loc[(column, n)]
+            cells.append(f"{percent_mcse(h['mean'], h.mcse)} ({honest_range(h.honest_low, h.honest_high, percent)})")
+        risk.add_row(Text(label), *cells)
     return [values, risk]
 
 
-def _difference_rows(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
-    first = scenario.strategies[0].name
-    frames = [analysis.paired_differences(records, first, s.name, list(DIFFERENCES))
-              for s in scenario.strategies[1:]]
+def _difference_rows(scenario: Scenario, results: Results) -> pd.DataFrame:
+    """Paired differences (first strategy minus each other) with their honest ranges."""
+    first, records = scenario.strategies[0].name, results.records
+    frames = []
+    for s in scenario.strategies[1:]:
+        d = analysis.paired_differences(records, first, s.name, list(DIFFERENCES))
+        h = honest_differences(records, first, s.name, results.uncertainty, list(DIFFERENCES))
+        frames.append(d.assign(mcse=h.mcse.to_numpy(), honest_low=h.honest_low.to_numpy(), honest_high=h.honest_high.to_numpy()))
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)
 
 
-def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:
+def _difference_table(scenario: Scenario, diffs: pd.DataFrame, parts: tuple[str, ...]) -> Table:
     codes = _codes(scenario)
     first, *others = codes.items()
     table = _table(
         f"Paired differences on the same simulated patients: {first[1]} minus each other strategy "
         f"(risks in percentage points); P(better): share of patients better off with {first[1]} "
         "(less time, blood loss, transfusion, stay or risk; higher lowest haemoglobin)",
-        "Outcome", "", "Mean difference [95% CI]", "P(better) ± MCSE",
+        "Outcome", "", "Mean difference ± MC error", interval_name(parts), "P(better) ± MCSE",
     )
     by = diffs.set_index(["outcome", "b"])
     for column in DIFFERENCES:
@@ -218,7 +244,8 @@ def _difference_table(scenario: Scenario, diffs: pd.DataFrame) -> Table:
             d = by.loc[(column, name)]
             table.add_row(
                 shown(column).title if i == 0 else "", f"{first[1]} − {code}",
-                f"{fmt(d.mean_difference)} [{fmt(d.ci_low)} to {fmt(d.ci_high)}]",
+                f"{fmt(d.mean_difference)} ± {DIFFERENCES[column].fmt(Z * d.mcse)}",
+                f"{fmt(d.honest_low)} to {fmt(d.honest_high)}",
                 f"{percent(d.p_a_better)}% ± {percent(d.mcse_p_a_better)}",
                 end_section=i == len(others) - 1,
             )
@@ -274,6 +301,8 @@ def _provenance(scenario: Scenario, results: Results) -> dict:
     return {
         "resectsim_version": __version__,
         "scenario_digest": results.scenario_digest,
+        "uncertainty": results.uncertainty_note,
+        "uncertainty_parts": ["monte_carlo", "patient", *parts_on(results.uncertainty)],
         "seed": results.seed,
         "replications": results.replications,
         "patient": scenario.patient.name,
@@ -319,6 +348,17 @@ WorkersOpt = Annotated[int, typer.Option(
     help="Worker processes (results do not depend on it); at most the machine's cores.")]
 OversubscribeOpt = Annotated[bool, typer.Option(
     "--allow-oversubscribe", help="Allow more --workers than this machine's cores.")]
+CentreOpt = Annotated[Path | None, typer.Option(
+    "--centre", metavar="PROFILE", help="A calibrated centre's profile (resectsim centre fit): its effect replaces "
+    "'a centre like those published'.")]
+FixedOpt = Annotated[bool, typer.Option(
+    "--fixed-parameters", help="Research: the scenario's numbers as they stand, patient variability only (no "
+    "parameter or centre uncertainty).")]
+BestOpt = Annotated[int | None, typer.Option(
+    "--best", metavar="DRAWS", min=2, help="Also the probability that each plan is best on each outcome: DRAWS parameter "
+    f"and centre draws x {BEST_PATIENTS} patients each (needs the posterior or --centre).")]
+PosteriorOpt = Annotated[Path | None, typer.Option(
+    "--posterior", help="Posterior draws (.parquet) to use instead of scenarios/calibration/posterior-v1.parquet.")]
 MaxRepsOpt = Annotated[int | None, typer.Option(
     "--max-reps", metavar="N", help=f"With --precision: stop at N replications per strategy (default {DEFAULT_MAXIMUM:,}) "
     "and report the targets not reached.")]
@@ -341,45 +381,98 @@ def compare(
     precision: PrecisionOpt = None,
     risk_precision: RiskPrecisionOpt = None,
     max_reps: MaxRepsOpt = None,
+    centre: CentreOpt = None,
+    fixed_parameters: FixedOpt = False,
+    posterior: PosteriorOpt = None,
+    best: BestOpt = None,
 ) -> None:
-    """Compare strategies for one patient: outcome distributions, risks, paired differences."""
+    """Compare strategies for one patient: outcome distributions, risks, paired differences, each mean with
+    its Monte Carlo error and its honest 95% range (parameters from the stored posterior, a centre like those
+    published or --centre; --fixed-parameters for patient variability alone)."""
     target = _precision(precision, risk_precision, reps, max_reps)
     _workers(workers, allow_oversubscribe)
     checked_outputs(out)
     scenario = load(patient, list(strategy or MAIN_STRATEGIES))
+    drawn = drawn_uncertainty(scenario, posterior, centre, fixed_parameters)
+    if best is not None and not parts_on(drawn.uncertainty):
+        raise fail([f"--best: needs parameter or centre draws; this run has none (parameters: {drawn.note})"])
     _held(target.maximum if target else reps, len(scenario.strategies),
           "write each strategy's records to a file block by block: resectsim run PATIENT -s STRATEGY --reps N --out FILE.parquet")
-    results, done = _run(scenario, reps, seed, workers, target)
+    results, done = _run(scenario, reps, seed, workers, target, drawn)
     if out is not None:
         write_together([(results.records, out, "records")])
-    diffs = _difference_rows(scenario, results.records)
+    diffs = _difference_rows(scenario, results)
+    chances = _probability_best(scenario, drawn, seed, best) if best is not None else None
     if as_json:
+        summaries = analysis.summarise(results.records)
+        honest = honest_summary(results.records, results.uncertainty, list(dict.fromkeys(summaries.outcome)))
+        summaries[HONEST_COLUMNS] = honest[HONEST_COLUMNS].to_numpy()
+        summaries["ci_low"], summaries["ci_high"] = summaries["mean"] - Z * summaries.mcse, summaries["mean"] + Z * summaries.mcse
         doc = {
             "provenance": _provenance(scenario, results),
-            "summaries": _json_rows(analysis.summarise(results.records)),
+            "summaries": _json_rows(summaries),
             "paired_differences": _json_rows(diffs),
             "contraindications": flagged_plans(scenario),
             "planned_deficit": planned_deficit(scenario.patient),
         }
         if done is not None:
             doc["precision"] = _precision_json(done)
+        if chances is not None:
+            doc["probability_best"] = _json_rows(chances)
         typer.echo(json.dumps(doc, indent=2, allow_nan=False))
         return
     console = Console()
     p = _provenance(scenario, results)
     console.print(Text(f"{scenario.patient.name}: " + provenance_line(
-        p["resectsim_version"], p["scenario_digest"], p["seed"], p["replications"])), style="bold")
+        p["resectsim_version"], p["scenario_digest"], p["seed"], p["replications"], uncertainty=p["uncertainty"])), style="bold")
     console.print(_legend(scenario))
     for line in feasibility_lines(scenario):
         console.print(Text(line), style="bold red" if line.startswith("NOT") else "bold")
     if done is not None:
         console.print(_precision_table(scenario, done))
         console.print(_precision_line(done), style="bold")
-    for table in _summary_tables(scenario, results.records):
+    for table in _summary_tables(scenario, results):
         console.print(table)
+    console.print(oncology_note(scenario), style="dim")
     if len(scenario.strategies) > 1:
-        console.print(_difference_table(scenario, diffs))
+        console.print(_difference_table(scenario, diffs, parts_on(results.uncertainty)))
+    if chances is not None:
+        console.print(_best_table(scenario, chances, best))
+    console.print(honest_caption(parts_on(results.uncertainty), results.uncertainty_note), style="dim")
     console.print(DISCLAIMER, style="dim")
+
+
+def _probability_best(scenario: Scenario, drawn: RunUncertainty, seed: int, draws: int) -> pd.DataFrame:
+    with _LazyProgress() as progress:
+        return probability_best(scenario, drawn.uncertainty, seed, draws, BEST_PATIENTS, outcomes=list(DIFFERENCES),
+                                progress=progress)
+
+
+def _best_table(scenario: Scenario, chances: pd.DataFrame, draws: int) -> Table:
+    codes = _codes(scenario)
+    table = _table(f"Probability that each plan is best (best mean over {draws:,} parameter and centre draws x "
+                   f"{BEST_PATIENTS} patients) ± Monte Carlo error", "Outcome", *codes.values())
+    by = chances.set_index(["outcome", "strategy"])
+    for column in DIFFERENCES:
+        table.add_row(shown(column).title, *(percent_mcse(by.loc[(column, n)].p_best, by.loc[(column, n)].mcse) for n in codes))
+    return table
+
+
+def drawn_uncertainty(scenario: Scenario, posterior: Path | None, centre: Path | None, fixed: bool) -> RunUncertainty:
+    """The run's parameter and centre draws from the options, or exit with one line per problem."""
+    if fixed and (centre or posterior):
+        raise fail([f"--fixed-parameters: cannot be combined with {'--centre' if centre else '--posterior'} "
+                    "(fixed parameters draw no parameters and no centre)"])
+    if posterior is not None and not posterior.is_file():
+        raise fail([f"--posterior: {posterior}: no such file"])
+    try:
+        profile = load_profile(centre) if centre is not None else None
+        drawn = for_run(scenario, posterior, profile, fixed)
+    except ScenarioError as err:
+        raise fail(str(err).splitlines()) from None
+    except (OSError, ValueError) as err:
+        raise fail([f"--posterior: {err}"]) from None
+    return drawn
 
 
 def run_command(
@@ -395,18 +488,24 @@ def run_command(
     precision: PrecisionOpt = None,
     risk_precision: RiskPrecisionOpt = None,
     max_reps: MaxRepsOpt = None,
+    centre: CentreOpt = None,
+    fixed_parameters: FixedOpt = False,
+    posterior: PosteriorOpt = None,
 ) -> None:
     """Run one strategy and write the raw per-replication records (block by block, so any number of
-    replications runs in bounded memory; with --precision they are held in memory)."""
+    replications runs in bounded memory; with --precision they are held in memory). Parameters and
+    centres are drawn as in ``compare``."""
     target = _precision(precision, risk_precision, reps, max_reps)
     _workers(workers, allow_oversubscribe)
     checked_outputs(out, stages)
     scenario = load(patient, [strategy])
+    drawn = drawn_uncertainty(scenario, posterior, centre, fixed_parameters)
     if target is None:
-        _stream(scenario, reps, seed, workers, out, stages)
+        _stream(scenario, reps, seed, workers, out, stages, drawn.uncertainty)
+        typer.echo(f"parameters: {drawn.note}", err=True)
         return
     _held(target.maximum, 1, "run without --precision, which writes the records block by block")
-    results, done = _run(scenario, reps, seed, workers, target)
+    results, done = _run(scenario, reps, seed, workers, target, drawn)
     console = Console(stderr=True)  # stdout stays empty, as without --precision; the report goes with the other messages
     console.print(_legend(scenario))
     console.print(_precision_table(scenario, done))
@@ -414,11 +513,11 @@ def run_command(
     write_together([(results.records, out, "records")] + ([(results.stages, stages, "stage rows")] if stages else []))
 
 
-def _stream(scenario: Scenario, reps: int, seed: int, workers: int, out: Path, stages: Path | None) -> None:
+def _stream(scenario: Scenario, reps: int, seed: int, workers: int, out: Path, stages: Path | None, uncertainty) -> None:
     """``run`` without a precision target: records (and stage rows) to their files block by block."""
     with _LazyProgress() as progress:
         try:
-            rows = run_to_files(scenario, scenario.strategies[0].name, reps, seed, out, stages, workers, progress)
+            rows = run_to_files(scenario, scenario.strategies[0].name, reps, seed, out, stages, workers, progress, uncertainty)
         except ValueError as err:  # e.g. replications < 1
             raise fail(str(err).splitlines()) from None
         except OSError as err:

@@ -38,6 +38,7 @@ from ..scenario.distributions import (
     Uniform,
     Value,
 )
+from ..scenario.oncology import ElicitedProbability
 from ..scenario.parameters import BloodVolumeBand, CellSalvage
 from ..scenario.procedure import StagingRule
 from ..scenario.schema import Scenario
@@ -91,6 +92,8 @@ def describe(obj: Sourced) -> str:
         return f"uniform {number(obj.min)}–{number(obj.max)}"
     if isinstance(obj, BetaEvents):
         return f"Beta from {obj.events} events in {obj.n}"
+    if isinstance(obj, ElicitedProbability):
+        return f"judged quartiles {number(obj.q1)}, {number(obj.median)}, {number(obj.q3)} (Beta fitted)"
     if isinstance(obj, Probability):
         return f"{obj.events} / {obj.n} ({100 * obj.value:.1f}%)" if obj.p is None else f"{number(obj.p)}"
     if isinstance(obj, BloodVolumeBand):
@@ -120,7 +123,7 @@ def middle_90(obj: Sourced) -> str:
 
 def unit(path: tuple[str, ...], obj: Sourced) -> str:
     """The unit of the number at ``path``, read from the field names (``_min``, ``_ml_per_kg``, ...)."""
-    if isinstance(obj, (Probability, BetaEvents)):
+    if isinstance(obj, (Probability, BetaEvents, ElicitedProbability)):
         return "probability"
     if len(path) > 1 and path[-2] in RATIO_PARENTS:  # keyed by what it applies to, e.g. more_than_two_levels
         return RATIO_PARENTS[path[-2]]

@@ -35,7 +35,7 @@ from scipy import special
 from ..scenario.procedure import MAX_STAGES, Strategy
 from ..scenario.records import STAGE_FIELDS
 from ..scenario.schema import Scenario
-from . import perioperative
+from . import factors, oncology, perioperative
 from .operation import Course
 from .plan import Plan
 from .sampling import Draws
@@ -89,6 +89,7 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
     sc = plan.scenario
     cm = sc.parameters.complications
     R = len(n_stages)
+    strategy = sc.strategy(plan.strategy)
     performed = np.arange(MAX_STAGES)[None, :] < n_stages[:, None]
     hours = grid[0] / 60.0
     blood_volumes = grid[3] / plan.blood.ebv_ml
@@ -96,7 +97,7 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
     k = ins.convexity.value
     stage_ml_kg = grid[4] * plan.blood.dose_ml / sc.patient.weight_kg
     massive_ml_kg = sc.parameters.transfusion.massive_transfusion_ml_per_kg.value
-    approach = Approach.of(sc.strategy(plan.strategy))
+    approach = Approach.of(strategy)
     planned = np.minimum(np.arange(MAX_STAGES), len(approach.prone_stage) - 1)
     prone = np.array(approach.prone_stage)[planned][None, :] & performed
     anaesthesia_h = grid[1] / 60.0
@@ -121,11 +122,15 @@ def covariates(plan: Plan, grid: np.ndarray, n_stages: np.ndarray, interval_days
         "bilateral_chest_one_stage": const(approach.bilateral_chest_one_stage),
         "longest_prone_anaesthetic_hours": np.where(prone, anaesthesia_h, 0.0).max(axis=1) - cm.reference_operative_hours.value,
         "interval_days": np.asarray(interval_days, dtype=float),
+        **factors.covariates(sc, strategy, R),
     }
 
 
 def reference_logit(scenario: Scenario, key: str) -> float:
-    """Log-odds of type ``key`` at zero covariates: the (child) baseline, centred on its cohort's means."""
+    """Log-odds of type ``key`` at zero covariates: the (child) baseline, centred on its cohort's means.
+
+    A child's early type without a child baseline takes the adult one times ``child_early_odds_ratio``
+    (a transfer from adults, calibrated to the paediatric en bloc series)."""
     cm = scenario.parameters.complications
     ct = cm.types[key]
     child = scenario.is_child and ct.baseline_child is not None
@@ -133,14 +138,23 @@ def reference_logit(scenario: Scenario, key: str) -> float:
     if ct.cohort is not None and not child:
         means = cm.cohorts[ct.cohort]
         lp -= sum(np.log(ratio.value) * means[c].value for c, ratio in ct.odds_ratios.items() if c in means)
+        cf = scenario.parameters.complication_factors
+        factor_means = cf.cohorts.get(ct.cohort, {})
+        lp -= sum(np.log(r.value) * factor_means[c].value for c, r in cf.types.get(key, {}).items() if c in factor_means)
+    transferred = scenario.is_child and not child and ct.period == "early" and key != cm.death_type
+    if transferred and cm.child_early_odds_ratio is not None:
+        lp += float(np.log(cm.child_early_odds_ratio.value))
     return lp
 
 
-def risk(scenario: Scenario, key: str, x: dict[str, np.ndarray], events: np.ndarray, event_names) -> np.ndarray:
-    """Probability of complication ``key`` (before any death chains) for each replication."""
+def risk(
+    scenario: Scenario, key: str, x: dict[str, np.ndarray], events: np.ndarray, event_names, shift: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Probability of complication ``key`` (before any death chains) for each replication; ``shift``
+    is added to its log-odds (calibrated parameters and the centre effect, ``Draws.complication_shift``)."""
     ct = scenario.parameters.complications.types[key]
-    lp = reference_logit(scenario, key) + np.zeros(len(x["staged"]))
-    for cov, ratio in ct.odds_ratios.items():
+    lp = reference_logit(scenario, key) + shift + np.zeros(len(x["staged"]))
+    for cov, ratio in (*ct.odds_ratios.items(), *scenario.parameters.complication_factors.types.get(key, {}).items()):
         lp = lp + np.log(ratio.value) * x[cov]
     for ev, ratio in ct.per_event.items():
         lp = lp + np.log(ratio.value) * events[:, list(event_names).index(ev)]
@@ -184,10 +198,12 @@ def complications(
     for t, key in enumerate(keys):
         if key != cm.death_type:
             ct = cm.types[key]
-            out[key] = _severity(draws.complication_u[:, t], risk(sc, key, x, events, plan.event_names), ct.major_fraction.value)
+            p = risk(sc, key, x, events, plan.event_names, draws.complication_shift[:, t])
+            out[key] = _severity(draws.complication_u[:, t], p, ct.major_fraction.value)
     n_major = sum((out[k] == 2 for k in out if cm.types[k].period == "early"), np.zeros(len(events), dtype=np.int64))
-    chains = death_chains(sc, risk(sc, cm.death_type, x, events, plan.event_names), events, plan.event_names, n_major)
     d = keys.index(cm.death_type)
+    p_other = risk(sc, cm.death_type, x, events, plan.event_names, draws.complication_shift[:, d])
+    chains = death_chains(sc, p_other, events, plan.event_names, n_major)
     out[cm.death_type] = _severity(draws.complication_u[:, d], sum(chains.values()), cm.types[cm.death_type].major_fraction.value)
     return {f"complication_{k}": out[k] for k in keys}, chains
 
@@ -235,7 +251,8 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
     )
     gaps = np.where(np.arange(MAX_STAGES - 1)[None, :] < (n_st - 1)[:, None], draws.interval_days, 0.0)
     last_icu = icu_stage[np.arange(R), n_st - 1]
-    los = np.maximum(gaps, icu_stage[:, : MAX_STAGES - 1]).sum(axis=1) + last_icu + ward
+    last_operation_day = np.maximum(gaps, icu_stage[:, : MAX_STAGES - 1]).sum(axis=1)
+    los = last_operation_day + last_icu + ward
 
     records = pd.DataFrame(
         {
@@ -267,7 +284,8 @@ def assemble(plan: Plan, draws: Draws, courses: list[Course]) -> tuple[pd.DataFr
             "death": comp[f"complication_{cm.death_type}"] > 0,
             **{f"death_risk_{chain}": 100.0 * v for chain, v in chains.items()},
             "icu_days": icu_stage.sum(axis=1),
-            "los_days": los,
+            "los_days": los + factors.extra_stay_days(sc, sc.strategy(plan.strategy)),  # embolisation: before surgery
+            **oncology.record_columns(sc, sc.strategy(plan.strategy), draws, comp, los, last_operation_day),
         }
     )
     rows, cols = np.nonzero(performed)

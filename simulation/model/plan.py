@@ -15,6 +15,7 @@ from ..scenario.distributions import Distribution
 from ..scenario.parameters import Modifier
 from ..scenario.procedure import MAX_EVENT_PROBABILITY, Phase, Strategy
 from ..scenario.schema import Scenario
+from . import factors
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,11 @@ class BloodPolicy:
     reorder_level_units: int
 
     @classmethod
-    def of(cls, scenario: Scenario) -> BloodPolicy:
+    def of(cls, scenario: Scenario, strategy: Strategy | None = None) -> BloodPolicy:
+        """The centre's policy (parameters.transfusion), with the strategy's own cell salvage and blood
+        stock where it sets them."""
         tp = scenario.parameters.transfusion
+        pol = strategy.policies if strategy is not None else None
         hs, cs = tp.haemostasis, tp.cell_salvage
         ebv, weight = scenario.blood_volume_ml, scenario.patient.weight_kg
         group = "" if scenario.is_child else "adult_"
@@ -89,7 +93,7 @@ class BloodPolicy:
             pre_stage_hb_g_dl=tp.pre_stage_hb_g_dl.value,
             postop_loss_max_ml=tp.postop_loss_max_blood_volumes.value * ebv,
             iron_rise_g_dl_per_day=tp.iron_rise_g_dl_per_day.value,
-            salvage=cs.enabled,
+            salvage=cs.enabled if pol is None or pol.cell_salvage is None else pol.cell_salvage,
             salvage_min_collected_ml=cs.min_collected_ml.value,
             salvage_processing_min=cs.processing_min.value,
             plasma_after_ml=hs.plasma_after_blood_volumes.value * ebv,
@@ -101,8 +105,10 @@ class BloodPolicy:
             platelets_every_ml=hs.platelets_after_blood_volumes.value * ebv,
             coagulopathy_after_ml=hs.coagulopathy_after_blood_volumes.value * ebv,
             coagulopathy_multiplier=hs.coagulopathy_bleeding_multiplier.value,
-            units_in_theatre=int(tp.units_in_theatre.value),
-            units_per_delivery=int(tp.units_per_delivery.value),
+            units_in_theatre=int(tp.units_in_theatre.value if pol is None or pol.units_in_theatre is None
+                                 else pol.units_in_theatre),
+            units_per_delivery=int(tp.units_per_delivery.value if pol is None or pol.units_per_delivery is None
+                                   else pol.units_per_delivery),
             reorder_level_units=int(tp.reorder_level_units.value),
         )
 
@@ -201,7 +207,8 @@ class Plan:
 
 
 def modifier_exposures(scenario: Scenario) -> dict[str, tuple[Modifier, float]]:
-    """For each modifier family, the modifier and how many times it applies to this patient."""
+    """For each modifier family, the modifier and how many times it applies to this patient
+    (region, vascularity and tumour volume: ``factors.patient_exposures``)."""
     pt, mods = scenario.patient, scenario.parameters.modifiers
     found = {
         "revision": (mods.revision, float(pt.revision)),
@@ -212,7 +219,12 @@ def modifier_exposures(scenario: Scenario) -> dict[str, tuple[Modifier, float]]:
     }
     if pt.scar_severity != "none":
         found["scar"] = (mods.scar[pt.scar_severity], 1.0)
-    return found
+    return {**found, **factors.patient_exposures(scenario)}
+
+
+def _patient_label(labels: dict[str, str], default: str, exposures: dict[str, tuple[Modifier, float]]) -> str:
+    """The label for this patient: the first ``label_when`` condition the patient has, else ``default``."""
+    return next((text for cond, text in labels.items() if exposures.get(cond, (None, 0.0))[1] > 0), default)
 
 
 def _with_odds(p: float, odds_ratio: float) -> float:
@@ -224,10 +236,12 @@ def _with_odds(p: float, odds_ratio: float) -> float:
 def _plan_phase(
     phase: Phase, stage: int, exposure: str, approach: str, exposures: dict[str, tuple[Modifier, float]]
 ) -> PlannedPhase:
-    """``phase`` with the multipliers and event odds of the modifiers it lists in ``scales_with``."""
+    """``phase`` with the multipliers and event odds of the modifiers it lists in ``scales_with``, the
+    embolisation where it scales with vascularity, and the systemic policies (``factors.SYSTEMIC``)."""
     dur = bleed = 1.0
     odds: dict[str, float] = {}
-    for family in phase.scales_with:
+    with_policy = (factors.WITH_VASCULARITY,) if "vascularity" in phase.scales_with else ()
+    for family in (*phase.scales_with, *with_policy, *factors.SYSTEMIC):
         if family not in exposures:
             continue
         mod, times = exposures[family]
@@ -239,7 +253,8 @@ def _plan_phase(
     for risk in phase.events:
         p = min(_with_odds(risk.probability.value, odds.get(risk.event, 1.0)), MAX_EVENT_PROBABILITY)
         rates.append((risk.event, -math.log1p(-p)))  # Poisson mean with P(at least one) = p
-    return PlannedPhase(stage, exposure, approach, phase.label, phase, dur, bleed, tuple(rates))
+    label = _patient_label(phase.label_when, phase.label, exposures)
+    return PlannedPhase(stage, exposure, approach, label, phase, dur, bleed, tuple(rates))
 
 
 def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
@@ -247,9 +262,9 @@ def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
     if isinstance(strategy, str):
         strategy = scenario.strategy(strategy)
     has_implants = bool(scenario.patient.implant_levels)
-    exposures = modifier_exposures(scenario)
+    exposures = {**modifier_exposures(scenario), **factors.policy_exposures(scenario, strategy)}
     phases = tuple(
-        _plan_phase(ph, i, ex.label, ex.approach, exposures)
+        _plan_phase(ph, i, _patient_label(ex.label_when, ex.label, exposures), ex.approach, exposures)
         for i, stage in enumerate(strategy.stages)
         for ex in stage.exposures
         for ph in ex.phases
@@ -273,7 +288,7 @@ def compile_plan(scenario: Scenario, strategy: Strategy | str) -> Plan:
         event_names=tuple(scenario.parameters.events),
         scenario=scenario,
         interval_days=strategy.interval_days or scenario.parameters.staging.interval_days,
-        blood=BloodPolicy.of(scenario),
+        blood=BloodPolicy.of(scenario, strategy),
         rule_max_blood_volumes=max_bv,
         rule_max_minutes=max_min,
         rule_max_unmatched_blood_volumes=max_unmatched,

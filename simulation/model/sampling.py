@@ -20,11 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ..scenario.procedure import MAX_STAGES
+from ..scenario.procedure import MAX_EVENT_PROBABILITY, MAX_STAGES
 from .plan import Plan
 from .streams import Stream, block
+from .uncertainty import PlanEffects, Uncertainty
 
 DELAY_SLOTS = 32  # blood bank delays drawn per replication; later orders reuse them in turn
+ONCOLOGY_DRAWS = 3  # margin judgement quantile, margin outcome, days to wound healing
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Draws:
     salvage_recovery: np.ndarray  # [R] share of shed red cells cell salvage returns (0 when off)
     postop_loss_fraction: np.ndarray  # [R, MAX_STAGES] drain + hidden loss / the stage's intra-operative loss
     ebl_ratio: np.ndarray  # [R, MAX_STAGES] recorded / true intra-operative loss
+    complication_shift: np.ndarray  # [R, complication types] logit shift: calibrated parameters and centre effect
+    oncology_z: np.ndarray  # [R, ONCOLOGY_DRAWS] standard normals: margin judgement quantile, margin outcome, healing
 
 
 def poisson_quantile(u: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -59,6 +63,17 @@ def poisson_quantile(u: np.ndarray, means: np.ndarray) -> np.ndarray:
     for s, mean in enumerate(np.asarray(means, dtype=float).tolist()):
         cdf = special.pdtr(np.arange(math.ceil(mean + 40 * math.sqrt(mean) + 40)), mean)
         counts[:, s] = np.searchsorted(cdf, u[:, s], side="left")
+    return counts
+
+
+def poisson_quantile_rows(u: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """``poisson_quantile`` with a mean per replication and slot (``means`` [R, k]): counts up
+    from 0 while the cumulative probability is below ``u``."""
+    counts = np.zeros(u.shape, dtype=np.int64)
+    below = special.pdtr(0, means) < u
+    while below.any():
+        counts += below
+        below &= special.pdtr(counts, means) < u
     return counts
 
 
@@ -86,13 +101,20 @@ class RawDraws:
     stay_z: np.ndarray  # STAY: [R, 1 + 2 * MAX_STAGES + 1]
     alert_z: np.ndarray  # ALERTS: [R, phases]
     blood_z: np.ndarray  # PERIOPERATIVE_BLOOD: [R, 1 + 2 * MAX_STAGES]
+    oncology_z: np.ndarray  # ONCOLOGY: [R, ONCOLOGY_DRAWS]
+    uncertainty: Uncertainty | None = None
+    parameters: np.ndarray | None = None  # [R, P] the replication's parameter row (PARAMETER_DRAW)
+    centre: np.ndarray | None = None  # [R, 3] its centre effect (CENTRE)
 
 
 _ANAESTHESIA = 1 + 3 * MAX_STAGES  # first phase column of duration_z
 
 
-def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = None) -> RawDraws:
-    """The raw draws of ``replications`` for every plan in ``plans`` (one scenario)."""
+def draw_raw(
+    seed: int, replications, plans: list[Plan], point: int | None = None, uncertainty: Uncertainty | None = None
+) -> RawDraws:
+    """The raw draws of ``replications`` for every plan in ``plans`` (one scenario), with each
+    replication's parameter row and centre effect when ``uncertainty`` is given."""
     reps = np.asarray(list(replications), dtype=np.int64)
     R = len(reps)
     n_ph = max(len(p.all_phases) for p in plans)
@@ -108,16 +130,39 @@ def draw_raw(seed: int, replications, plans: list[Plan], point: int | None = Non
         Stream.STAY: 2 + 2 * MAX_STAGES,
         Stream.ALERTS: n_ph,
         Stream.PERIOPERATIVE_BLOOD: 1 + 2 * MAX_STAGES,
+        Stream.ONCOLOGY: ONCOLOGY_DRAWS,
     }
     normals = {
         stream: block(seed, reps, stream, n, point) if staged or stream is not Stream.INTERSTAGE else np.zeros((R, n))
         for stream, n in sizes.items()
     }
     comp_z = block(seed, reps, Stream.COMPLICATIONS, 1 + n_cx, point)
+    rows, centre = uncertainty.draw(seed, reps, point) if uncertainty is not None else (None, None)
     return RawDraws(
         reps, normals[Stream.DURATION], normals[Stream.BLEEDING], normals[Stream.EVENTS],
         normals[Stream.BLOOD_BANK], normals[Stream.INTERSTAGE], comp_z, normals[Stream.STAY],
-        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD],
+        normals[Stream.ALERTS], normals[Stream.PERIOPERATIVE_BLOOD], normals[Stream.ONCOLOGY],
+        uncertainty, rows, centre,
+    )
+
+
+def _factors(plan: Plan, raw: RawDraws) -> tuple[np.ndarray, ...]:
+    """Per replication: duration and bleeding multipliers per phase column, logit shifts per event
+    slot and per complication type (all 1 or 0 without uncertainty). The centre effect u is defined
+    as the calibration defines it, on the operation's log time, log blood loss and complication
+    logit: phases last exp(u_time) times as long, so bleeding rates take exp(u_bleeding - u_time)
+    for blood loss (rate x time) to move by exp(u_bleeding); event repairs and losses scale likewise (``transform``)."""
+    R, n_ph = len(raw.replications), len(plan.all_phases)
+    n_cx = len(plan.scenario.parameters.complications.types)
+    if raw.uncertainty is None:
+        return np.ones((R, n_ph)), np.ones((R, n_ph)), np.zeros((R, len(plan.event_slots))), np.zeros((R, n_cx))
+    fx = PlanEffects.of(plan, raw.uncertainty.effects, raw.parameters.shape[1])
+    z, u = raw.parameters, raw.centre
+    return (
+        np.exp(z @ fx.duration + u[:, [0]]),
+        np.exp(z @ fx.bleeding + u[:, [1]] - u[:, [0]]),  # the centre's bleeding effect is on blood loss (rate x time)
+        z @ fx.slots,
+        z @ fx.complications + u[:, [2]],
     )
 
 
@@ -132,11 +177,11 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
     dur_z = raw.duration_z
     phase_x = _mix(dur_z[:, 0], dur_z[:, _ANAESTHESIA : _ANAESTHESIA + n_ph], latent.duration.value)
     bleed_x = _mix(raw.bleeding_z[:, 0], raw.bleeding_z[:, 1 : 1 + n_ph], latent.bleeding.value)
-    duration = np.empty((R, n_ph))
-    bleeding = np.empty((R, n_ph))
+    duration, bleeding, slot_shift, complication_shift = _factors(plan, raw)
+    centre_time, centre_loss = (np.exp(raw.centre[:, 0]), np.exp(raw.centre[:, 1])) if raw.centre is not None else (1.0, 1.0)
     for j, p in enumerate(all_phases):
-        duration[:, j] = p.phase.duration_min.ppf_normal(phase_x[:, j]) * p.duration_multiplier
-        bleeding[:, j] = p.phase.bleeding_ml_per_min.ppf_normal(bleed_x[:, j]) * p.bleeding_multiplier
+        duration[:, j] *= p.phase.duration_min.ppf_normal(phase_x[:, j]) * p.duration_multiplier
+        bleeding[:, j] *= p.phase.bleeding_ml_per_min.ppf_normal(bleed_x[:, j]) * p.bleeding_multiplier
 
     ez = raw.event_z[:, 1 : 1 + 3 * n_sl].reshape(R, n_sl, 3)
     counts = np.zeros((R, n_sl), dtype=np.int64)
@@ -145,11 +190,15 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
     if n_sl:
         rates = np.array([rate for _, _, rate in slots])
         u = special.ndtr(_mix(raw.event_z[:, 0], ez[:, :, 0], latent.events.value))
-        counts = poisson_quantile(u, rates)
+        if slot_shift.any():  # shift P(at least one) = 1 - exp(-rate) on the logit, within the schema's cap
+            p = np.minimum(special.expit(special.logit(-np.expm1(-rates)) + slot_shift), MAX_EVENT_PROBABILITY)
+            counts = poisson_quantile_rows(u, -np.log1p(-p))
+        else:
+            counts = poisson_quantile(u, rates)
         for s, (_, e, _) in enumerate(slots):
             etype = params.events[plan.event_names[e]]
-            repair[:, s] = etype.repair_min.ppf_normal(ez[:, s, 1]) * counts[:, s]
-            loss[:, s] = etype.blood_loss_ml.ppf_normal(ez[:, s, 2]) * counts[:, s]
+            repair[:, s] = etype.repair_min.ppf_normal(ez[:, s, 1]) * counts[:, s] * centre_time
+            loss[:, s] = etype.blood_loss_ml.ppf_normal(ez[:, s, 2]) * counts[:, s] * centre_loss
 
     stay_x = _mix(raw.stay_z[:, 0], raw.stay_z[:, 1:], latent.recovery.value)
     tp = params.transfusion
@@ -172,12 +221,14 @@ def transform(plan: Plan, raw: RawDraws) -> Draws:
         stay_z=raw.stay_z[:, 1:],
         stay_x=stay_x,
         alert=special.ndtr(raw.alert_z[:, :n_ph]) < alert_p[None, :],
-        salvage_recovery=tp.cell_salvage.recovery.ppf_normal(blood_z[:, 0]) if tp.cell_salvage.enabled else np.zeros(R),
+        salvage_recovery=tp.cell_salvage.recovery.ppf_normal(blood_z[:, 0]) if plan.blood.salvage else np.zeros(R),
         postop_loss_fraction=tp.postop_loss_fraction.ppf_normal(blood_z[:, 1 : 1 + MAX_STAGES]),
         ebl_ratio=tp.ebl_ratio.ppf_normal(blood_z[:, 1 + MAX_STAGES : 1 + 2 * MAX_STAGES]),
+        complication_shift=complication_shift,
+        oncology_z=raw.oncology_z,
     )
 
 
-def draw(plan: Plan, seed: int, replications, point: int | None = None) -> Draws:
+def draw(plan: Plan, seed: int, replications, point: int | None = None, uncertainty: Uncertainty | None = None) -> Draws:
     """All random inputs of ``replications`` of one plan."""
-    return transform(plan, draw_raw(seed, replications, [plan], point))
+    return transform(plan, draw_raw(seed, replications, [plan], point, uncertainty))

@@ -32,6 +32,9 @@ class Stream(IntEnum):
     STAY = 7  # latent recovery factor, ICU admission, ICU days, ward days
     ALERTS = 11  # intra-operative alerts (e.g. neuromonitoring changes), one uniform per phase
     PERIOPERATIVE_BLOOD = 12  # cell-salvage recovery, post-operative loss and EBL error per stage
+    ONCOLOGY = 13  # margin judgement quantile, margin outcome, days to wound healing
+    PARAMETER_DRAW = 14  # which posterior row a parameter draw takes (keyed by draw number, not replication)
+    CENTRE = 15  # a centre's effect on log time, log bleeding and the complication logit (keyed by centre number)
 
 
 def _spawn_key(replication: int, stream: Stream, point: int | None) -> tuple[int, ...]:

@@ -91,10 +91,10 @@ def risk_shown(key: str) -> Shown:
 # Outcomes every view leads with: measured outcomes, then the headline risks.
 HEADLINE = tuple(shown(k) for k in (
     "operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "blood_loss_bv", "rbc_units",
-    "lowest_hb_g_dl", "icu_days", "los_days",
+    "lowest_hb_g_dl", "icu_days", "los_days", "days_to_adjuvant", "local_recurrence_risk",
 ))
 SHOWN = {s.column: s for s in HEADLINE}
-HEADLINE_RISKS = ("any_major_complication", "massive_transfusion", "death")
+HEADLINE_RISKS = ("any_major_complication", "massive_transfusion", "death", "appropriate_margin", "adjuvant_delayed")
 DIFFERENCES = {s.column: s for s in (*HEADLINE, *(risk_shown(c) for c in HEADLINE_RISKS))}
 
 
@@ -107,21 +107,75 @@ def risk_labels(scenario: Scenario) -> dict[str, str]:
         "massive_transfusion": f"{RESULT_FIELDS['massive_transfusion'].label} (> {massive:g} mL/kg of red cells)",
         "death": f"Death ({types['death'].time_frame})" if "death" in types else "Death",
     }
+    adj = scenario.parameters.oncology.adjuvant
+    hr = adj.survival_hazard_ratio_if_delayed
+    labels["appropriate_margin"] = RESULT_FIELDS["appropriate_margin"].label
+    labels["adjuvant_delayed"] = (
+        f"{RESULT_FIELDS['adjuvant_delayed'].label} (osteosarcoma: overall-survival hazard ratio {hr.value:g}"
+        + (f", 95% CI {hr.ci95[0]:g}–{hr.ci95[1]:g}" if hr.ci95 else "") + ")"
+    )
     for key, t in types.items():
         if key != "death":
             labels[f"complication_{key}"] = f"{t.label} ({t.time_frame})"
     return labels
 
 
+def oncology_note(scenario: Scenario) -> str:
+    """How to read the oncological outputs: what is judgement, what is data, and over what time."""
+    mg, adj = scenario.parameters.oncology.margin, scenario.parameters.oncology.adjuvant
+    return (
+        "The chance of an Enneking-appropriate margin is expert judgement (SHELF-style quartiles by approach "
+        f"and anatomy, widened), not data. Local recurrence over {mg.follow_up}: "
+        f"{percent(mg.local_recurrence_appropriate.value, 0)} in 100 with an appropriate margin, "
+        f"{percent(mg.local_recurrence_inappropriate.value, 0)} in 100 with an inappropriate one; death hazard ratio "
+        f"{mg.mortality_hazard_ratio_inappropriate.value:g} for an inappropriate margin. Days until fit for adjuvant "
+        "therapy count from the first operation to the later of discharge and the last wound healed; beyond "
+        f"{adj.delay_threshold_days.value:g} days, overall survival in osteosarcoma is worse (hazard ratio "
+        f"{adj.survival_hazard_ratio_if_delayed.value:g})."
+    )
+
+
 # --- people and provenance -------------------------------------------------------------------------
+REGION_WORDS = {"cervical": "cervical", "thoracic": "thoracic", "thoracolumbar": "thoracolumbar", "lumbar": "lumbar",
+                "lower_lumbar": "lower lumbar", "sacral": "sacral"}
+HISTOLOGY_WORDS = {
+    "renal_cell": "renal-cell carcinoma", "thyroid": "thyroid carcinoma", "hepatocellular": "hepatocellular carcinoma",
+    "myeloma": "myeloma", "chordoma": "chordoma", "chondrosarcoma": "chondrosarcoma", "osteosarcoma": "osteosarcoma",
+    "ewing_sarcoma": "Ewing sarcoma", "giant_cell": "giant-cell tumour", "breast": "breast cancer",
+    "lung": "lung cancer", "prostate": "prostate cancer", "other": "other tumour type",
+}
+
+
+def _tumour_facts(patient) -> list[str]:
+    """The tumour and comorbidity inputs a patient file states (none for a file without them)."""
+    facts = []
+    if patient.histology in HISTOLOGY_WORDS:
+        facts.append(HISTOLOGY_WORDS[patient.histology])
+    if patient.vascularity_grade:
+        facts.append(f"{patient.vascularity_grade} vascularity on angiography")
+    if patient.tumour_volume_cm3 is not None:
+        facts.append(f"tumour {patient.tumour_volume_cm3:g} cm³")
+    if patient.bmi is not None:
+        facts.append(f"BMI {patient.bmi:.0f} kg/m²")
+    if patient.frailty_mfi5 is not None:
+        facts.append(f"frailty mFI-5 {patient.frailty_mfi5}")
+    if patient.prior_radiotherapy:
+        facts.append("radiotherapy to the site before")
+    if patient.chemotherapy_weeks_before_surgery is not None:
+        facts.append(f"last chemotherapy {patient.chemotherapy_weeks_before_surgery:g} weeks before")
+    return facts
+
+
 def patient_line(scenario: Scenario) -> str:
-    """``'9-year-old girl, 28 kg, Hb 12.0 g/dL; L2-L4 (3 levels), revision, ...'``."""
+    """``'9-year-old girl, 28 kg, Hb 12.0 g/dL; L2-L4 (3 levels), revision, ...'``; a region other than
+    lumbar and the tumour inputs the file states are named."""
     patient, blood_volume_ml, young = scenario.patient, scenario.blood_volume_ml, scenario.is_child
     noun = {("female", True): "girl", ("male", True): "boy", ("female", False): "woman", ("male", False): "man"}
+    region = "" if patient.region == "lumbar" else f", {REGION_WORDS[patient.region]}"
     facts = [
         f"{patient.age_years:g}-year-old {noun[patient.sex, young]}, {patient.weight_kg:g} kg, "
         f"Hb {patient.baseline_hb_g_dl:.1f} g/dL",
-        f"{patient.levels} ({len(patient.level_list)} level{'s' if len(patient.level_list) > 1 else ''})",
+        f"{patient.levels} ({len(patient.level_list)} level{'s' if len(patient.level_list) > 1 else ''}{region})",
         "revision surgery" if patient.revision else "first operation at the site",
     ]
     if patient.retained_implants:
@@ -132,15 +186,18 @@ def patient_line(scenario: Scenario) -> str:
         facts.append("great vessels adherent")
     if patient.psoas_extension:
         facts.append("psoas extension")
+    facts += _tumour_facts(patient)
     facts.append(f"estimated blood volume {number(blood_volume_ml)} mL")
     return "; ".join([facts[0], ", ".join(facts[1:])])
 
 
-def provenance_line(version: str, scenario_digest: str, seed: int, replications: int, date: str | None = None) -> str:
-    """``'ResectSim 0.1.0 · scenario 1a2b3c · seed 2018 · 1,000 simulated operations per plan'``."""
+def provenance_line(version: str, scenario_digest: str, seed: int, replications: int, date: str | None = None,
+                    uncertainty: str = "") -> str:
+    """``'ResectSim 0.1.0 · scenario 1a2b3c · seed 2018 · 1,000 simulated operations per plan'``, then what
+    the run drew (``uncertainty``: the run's uncertainty note) and the date when given."""
     parts = [f"ResectSim {version}", f"scenario {scenario_digest}", f"seed {seed}",
              f"{replications:,} simulated operations per plan"]
-    return " · ".join(parts + ([date] if date else []))
+    return " · ".join(parts + ([f"parameters: {uncertainty}"] if uncertainty else []) + ([date] if date else []))
 
 
 # --- differences between two plans, in words (the tumour board's decision table) --------------------
@@ -156,7 +213,29 @@ COUNTED = {
 # Outcomes the decision table shows, risks first (what the board decides on), then burden.
 DECISION = ("any_major_complication", "massive_transfusion", "death", "operative_time_min", "blood_loss_ml", "los_days")
 MONTE_CARLO_INTERVAL = "Monte Carlo 95% interval"
-HONEST_INTERVAL_MISSING = "not yet available (needs the calibrated posterior)"
+HONEST_INTERVAL = "honest 95% range"
+HONEST_PARTS = {"parameter": "what the published series leave uncertain", "centre": "how much hospitals differ"}
+
+
+def honest_caption(parts: tuple[str, ...], note: str) -> str:
+    """What the honest 95% range includes, for the board and the CLI: ``parts`` from
+    ``runs.uncertainty.parts_on``, ``note`` the run's uncertainty note."""
+    if not parts:
+        return (f"Parameters {note}: the ranges are {MONTE_CARLO_INTERVAL}s only. They say how precisely the computer "
+                "estimated the average, not how sure the prediction is (they leave out how much hospitals differ and "
+                "what the published series leave uncertain).")
+    return (f"The {HONEST_INTERVAL} covers the Monte Carlo error, {' and '.join(HONEST_PARTS[p] for p in parts)} "
+            f"(parameters: {note}); the Monte Carlo interval alone only says how precisely the computer estimated the average.")
+
+
+def interval_name(parts: tuple[str, ...]) -> str:
+    """The name of a run's range column: the honest range when it carries parameter or centre uncertainty."""
+    return HONEST_INTERVAL if parts else MONTE_CARLO_INTERVAL
+
+
+def honest_range(low: float, high: float, fmt=number) -> str:
+    """``'620–1,450'`` (an en dash between two numbers already formatted by ``fmt``)."""
+    return f"{fmt(low)}–{fmt(high)}"
 
 
 def short_label(label: str) -> str:
@@ -255,6 +334,11 @@ FAMILY_DISCLAIMER = (
 ROUGH_WARNING = (
     "Warning: only {n:,} operations were acted out for each plan, so these numbers are rough. "
     "Ask the team to print this again with at least {steady:,}."
+)
+HOW_SURE_RANGE = (
+    "How sure are these numbers? For {what}, our best guess is {best}. Hospitals differ, and the studies the "
+    "computer learnt from leave a lot unknown, so the real chance could be anywhere from {low} to {high} in 100. "
+    "What is more certain is which plan tends to have more or fewer problems."
 )
 HOW_SURE = (
     "How sure are these numbers? Not very. Most of what the computer was told comes from the team's best guesses, "
@@ -372,11 +456,7 @@ KEY_COLUMNS = {
 }
 BOARD_TITLE = "Tumour board: {name}"
 RANGES_KEY = "Shape = median; thick bar = middle half of simulated patients; thin line = 5th to 95th percentile."
-BOARD_INTERVAL_NOTE = (
-    "Decision table: A minus B for the same simulated patients. In brackets: the {interval}, i.e. how precisely "
-    "{n:,} simulated operations pin down the average, not how uncertain the model's assumptions are "
-    "(honest interval: {honest})."
-)
+BOARD_INTERVAL_NOTE = "Decision table: A minus B for the same simulated patients. In brackets: the {interval}. "
 
 
 # --- validation page ---------------------------------------------------------------------------------
@@ -477,3 +557,25 @@ def outcome_display(key: str) -> Shown:
 def outcome_title(key: str) -> str:
     s = outcome_display(key)
     return f"{s.label} (per 100 patients)" if column(key).is_probability else s.title
+
+def family_range(what: str, p: float, low: float, high: float) -> str:
+    """How sure a family can be, with the honest range of one risk (shares 0-1):
+    ``'... our best guess is about 51 in 100 ... anywhere from 38 to 64 in 100 ...'``."""
+    return HOW_SURE_RANGE.format(what=what, best=f"about {number(100 * p)} in 100", low=number(100 * low),
+                                 high=number(100 * high))
+
+
+# --- a centre's calibration (resectsim centre fit, the dashboard's case-log upload) ------------------
+CENTRE_AXES_WORDS = {"time": ("Operative time", "x"), "bleeding": ("Blood loss", "x"), "complication": ("Major complications", "odds x")}
+
+
+def centre_effect_line(axis: str, mean: float, sd: float, prior_sd: float, cases: int) -> str:
+    """One axis of a centre's fit in words: ``'Operative time: x1.22 (1.05 to 1.41) against centres like
+    those published; 14 operations moved it 1.3 prior SDs, the data carry 72% of the weight'``. ``mean``
+    and ``sd`` are on the log (logit) scale."""
+    what, unit = CENTRE_AXES_WORDS[axis]
+    lo, hi = math.exp(mean - 1.96 * sd), math.exp(mean + 1.96 * sd)
+    weight = max(0.0, 1.0 - (sd / prior_sd) ** 2) if prior_sd > 0 else 0.0
+    return (f"{what}: {unit}{math.exp(mean):.2f} ({lo:.2f} to {hi:.2f}) against centres like those published; "
+            f"{cases:,} operation{'s' if cases != 1 else ''} moved it {mean / prior_sd:+.1f} prior SDs, "
+            f"the data carry {weight:.0%} of the weight")

@@ -36,17 +36,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..model.uncertainty import Uncertainty
 from ..scenario.records import RESULT_FIELDS, is_probability
 from ..scenario.schema import Scenario
 from . import analysis
 from .analysis import Z
+from .pools import process_pool
 from .runner import BLOCK, Results, check_strategies, collect, simulate_range
+from .uncertainty import honest_summary, parts_on
 
 DEFAULT_RELATIVE = 0.02  # ±2% of the mean
 DEFAULT_ABSOLUTE = 0.01  # ±1 percentage point
@@ -124,14 +127,23 @@ def wilson_half_width(p: np.ndarray | float, n: int) -> np.ndarray:
     return (high - low) / 2
 
 
-def precision_table(records: pd.DataFrame, outcomes: Iterable[str], precision: Precision) -> pd.DataFrame:
-    """Half-widths reached by ``records`` against the targets of ``precision`` (outcomes with no target are left out)."""
+def precision_table(records: pd.DataFrame, outcomes: Iterable[str], precision: Precision,
+                    uncertainty: Uncertainty | None = None) -> pd.DataFrame:
+    """Half-widths reached by ``records`` against the targets of ``precision`` (outcomes with no target are left out).
+    With parameter or centre draws the Monte Carlo SE is the nested design's (``uncertainty.parts``), and a
+    risk's half-width is the larger of Wilson's and 1.96 of it."""
     wanted = [c for c in outcomes if precision.target(c)[1] is not None]
     s = analysis.summarise(records, wanted)
+    nested = bool(parts_on(uncertainty))
+    if nested and len(s):
+        s["mcse"] = honest_summary(records, uncertainty, wanted).mcse.to_numpy()
     scale, target = zip(*(precision.target(c) for c in s.outcome)) if len(s) else ((), ())
     s["scale"], s["target"] = list(scale), list(target)
     absolute = s.scale == "absolute"
-    s["half_width"] = np.where(absolute, wilson_half_width(s["mean"].clip(0, 1), s.n.to_numpy()), Z * s.mcse.fillna(0.0))
+    wilson = wilson_half_width(s["mean"].clip(0, 1), s.n.to_numpy())
+    if nested:
+        wilson = np.maximum(wilson, Z * s.mcse.fillna(0.0))
+    s["half_width"] = np.where(absolute, wilson, Z * s.mcse.fillna(0.0))
     # relative: half-width over |mean|; a zero-variance outcome is exact whatever its mean
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = np.where(s.half_width == 0, 0.0, s.half_width / s["mean"].abs())
@@ -158,6 +170,8 @@ def run_to_precision(
     strategies: Iterable[str] | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    uncertainty: Uncertainty | None = None,
+    note: str = "",
 ) -> PrecisionResults:
     """Replications of each strategy until every outcome's 95% CI half-width meets its target.
 
@@ -179,16 +193,16 @@ def run_to_precision(
             progress(counted, total)
 
     def extend(pool: Executor | None, start: int, stop: int) -> None:
-        parts.extend(simulate_range(scenario, names, seed, range(start, stop), pool, BLOCK, count))
+        parts.extend(simulate_range(scenario, names, seed, range(start, stop), pool, BLOCK, count, uncertainty))
 
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    pool = process_pool(workers) if workers > 1 else None
     try:
         checkpoints = [precision.minimum]
         extend(pool, 0, precision.minimum)
         while True:
             n = checkpoints[-1]
-            so_far = collect(parts, scenario, seed, n)  # ordered as simulation.run orders them
-            table = precision_table(so_far.records, outcomes, precision)
+            so_far = collect(parts, scenario, seed, n, uncertainty, note)  # ordered as simulation.run orders them
+            table = precision_table(so_far.records, outcomes, precision, uncertainty)
             if table.reached.all() or n >= precision.maximum:
                 return PrecisionResults(so_far, table, precision, tuple(checkpoints))
             checkpoints.append(next_replications(table, n, precision.maximum))

@@ -20,6 +20,7 @@ from ..model.operation import Course, Operation
 from ..model.outcomes import assemble
 from ..model.plan import compile_plan
 from ..model.sampling import draw, draw_raw, transform
+from ..model.uncertainty import Uncertainty
 from ..scenario.schema import Scenario
 from .files import table_writers
 from .limits import cores
@@ -41,7 +42,9 @@ class Results:
     stages: pd.DataFrame
     seed: int
     replications: int
-    scenario_digest: str
+    scenario_digest: str  # with the uncertainty's digest when parameters or a centre were drawn
+    uncertainty: Uncertainty | None = None
+    uncertainty_note: str = ""  # what the run drew, for the provenance line
 
 
 def simulate_block(
@@ -50,15 +53,17 @@ def simulate_block(
     seed: int,
     replications: Iterable[int],
     point: int | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Records and stage rows of ``replications`` of one or more strategies.
 
-    The raw random numbers are drawn once per replication and shared by the strategies
-    (common random numbers); each strategy's results are the same as if it ran alone.
+    The raw random numbers (with each replication's parameter row and centre effect, given
+    ``uncertainty``) are drawn once per replication and shared by the strategies (common random
+    numbers); each strategy's results are the same as if it ran alone.
     """
     names = [strategies] if isinstance(strategies, str) else list(strategies)
     plans = [compile_plan(scenario, name) for name in names]
-    raw = draw_raw(seed, replications, plans, point)
+    raw = draw_raw(seed, replications, plans, point, uncertainty)
     parts = []
     for plan in plans:
         draws = transform(plan, raw)
@@ -70,10 +75,10 @@ def simulate_block(
     return records, stages
 
 
-def trace(scenario: Scenario, strategy: str, seed: int, replication: int) -> Course:
+def trace(scenario: Scenario, strategy: str, seed: int, replication: int, uncertainty: Uncertainty | None = None) -> Course:
     """One replication with its timeline (stages, phases, repairs, transfusions), for display."""
     plan = compile_plan(scenario, strategy)
-    return Operation(plan, draw(plan, seed, [replication]), 0, trace=True).run()
+    return Operation(plan, draw(plan, seed, [replication], uncertainty=uncertainty), 0, trace=True).run()
 
 
 def iter_blocks(
@@ -84,6 +89,7 @@ def iter_blocks(
     pool: Executor | None = None,
     block_size: int = BLOCK,
     window: int | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> Iterator[tuple[range, tuple[pd.DataFrame, pd.DataFrame]]]:
     """(block, (records, stages)) for ``replications`` block by block, in block order, on ``pool`` if
     given. At most ``window`` blocks (default two per core) are submitted and not yet yielded, so
@@ -91,13 +97,13 @@ def iter_blocks(
     blocks = (range(a, min(a + block_size, replications.stop)) for a in range(replications.start, replications.stop, block_size))
     if pool is None:
         for block in blocks:
-            yield block, simulate_block(scenario, names, seed, block)
+            yield block, simulate_block(scenario, names, seed, block, uncertainty=uncertainty)
         return
     window = window or 2 * cores()
     pending: deque[tuple[range, Future]] = deque()
     try:
         for block in blocks:
-            pending.append((block, pool.submit(simulate_block, scenario, names, seed, block)))
+            pending.append((block, pool.submit(simulate_block, scenario, names, seed, block, None, uncertainty)))
             if len(pending) >= window:
                 done, future = pending.popleft()
                 yield done, future.result()
@@ -117,18 +123,27 @@ def simulate_range(
     pool: Executor | None = None,
     block_size: int = BLOCK,
     done: Callable[[int], None] | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     """(records, stages) of ``replications`` block by block, on ``pool`` if given, in block order;
     ``done(k)`` is called after each block of k replications."""
     parts = []
-    for block, part in iter_blocks(scenario, names, seed, replications, pool, block_size):
+    for block, part in iter_blocks(scenario, names, seed, replications, pool, block_size, uncertainty=uncertainty):
         parts.append(part)
         if done is not None:
             done(len(block))
     return parts
 
 
-def collect(parts: list[tuple[pd.DataFrame, pd.DataFrame]], scenario: Scenario, seed: int, replications: int) -> Results:
+def run_digest(scenario: Scenario, uncertainty: Uncertainty | None) -> str:
+    """The scenario's digest, joined with the uncertainty's when a run draws parameters or a centre."""
+    if uncertainty is None or not (uncertainty.parameters_on or uncertainty.centre_on):
+        return scenario.digest()
+    return f"{scenario.digest()}+{uncertainty.digest[:6]}"
+
+
+def collect(parts: list[tuple[pd.DataFrame, pd.DataFrame]], scenario: Scenario, seed: int, replications: int,
+            uncertainty: Uncertainty | None = None, note: str = "") -> Results:
     """The parts as one tidy ``Results``, ordered by (strategy, replication[, stage])."""
 
     def tidy(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
@@ -137,7 +152,7 @@ def collect(parts: list[tuple[pd.DataFrame, pd.DataFrame]], scenario: Scenario, 
 
     records = tidy([r for r, _ in parts], RECORD_KEYS)
     stages = tidy([s for _, s in parts], STAGE_KEYS)
-    return Results(records, stages, seed, replications, scenario.digest())
+    return Results(records, stages, seed, replications, run_digest(scenario, uncertainty), uncertainty, note)
 
 
 def run(
@@ -149,12 +164,15 @@ def run(
     block_size: int = BLOCK,
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
+    uncertainty: Uncertainty | None = None,
+    note: str = "",
 ) -> Results:
     """Run ``replications`` of each strategy (default: all in the scenario).
 
     ``workers > 1`` runs blocks on a new process pool; pass ``executor`` to reuse a pool of your
     own (a long-lived server should). ``progress(done, total)`` is called after each block with
-    the operations simulated so far.
+    the operations simulated so far. ``uncertainty`` draws parameters and centres per replication
+    (``model.uncertainty``; None: the scenario's numbers as they stand); ``note`` says what it is.
     """
     if replications < 1:
         raise ValueError(f"replications must be at least 1 (got {replications})")
@@ -168,7 +186,7 @@ def run(
             progress(counted, total)
 
     def on(pool: Executor | None) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
-        return simulate_range(scenario, names, seed, range(replications), pool, block_size, done)
+        return simulate_range(scenario, names, seed, range(replications), pool, block_size, done, uncertainty)
 
     if executor is not None:
         parts = on(executor)
@@ -177,7 +195,7 @@ def run(
             parts = on(pool)
     else:
         parts = on(None)
-    return collect(parts, scenario, seed, replications)
+    return collect(parts, scenario, seed, replications, uncertainty, note)
 
 
 def run_to_files(
@@ -189,6 +207,7 @@ def run_to_files(
     stages: str | Path | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    uncertainty: Uncertainty | None = None,
 ) -> tuple[int, int]:
     """Run ``replications`` of one strategy, writing its records (and stage rows) block by block;
     returns (records, stage rows) written. Memory stays bounded whatever ``replications``; the rows
@@ -199,7 +218,8 @@ def run_to_files(
     names = check_strategies(scenario, [strategy])
     paths = [records] if stages is None else [records, stages]
     with table_writers(*paths) as writers, (process_pool(workers) if workers > 1 else nullcontext()) as pool:
-        for block, (block_records, block_stages) in iter_blocks(scenario, names, seed, range(replications), pool):
+        blocks = iter_blocks(scenario, names, seed, range(replications), pool, uncertainty=uncertainty)
+        for block, (block_records, block_stages) in blocks:
             writers[0].write(block_records.sort_values(RECORD_KEYS, kind="stable"))
             if stages is not None:
                 writers[1].write(block_stages.sort_values(STAGE_KEYS, kind="stable"))

@@ -176,7 +176,7 @@ def load_parameters(
 
 def bundled(kind: str, root: Path = BUNDLED) -> dict[str, Path]:
     """Bundled ``patients`` or ``strategies``: name -> file."""
-    return {p.stem: p for p in sorted((root / kind).glob("*.yaml"))}
+    return {p.stem: p for p in sorted((root / kind).glob("*.yaml"), key=lambda p: p.stem)}  # by name: a before a-b
 
 
 def _locate(item: str | Path, kind: str, root: Path) -> Path:

@@ -1,13 +1,16 @@
 """Model-wide parameters (scenarios/parameters.yaml): transfusion, anaesthesia, staging,
-latent patient factors, modifiers, events, complications, ICU, stay, PSA widening, worst cases."""
+latent patient factors, modifiers, events, complications, ICU, stay, PSA widening, worst cases,
+oncology (``scenario.oncology``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .distributions import FROZEN, Distribution, Number, Probability, Sourced, Value, within
+from .oncology import Oncology
+from .patient import Histology, Region
 from .procedure import Days, Minutes, Phase
 
 # Schema limits (not model inputs): beyond them a number is a typing error, not a plan.
@@ -118,6 +121,9 @@ class ComplicationModel(BaseModel):
     death_type: str = Field("death", description="The complication type whose probability combines the death chains.")
     death: DeathChains
     child_below_age_years: Value = Field(description="Patients younger than this use the child baselines, years.")
+    child_early_odds_ratio: Value | None = Field(
+        None, description="Odds ratio a child's early complication types take where they have no child baseline of their own."
+    )
     types: dict[str, ComplicationType] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -392,6 +398,107 @@ class WorstCase(BaseModel):
         return v
 
 
+VascularityClass = Literal["reference", "low", "moderate", "high"]
+"""A tumour's vascularity class; 'reference' is the series average the phase library describes."""
+
+
+def _require_keys(mapping: dict, keys, name: str) -> None:
+    """Every key of the Literal ``keys`` present in ``mapping`` (the model looks each one up)."""
+    missing = [k for k in get_args(keys) if k not in mapping]
+    if missing:
+        raise ValueError(f"{name}: give every key; missing: {', '.join(missing)}")
+
+
+class HistologyClass(Sourced):
+    """The usual vascularity of a tumour type."""
+
+    vascularity: VascularityClass
+
+
+BloodVolumeTerm = Literal["per_height_m_cubed", "per_weight_kg", "constant"]
+
+
+class PatientFactors(BaseModel):
+    """How the patient and tumour inputs scale the phases and the blood volume (the complication odds
+    ratios are in ``ComplicationFactors``)."""
+
+    model_config = FROZEN
+
+    region: dict[Region, Modifier] = Field(description="Multipliers on the phases that scale with 'region'.")
+    histology: dict[Histology, HistologyClass] = Field(description="Usual vascularity of each tumour type.")
+    vascularity: dict[VascularityClass, Modifier] = Field(
+        description="Multipliers on the phases that scale with 'vascularity', by vascularity class.")
+    reference_tumour_volume_cm3: Value = Field(description="Tumour volume the phase library describes, cm3.")
+    per_doubling_tumour_volume: Modifier = Field(
+        description="Applied log2(volume / reference) times to the phases that scale with 'tumour_volume'.")
+    adult_blood_volume_l: dict[Literal["female", "male"], dict[BloodVolumeTerm, Value]] = Field(
+        description="Adult blood volume, litres = a * height(m)^3 + b * weight(kg) + c (Nadler), when the height is known.")
+    anaemia_below_hb_g_dl: dict[Literal["female", "male"], tuple[BloodVolumeBand, ...]] = Field(
+        description="Anaemia: baseline Hb below this, g/dL, by sex and age band (upper age, years).")
+    bmi_reference: Value = Field(description="BMI above which wound infection rises per 5 kg/m2, kg/m2.")
+    obesity_bmi: Value = Field(description="BMI from which a patient counts as obese, kg/m2.")
+    recent_chemotherapy_weeks: Value = Field(description="Chemotherapy this close before surgery counts as recent, weeks.")
+
+    @model_validator(mode="after")
+    def _complete(self):
+        _require_keys(self.region, Region, "region")
+        _require_keys(self.histology, Histology, "histology")
+        _require_keys(self.vascularity, VascularityClass, "vascularity")
+        for sex in ("female", "male"):
+            _require_keys(self.adult_blood_volume_l.get(sex, {}), BloodVolumeTerm, f"adult_blood_volume_l.{sex}")
+            if not self.anaemia_below_hb_g_dl.get(sex):
+                raise ValueError(f"anaemia_below_hb_g_dl.{sex}: give at least one age band")
+        return self
+
+
+class Embolisation(BaseModel):
+    """Pre-operative embolisation: multipliers on the phases that scale with 'vascularity', by class."""
+
+    model_config = FROZEN
+
+    by_vascularity: dict[VascularityClass, Modifier] = Field(
+        description="Effect when surgery follows within full_effect_within_hours, by vascularity class.")
+    full_effect_within_hours: Value = Field(description="Surgery this soon after embolisation gets the full effect, hours.")
+    late_fraction: Value = Field(description="Share of the (log) effect kept when surgery is later, 0-1.")
+    stay_days: Value = Field(description="Hospital days the embolisation adds before surgery, days.")
+
+    @model_validator(mode="after")
+    def _sane(self):
+        _require_keys(self.by_vascularity, VascularityClass, "by_vascularity")
+        if not 0 <= self.late_fraction.value <= 1:
+            raise ValueError(f"late_fraction {self.late_fraction.value:g} must lie between 0 and 1")
+        if self.stay_days.value < 0:
+            raise ValueError(f"stay_days {self.stay_days.value:g} must be 0 or more")
+        return self
+
+
+class PolicyEffects(BaseModel):
+    """What each peri-operative policy a strategy may adopt does (``Strategy.policies`` switches them)."""
+
+    model_config = FROZEN
+
+    embolisation: Embolisation
+    tranexamic_acid: Modifier = Field(description="Multipliers on every phase while tranexamic acid is given.")
+    controlled_hypotension: Modifier = Field(description="Multipliers on every phase under controlled hypotension.")
+
+
+FactorCovariate = Literal[
+    "region_thoracolumbar", "region_lumbar", "bmi_per_5_above_reference", "obese", "frailty_mfi5", "asa_above_2",
+    "anaemia", "prior_radiotherapy", "recent_chemotherapy", "embolised", "tranexamic_acid", "controlled_hypotension",
+]
+"""Covariates of patient factors and policies (``simulation.model.factors.covariates`` defines each)."""
+
+
+class ComplicationFactors(BaseModel):
+    """Odds ratios of patient factors and policies on complication types, beside ``complications.types``."""
+
+    model_config = FROZEN
+
+    cohorts: dict[str, dict[FactorCovariate, Value]] = Field(
+        default_factory=dict, description="Covariate means of the baseline cohorts (complications.cohorts keys).")
+    types: dict[str, dict[FactorCovariate, Value]] = Field(description="Complication type -> covariate -> odds ratio.")
+
+
 class Parameters(BaseModel):
     """Model-wide parameters (scenarios/parameters.yaml)."""
 
@@ -409,3 +516,27 @@ class Parameters(BaseModel):
     stay: HospitalStay
     widening: Widening = Field(description="Wider parameter uncertainty for labelled numbers (PSA).")
     worst_cases: tuple[WorstCase, ...] = Field(description="The 'how often' questions the views ask of every plan.")
+    oncology: Oncology = Field(description="Margin by approach and anatomy (expert judgement), its consequences, "
+                               "and days until fit for adjuvant therapy.")
+    patient_factors: PatientFactors
+    policies: PolicyEffects
+    complication_factors: ComplicationFactors
+
+    @model_validator(mode="after")
+    def _known_wound_types(self):
+        for key in self.oncology.adjuvant.wound_delay_days:
+            if key not in self.complications.types:
+                raise ValueError(f"oncology.adjuvant.wound_delay_days: '{key}' is not a complication type; "
+                                 f"allowed: {', '.join(self.complications.types)}")
+        return self
+
+    @model_validator(mode="after")
+    def _factor_keys(self):
+        cf, cm = self.complication_factors, self.complications
+        for key in cf.types:
+            if key not in cm.types:
+                raise ValueError(f"complication_factors.types.{key}: not a complication type; allowed: {', '.join(cm.types)}")
+        for key in cf.cohorts:
+            if key not in cm.cohorts:
+                raise ValueError(f"complication_factors.cohorts.{key}: not a cohort; allowed: {', '.join(cm.cohorts)}")
+        return self

@@ -40,6 +40,16 @@ def _age_words(age_years: float, below: float) -> str:
     return f"age {previous:g} and over" if below == float("inf") else f"age {previous:g} to under {below:g}"
 
 
+BMI_RANGE = (10.0, 80.0)  # kg/m2: outside it, weight or height is mistyped (no adult or child lives there)
+
+
+def bmi_error(weight_kg: float, height_cm: float | None, bmi: float | None) -> str | None:
+    if bmi is not None and not BMI_RANGE[0] <= bmi <= BMI_RANGE[1]:
+        return (f"height_cm: {height_cm:g} cm with {weight_kg:g} kg gives a BMI of {bmi:.1f} kg/m2, outside "
+                f"{BMI_RANGE[0]:g} to {BMI_RANGE[1]:g}; check the height and the weight")
+    return None
+
+
 def weight_error(age_years: float, weight_kg: float) -> str | None:
     below, low, high, _, _ = _band(age_years)
     if not low <= weight_kg <= high:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from .distributions import FROZEN, Distribution, Number, Probability, Sourced, within
+from .distributions import FROZEN, Count, Distribution, Number, Probability, Sourced, within
 
 MAX_EVENT_PROBABILITY = 0.95
 # Anaesthetics one simulated patient can have: planned stages, plus one if a stop-and-stage rule may
@@ -28,7 +28,11 @@ Days = Annotated[Distribution, within(0, MAX_DAYS, "days")]
 """A stay or interval (days): 99.9th percentile at most 365 days (a year)."""
 
 
-ModifierFamily = Literal["revision", "scar", "vessel_adhesion", "psoas_extension", "levels", "implants"]
+ModifierFamily = Literal[
+    "revision", "scar", "vessel_adhesion", "psoas_extension", "levels", "implants", "region", "vascularity",
+    "tumour_volume",
+]
+LabelCondition = Literal["revision", "scar", "vessel_adhesion", "psoas_extension"]
 
 
 class EventRisk(BaseModel):
@@ -82,6 +86,9 @@ class Phase(BaseModel):
     alert: Probability | None = Field(
         None, description="Probability of an intra-operative alert (e.g. a neuromonitoring change) in this phase."
     )
+    label_when: dict[LabelCondition, str] = Field(
+        default_factory=dict, description="Label for a patient with this condition, e.g. {psoas_extension: "
+        "'En bloc removal with the psoas'}; the first condition the patient has wins.")
 
 
 class Exposure(BaseModel):
@@ -91,6 +98,9 @@ class Exposure(BaseModel):
     label: str
     position: str = Field(description="Patient position, e.g. prone, right lateral decubitus.")
     phases: tuple[Phase, ...] = Field(min_length=1)
+    label_when: dict[LabelCondition, str] = Field(
+        default_factory=dict, description="Label for a patient with this condition, e.g. {revision: "
+        "'Left thoracoabdominal (revision)'}; the first condition the patient has wins.")
 
 
 class Stage(BaseModel):
@@ -137,6 +147,36 @@ class Contraindication(BaseModel):
     reason: str = Field(min_length=1, description="One sentence a tumour board would give.")
 
 
+ApproachClass = Literal["posterior_only", "combined", "anterior_only"]
+"""How a plan reaches the tumour, for the margin judgement (``scenario.oncology``)."""
+
+
+def derived_approach_class(stages) -> ApproachClass:
+    """From the exposures: posterior only, anterior only, or both (combined)."""
+    posterior = [ex.approach.startswith("posterior") for st in stages for ex in st.exposures]
+    return "combined" if any(posterior) and not all(posterior) else "posterior_only" if all(posterior) else "anterior_only"
+
+
+class Policies(BaseModel):
+    """Peri-operative policies of a plan (their effects and risks: parameters.policies and
+    parameters.complication_factors); blood stock left unset keeps the centre's (parameters.transfusion)."""
+
+    model_config = FROZEN
+
+    embolisation: bool = Field(False, description="Pre-operative embolisation of the tumour's feeding vessels.")
+    embolisation_hours_before_surgery: Number = Field(
+        24, ge=0, le=720, description="Hours from embolisation to surgery (0-720); within 24 h the full effect.")
+    tranexamic_acid: bool = Field(False, description="Intravenous tranexamic acid through the operation.")
+    controlled_hypotension: bool = Field(False, description="Controlled (deliberate) hypotension while bleeding.")
+    cell_salvage: bool | None = Field(
+        None, description="Intra-operative cell salvage with a leucocyte-depletion filter; unset: the centre's policy.")
+    units_in_theatre: Count | None = Field(
+        None, ge=0, le=100, description="Cross-matched red-cell units in theatre at the start (0-100); unset: the centre's.")
+    units_per_delivery: Count | None = Field(
+        None, ge=1, le=100, description="Units per blood-bank delivery, the massive-haemorrhage pack (1-100); "
+        "unset: the centre's.")
+
+
 class Strategy(BaseModel):
     model_config = FROZEN
 
@@ -149,9 +189,13 @@ class Strategy(BaseModel):
     interval_days: Days | None = Field(
         None, description="Days between stages; default from parameters; 99.9th percentile at most 365 (a year).")
     stop_and_stage: StagingRule | None = None
+    policies: Policies = Field(default_factory=Policies, description="Peri-operative policies of this plan.")
     contraindications: tuple[Contraindication, ...] = Field(
         (), description="Patient conditions under which this plan is not offered (flagged, still simulated)."
     )
+    approach_class: ApproachClass | None = Field(
+        None, description="posterior_only, combined or anterior_only, for the margin judgement; default from the "
+        "exposures (any posterior and any other exposure: combined).")
 
     @field_validator("stop_and_stage")
     @classmethod
@@ -163,6 +207,11 @@ class Strategy(BaseModel):
                 f"a strategy with a rule plans at most {MAX_STAGES - 1} stages (it plans {planned})"
             )
         return rule
+
+
+def margin_approach(strategy: Strategy) -> ApproachClass:
+    """The strategy's approach class for the margin: as declared, else derived from its exposures."""
+    return strategy.approach_class or derived_approach_class(strategy.stages)
 
 
 def strategy_event_keys(strategy: Strategy) -> Iterator[tuple[str, str]]:

@@ -85,6 +85,14 @@ RESULT_FIELDS: dict[str, Column] = {
     ),
     "icu_days": Column("ICU stay", "days", "continuous"),
     "los_days": Column("Hospital stay", "days", "continuous"),
+    # Oncological layer (model.oncology): the margin is expert judgement; its consequences Fisher 2011.
+    "appropriate_margin": Column("Enneking-appropriate margin (expert judgement; at the operation)", "yes/no", "yes/no",
+                                 better="higher"),
+    "local_recurrence_risk": Column("Local recurrence risk (over 4-6 years of follow-up)", "per 100", "continuous"),
+    "margin_death_hazard_ratio": Column("Death hazard from the margin, vs an appropriate margin (over 4-6 years)",
+                                        "ratio", "continuous", digits=2),
+    "days_to_adjuvant": Column("Days from the first operation until fit for adjuvant therapy", "days", "continuous"),
+    "adjuvant_delayed": Column("Not fit for adjuvant therapy within 21 days of the first operation", "yes/no", "yes/no"),
 }
 STAGE_FIELDS = ("operative_time_min", "anaesthesia_time_min", "or_time_min", "blood_loss_ml", "rbc_units")
 # Per-stage blood and haemostasis (numbers), and where each stage ended (text: "exposure: phase", and

@@ -90,8 +90,15 @@ class Scenario(BaseModel):
 
     @property
     def blood_volume_ml(self) -> float:
-        """Estimated blood volume of the patient, mL."""
-        return self.patient.weight_kg * self.blood_volume_ml_per_kg
+        """Estimated blood volume of the patient, mL: the patient's own mL/kg if given; else Nadler's
+        formula for an adult with a known height; else mL/kg by age band."""
+        pt = self.patient
+        if pt.blood_volume_ml_per_kg is None and pt.height_cm is not None and not self.is_child:
+            c = self.parameters.patient_factors.adult_blood_volume_l[pt.sex]
+            litres = (c["per_height_m_cubed"].value * (pt.height_cm / 100.0) ** 3
+                      + c["per_weight_kg"].value * pt.weight_kg + c["constant"].value)
+            return 1000.0 * litres
+        return pt.weight_kg * self._blood_volume_ml_per_kg_by_age
 
     @property
     def is_child(self) -> bool:
@@ -105,7 +112,20 @@ class Scenario(BaseModel):
         return min(tp.unit_volume_ml.value, tp.max_dose_ml_per_kg.value * self.patient.weight_kg)
 
     @property
+    def blood_volume_method(self) -> str:
+        """How the blood volume was estimated: 'given', 'Nadler' or 'by age'."""
+        pt = self.patient
+        if pt.blood_volume_ml_per_kg is not None:
+            return "given"
+        return "Nadler" if pt.height_cm is not None and not self.is_child else "by age"
+
+    @property
     def blood_volume_ml_per_kg(self) -> float:
+        """Estimated blood volume per kg of body weight, mL/kg."""
+        return self.blood_volume_ml / self.patient.weight_kg
+
+    @property
+    def _blood_volume_ml_per_kg_by_age(self) -> float:
         if self.patient.blood_volume_ml_per_kg is not None:
             return self.patient.blood_volume_ml_per_kg
         for band in sorted(self.parameters.blood_volume_ml_per_kg, key=lambda b: b.max_age_years):

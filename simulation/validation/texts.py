@@ -38,10 +38,20 @@ def interval_text(row: pd.Series) -> str:
     return f"{row.statistic} of {row.n}: {row.interval_low:,.0f}–{row.interval_high:,.0f}"
 
 
+def tally(table: pd.DataFrame) -> str:
+    """Independent figures first, calibration figures apart: '3 of 8 independent figures ... ; 12 of 14 ...'."""
+    parts = []
+    for role, words in (("validation", "independent figures (not used to set any parameter)"),
+                        ("calibration", "calibration figures (consistency checks)")):
+        rows = table[table.role == role]
+        if len(rows):
+            parts.append(f"{int(rows.inside.sum())} of {len(rows)} {words}")
+    return "; ".join(parts) + " lie inside the model's 95% interval."
+
+
 def summary(table: pd.DataFrame) -> str:
     """The run and its result in two sentences, as the CLI, the report and the dashboard state them."""
-    return (f"{table.replications.iloc[0]:,} simulated patients per cohort, seed {table.seed.iloc[0]}. "
-            f"{int(table.inside.sum())} of {len(table)} published figures lie inside the model's 95% interval.")
+    return f"{table.replications.iloc[0]:,} simulated patients per cohort, seed {table.seed.iloc[0]}. " + tally(table)
 
 
 def display_table(table: pd.DataFrame, cohort: str = "cohort_label") -> pd.DataFrame:

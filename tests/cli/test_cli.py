@@ -15,10 +15,12 @@ import yaml
 from helpers import invoke, script
 
 import simulation
+import simulation.runs.uncertainty
 from simulation import MAIN_STRATEGIES as DEFAULT_STRATEGIES
 from simulation import load_scenario, run
 from simulation.present.formats import DISCLAIMER
 from simulation.runs import analysis
+from simulation.runs.analysis import Z
 from simulation.runs.files import OutputPathError, write_table
 from simulation.scenario.loader import BUNDLED, bundled
 
@@ -27,8 +29,19 @@ from simulation.scenario.loader import BUNDLED, bundled
 def reference():
     """What the CLI should report for the seed case, computed through the package API."""
     scenario = load_scenario("seed-case", list(DEFAULT_STRATEGIES))
-    results = run(scenario, 200, 7)
-    return scenario, results, analysis.summarise(results.records).set_index(["strategy", "outcome"])
+    drawn = simulation.uncertainty(scenario)  # the stored posterior if there is one, else fixed parameters
+    results = run(scenario, 200, 7, uncertainty=drawn.uncertainty, note=drawn.note)
+    summary = analysis.summarise(results.records)
+    honest = simulation.honest_summary(results.records, results.uncertainty, list(dict.fromkeys(summary.outcome)))
+    summary[["mcse", "honest_low", "honest_high"]] = honest[["mcse", "honest_low", "honest_high"]].to_numpy()
+    summary["ci_low"], summary["ci_high"] = summary["mean"] - Z * summary.mcse, summary["mean"] + Z * summary.mcse
+    return scenario, results, summary.set_index(["strategy", "outcome"])
+
+
+def _default_run(scenario, replications, seed):
+    """``simulation.run`` with the parameters the CLI draws by default."""
+    drawn = simulation.uncertainty(scenario)
+    return run(scenario, replications, seed, uncertainty=drawn.uncertainty, note=drawn.note)
 
 
 # --- compare ------------------------------------------------------------------------------------
@@ -52,8 +65,9 @@ def test_compare_shows_every_strategy_and_the_real_numbers(reference, tables):
     # Operative time in hours: the row of strategy A shows median, 5th-95th and mean of the run.
     op = summary.loc[(first, "operative_time_min")]
     row = next(line for line in lines if "Operative time (skin to skin) (h)" in line)
-    assert row.split()[-5:-3] == ["A", f"{op['median'] / 60:.1f}"]
-    assert f"{op.p5 / 60:.1f}–{op.p95 / 60:.1f}" in row and f"{op['mean'] / 60:.1f} [" in row
+    assert row.split()[-7:-5] == ["A", f"{op['median'] / 60:.1f}"]
+    assert f"{op.p5 / 60:.1f}–{op.p95 / 60:.1f}" in row and f"{op['mean'] / 60:.1f} ± {Z * op.mcse / 60:.1f}" in row
+    assert row.rstrip().endswith(f"{op.honest_low / 60:.1f}–{op.honest_high / 60:.1f}")
     # Blood loss in mL with thousands separators, lowest Hb in g/dL.
     bl = summary.loc[(first, "blood_loss_ml")]
     assert f"{bl['median']:,.0f}" in next(line for line in lines if "Blood loss (mL)" in line)
@@ -62,8 +76,9 @@ def test_compare_shows_every_strategy_and_the_real_numbers(reference, tables):
     for s in scenario.strategies:
         d = summary.loc[(s.name, "complication_death")]
         assert f"{100 * d['mean']:.1f}% ± {100 * d.mcse:.1f}" in death
-        # the MCSE of a share of n = 200: s / sqrt(n) with the sample SD, i.e. sqrt(p(1-p)/(n-1))
-        assert d.mcse == pytest.approx((d["mean"] * (1 - d["mean"]) / 199) ** 0.5, rel=1e-9) and d.mcse > 0
+        if not simulation.runs.uncertainty.parts_on(results.uncertainty):
+            # the MCSE of a share of n = 200: s / sqrt(n) with the sample SD, i.e. sqrt(p(1-p)/(n-1))
+            assert d.mcse == pytest.approx((d["mean"] * (1 - d["mean"]) / 199) ** 0.5, rel=1e-9) and d.mcse > 0
 
 
 def test_compare_paired_differences_are_first_minus_each_other(reference, tables):
@@ -74,8 +89,9 @@ def test_compare_paired_differences_are_first_minus_each_other(reference, tables
     assert [r.split("A − ")[1][0] for r in rows[:3]] == ["B", "C", "D"]
     a, b = scenario.strategies[0].name, scenario.strategies[1].name
     d = analysis.paired_differences(results.records, a, b, ["los_days"]).iloc[0]
+    h = simulation.honest_differences(results.records, a, b, results.uncertainty, ["los_days"]).iloc[0]
     los = next(line for line in lines[start:] if line.lstrip().startswith("Hospital stay (days)"))
-    assert f"{d.mean_difference:+.1f} [{d.ci_low:+.1f} to {d.ci_high:+.1f}]" in los
+    assert f"{d.mean_difference:+.1f} ± {Z * h.mcse:.1f}" in los and f"{h.honest_low:+.1f} to {h.honest_high:+.1f}" in los
     # P(better) with its Monte Carlo standard error, sqrt(p(1-p)/n) over the 200 paired replications.
     mcse = (d.p_a_better * (1 - d.p_a_better) / 200) ** 0.5
     assert d.mcse_p_a_better == pytest.approx(mcse, rel=1e-12) and mcse > 0.002
@@ -95,14 +111,16 @@ def test_compare_json_through_the_console_script(reference):
     assert "Traceback" not in done.stderr
     doc = json.loads(done.stdout)
     assert doc["provenance"] == {
-        "resectsim_version": simulation.__version__, "scenario_digest": scenario.digest(), "seed": 7,
+        "resectsim_version": simulation.__version__, "scenario_digest": results.scenario_digest, "seed": 7,
         "replications": 200, "patient": "seed-case", "strategies": list(DEFAULT_STRATEGIES),
+        "uncertainty": results.uncertainty_note,
+        "uncertainty_parts": ["monte_carlo", "patient", *simulation.runs.uncertainty.parts_on(results.uncertainty)],
     }
     rows = {(r["strategy"], r["outcome"]): r for r in doc["summaries"]}
     assert set(rows) == set(summary.index)
     for key in [(DEFAULT_STRATEGIES[0], "operative_time_min"), (DEFAULT_STRATEGIES[3], "rbc_units"),
                 (DEFAULT_STRATEGIES[1], "any_major_complication")]:
-        for stat in ("mean", "mcse", "median", "p5", "p95", "ci_low", "ci_high"):
+        for stat in ("mean", "mcse", "median", "p5", "p95", "ci_low", "ci_high", "honest_low", "honest_high"):
             assert rows[key][stat] == pytest.approx(summary.loc[key][stat], rel=1e-12, abs=1e-12)
     pairs = {(r["a"], r["b"]) for r in doc["paired_differences"]}
     assert pairs == {(DEFAULT_STRATEGIES[0], b) for b in DEFAULT_STRATEGIES[1:]}
@@ -134,7 +152,7 @@ def test_compare_out_writes_parquet_records(tmp_path):
     assert not records.duplicated(["strategy", "replication"]).any()
     assert sorted(records.strategy.unique()) == sorted(strategies)
     assert set(records.replication) == set(range(50))
-    expected = run(load_scenario("seed-case", strategies), 50, 3).records
+    expected = _default_run(load_scenario("seed-case", strategies), 50, 3).records
     pd.testing.assert_frame_equal(records, expected, check_dtype=False)
     assert [p.name for p in tmp_path.iterdir()] == ["records.parquet"]  # no temporary files left
 
@@ -150,7 +168,7 @@ def test_run_writes_csv_records_and_parquet_stages(tmp_path):
     # Each replication has as many stage rows as anaesthetics it needed.
     per_rep = stage_rows.groupby("replication").size()
     assert (per_rep.reindex(records.replication).to_numpy() == records.anaesthetics.to_numpy()).all()
-    expected = run(load_scenario("seed-case", ["two-stage-posterior-then-anterior"]), 30, 5).records
+    expected = _default_run(load_scenario("seed-case", ["two-stage-posterior-then-anterior"]), 30, 5).records
     assert records.operative_time_min.to_numpy() == pytest.approx(expected.operative_time_min.to_numpy(), rel=1e-12)
 
 
@@ -296,9 +314,10 @@ BAD_INPUT = {  # id -> (arguments given the tmp folder, fragments the one error 
     "unknown phase": (lambda t: ["compare", "seed-case", "-s", _strategy_file(t, 1, "posterior_exposur")],
                       [f"strategy.yaml: {PHASE}[1].use: unknown phase id; known: anterior_discectomy", "(got 'posterior_exposur')"]),
     "unknown strategy": (lambda t: ["compare", "seed-case", "-s", "posterior-only", "-s", "nostrat"],
-                         ["nostrat: not a file or a bundled", "posterior-only, single-stage-three-exposure"]),
+                         ["nostrat: not a file or a bundled", "posterior-only-tranexamic-acid, single-stage-three-exposure"]),
     "unknown patient": (lambda t: ["run", "nobody", "-s", "posterior-only", "--out", t / "x.csv"],
-                        ["nobody: not a file or a bundled patient; bundled: adult-primary, seed-case"]),
+                        ["nobody: not a file or a bundled patient; bundled: "
+                        "adult-primary, obese-lumbar-sarcoma, renal-l5, seed-case, thoracic-chordoma-frail"]),
     "reps 0": (lambda t: ["compare", "seed-case", "--reps", "0"],
                ["replications must be at least 1 (got 0)"]),
     "reps negative": (lambda t: ["run", "seed-case", "-s", "posterior-only", "--reps", "-5", "--out", t / "x.csv"],

@@ -63,7 +63,8 @@ def test_monte_carlo_error_is_kept_but_never_shown_as_the_uncertainty(summary):
         records = c.records[c.records.strategy == plan.name]
         major = next(r for r in plan.main if r.key == "any_major_complication")
         p = records.any_major_complication.mean()
-        assert major.mcse == pytest.approx((p * (1 - p) / (n - 1)) ** 0.5, rel=1e-9)
+        if not c.uncertainty_parts:  # independent patients: the binomial Monte Carlo error
+            assert major.mcse == pytest.approx((p * (1 - p) / (n - 1)) ** 0.5, rel=1e-9)
         assert not hasattr(major, "margin")
     assert "give or take" not in fs.prose and "not from chance" not in fs.prose and "How sure" in fs.how_sure
 
@@ -85,6 +86,32 @@ def test_the_difference_between_the_plans_in_words(summary):
         text = fs.difference(i)
         assert text == "About the same with both plans" if n == 0 else text.startswith(f"About {n} ")
         assert n == 0 or ("more" in text) == (b.p > a.p)
+
+
+def test_planned_deficit_and_oncological_outcomes_reach_the_family(summary):
+    """The seed case's roots cut on one side at L2-L4 are a certain outcome (not a risk), listed level by
+    level; the margin, local recurrence and a late start of adjuvant therapy are frequencies out of 100."""
+    fs, c = summary
+    assert fs.deficit[:3] == (
+        "L2 root cut on one side: weakness or loss of hip flexion",
+        "L3 root cut on one side: weakness or loss of knee extension (quadriceps)",
+        "L4 root cut on one side: weakness or loss of knee extension and ankle dorsiflexion",
+    )
+    assert "walking aid" in fs.deficit[-1]
+    for plan in fs.plans:
+        records = c.records[c.records.strategy == plan.name]
+        by_key = {r.key: r for r in plan.others}
+        assert by_key["appropriate_margin"].p == pytest.approx(records.appropriate_margin.mean())
+        assert by_key["local_recurrence_risk"].p == pytest.approx(records.local_recurrence_risk.mean() / 100)
+        assert by_key["adjuvant_delayed"].p == pytest.approx(records.adjuvant_delayed.mean())
+        assert by_key["adjuvant_delayed"].time_frame == "more than 21 days after the first operation"
+        assert plan.adjuvant.startswith("about ")
+
+
+def test_no_deficit_when_no_root_is_cut():
+    scenario = load_scenario("adult-primary", PLANS[:1])
+    fs = family_summary(scenario, build_comparison(scenario, PLANS[:1], 50, 1), "2026-01-02")
+    assert fs.deficit == ()
 
 
 def test_the_stop_rule_split_is_a_risk_with_its_error():
@@ -148,3 +175,28 @@ def test_a_sidebar_edit_does_not_re_simulate(app):
     app.button(key="counsel_run").click().run()
     assert app.session_state["result:counsel"] is not kept
     assert not any("Out of date" in w.value for w in app.warning)
+
+
+def test_families_read_the_honest_range_never_the_monte_carlo_error(tmp_path):
+    """With parameter and centre uncertainty the page and the handout state the honest range of the headline
+    risk, and it is wider than the Monte Carlo interval."""
+    import numpy as np
+    from helpers import write_synthetic
+
+    from simulation import uncertainty
+    from simulation.calibration.parameters import load_parameters
+
+    params = load_parameters()[0]
+    rows = np.random.default_rng(1).normal(0, [p.prior.sd / 2 for p in params], (100, len(params)))
+    path = write_synthetic(tmp_path / "p.parquet", rows, params, (0.28, 0.36, 0.48))
+    scenario = load_scenario("seed-case", PLANS)
+    c = build_comparison(scenario, PLANS, 300, 11, drawn=uncertainty(scenario, path))
+    fs = family_summary(scenario, c, "2026-01-02")
+    risk = fs.plans[0].main[0]
+    assert c.uncertainty_parts == ("parameter", "centre")
+    assert risk.high - risk.low > 2 * 1.96 * risk.mcse
+    words = fs.how_sure
+    assert f"about {round(100 * risk.p)} in 100" in words
+    assert f"from {round(100 * risk.low)} to {round(100 * risk.high)} in 100" in words
+    assert "give or take" not in fs.prose and words in fs.prose
+    assert "centre like those published" in fs.provenance.line

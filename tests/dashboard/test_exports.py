@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from dashboard import charts
 from dashboard.compare import board, decision
 from dashboard.compare import charts as compare_charts
-from simulation.present.formats import MAIN_STRATEGIES, patient_line, provenance_line
+from simulation.present.formats import MAIN_STRATEGIES, interval_name, patient_line, provenance_line
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -28,7 +28,7 @@ def _svg_text(svg: bytes) -> str:
 def test_every_chart_export_carries_its_key_the_patient_and_the_provenance(comparison, scenario):
     catalogue = compare_charts.catalogue(comparison, scenario, MAIN_STRATEGIES[0])
     assert len(catalogue) >= 3 * 8 + 1 + len(MAIN_STRATEGIES)  # three kinds x eight outcomes, differences, timelines
-    provenance = provenance_line(comparison.version, comparison.scenario_digest, 2018, 200)
+    provenance = provenance_line(comparison.version, comparison.scenario_digest, 2018, 200, uncertainty=comparison.uncertainty_note)
     for name, build in catalogue.items():
         text = _svg_text(charts.export(build(), "svg"))
         shown = [label for strategy, label in comparison.labels.items()
@@ -67,9 +67,10 @@ def test_the_board_pdf_is_two_landscape_pages_with_everything_the_board_reads(co
     for sentence in decision.decision_sentences(comparison, a, b):
         words = sentence.split(": ", 1)[1].split(" (")[0]  # the difference in words, without the plans
         assert words in first, words
-    assert "Monte Carlo 95% interval" in first and "Key risks" in second and "Wound infection" in second
+    assert interval_name(comparison.uncertainty_parts) in first and "Key risks" in second and "Wound infection" in second
     assert len(reader.pages[0].images) == 1  # the at-a-glance chart
-    provenance = provenance_line(comparison.version, comparison.scenario_digest, 2018, 200, "2026-11-29")
+    provenance = provenance_line(comparison.version, comparison.scenario_digest, 2018, 200, "2026-11-29",
+                                 uncertainty=comparison.uncertainty_note)
     assert provenance in first and provenance in second
     if shutil.which("pdftoppm"):  # the pages as pictures, to look at
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -213,3 +213,28 @@ def test_an_edited_age_drops_the_files_family_description(app):
     patient = app.session_state["inputs"].patient
     assert patient.family_description is None and patient.family_label is None  # written from the fields instead
 
+
+
+def test_the_tumour_and_comorbidity_inputs_reach_the_patient(app):
+    """Issue 11: the new inputs start 'not known' for the seed case and flow into the validated patient."""
+    app.run()
+    assert app.number_input(key="pt_height_cm").value is None
+    assert app.selectbox(key="pt_vascularity_grade").value == "not known"
+    app.selectbox(key="pt_histology").set_value("renal_cell")
+    app.selectbox(key="pt_vascularity_grade").set_value("high")
+    app.number_input(key="pt_tumour_volume_cm3").set_value(70.0)
+    app.number_input(key="pt_height_cm").set_value(130.0)
+    app.selectbox(key="pt_frailty_mfi5").set_value(2).run()
+    no_exceptions(app)
+    patient = app.session_state["inputs"].patient
+    assert (patient.histology, patient.vascularity_grade, patient.tumour_volume_cm3, patient.height_cm,
+            patient.frailty_mfi5) == ("renal_cell", "high", 70.0, 130.0, 2)
+    assert patient.assumptions["histology"].startswith("Entered in the dashboard form")
+
+
+def test_a_bad_new_input_is_shown_under_its_field(app):
+    app.run()
+    app.number_input(key="pt_height_cm").set_value(50.0).run()  # 28 kg at 50 cm: BMI 112
+    no_exceptions(app)
+    assert any(e.value.startswith("**Height (cm)**") and "BMI" in e.value for e in app.sidebar.error)
+    assert app.session_state["inputs"].patient is None

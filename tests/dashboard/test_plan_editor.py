@@ -85,3 +85,15 @@ def test_rows_move_and_go(app):
     next(b for b in app.button if b.label == "✕").click().run()
     assert [r["label"] for r in app.session_state["plan_rows"]] == [labels[0], labels[2]]
     assert yaml.safe_load(plans.to_yaml({"a": 1})) == {"a": 1}
+
+
+def test_a_plan_with_policies_keeps_them_when_edited(app):
+    """Issue 11: editing an embolised plan keeps its embolisation (the page copies the starting plan's policies)."""
+    _open(app)
+    app.selectbox(key="plan_base").set_value("posterior-only-embolised").run()
+    app.text_input(key="plan_name").set_value("embolised-variant")
+    app.text_input(key="plan_label").set_value("Embolised, edited").run()
+    no_exceptions(app)
+    app.button(key="plan_use").click().run()
+    strategy = app.session_state["uploaded_strategies"]["embolised-variant"]
+    assert strategy.policies.embolisation and strategy.policies.embolisation_hours_before_surgery == 18

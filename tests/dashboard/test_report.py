@@ -52,6 +52,16 @@ def test_report_names_both_plans_risks_and_provenance(two_plans):
         assert heading in text
 
 
+def test_the_planned_deficit_is_printed_as_certain_before_the_risks(two_plans):
+    _, summary = two_plans
+    text, _ = _text(build_report(summary))
+    assert "What will certainly happen" in text and "not a risk" in text
+    assert text.index("What will certainly happen") < text.index("The main risks")
+    for line in summary.deficit:
+        assert " ".join(line.split()) in text
+    assert "Until ready for chemotherapy or radiotherapy" in text and "The tumour coming back in the same place" in text
+
+
 def test_page_one_is_in_plain_words_and_the_difference_is_stated(two_plans):
     _, summary = two_plans
     pages = _pages(build_report(summary))

@@ -68,13 +68,13 @@ def test_typical_operation_is_the_median_one_and_matches_its_record(scenario, co
     rep = typical_replication(comparison.records, name)
     gaps = (records.operative_time_min - records.operative_time_min.median()).abs()
     assert gaps[records.replication == rep].item() == gaps.min()
-    tl = typical_timeline(scenario, name, 2018, comparison.records)
+    tl = typical_timeline(scenario, name, 2018, comparison.records, comparison.uncertainty)
     assert list(tl.stages.stage) == [1, 2]
     assert tl.stages.day.iloc[1] >= 2  # the second stage starts days later...
     assert tl.bars.start_h.min() == 0 and tl.bars.end_h.max() < 24  # ...on its own axis, in hours
     record = records[records.replication == rep].iloc[0]
     assert tl.transfusions.units.sum() <= record.rbc_units
-    traced = trace(scenario, name, 2018, rep).timeline
+    traced = trace(scenario, name, 2018, rep, comparison.uncertainty).timeline
     assert len(tl.bars) == sum(e["kind"] != "transfusion" for e in traced)
 
 

@@ -49,7 +49,7 @@ def _drop(mapping: dict, key: str) -> None:
     ("phases.yaml", lambda d: _drop(d["laminectomy"]["duration_min"], "assumption"), "laminectomy.duration_min",
      "give exactly one of 'source'"),
     ("patients/seed-case.yaml", lambda d: d.update(source="nobody2099"), "source", "unknown source key"),
-    ("patients/adult-primary.yaml", lambda d: d["assumptions"].update(height_cm="Illustrative."), "assumptions.height_cm",
+    ("patients/adult-primary.yaml", lambda d: d["assumptions"].update(shoe_size_eu="Illustrative."), "assumptions.shoe_size_eu",
      "not a patient field"),
     ("strategies/single-stage-with-stop-rule.yaml", lambda d: d["stop_and_stage"].update(assumption=" "),
      "stop_and_stage.assumption", "must be a sentence, not blank"),
@@ -218,7 +218,8 @@ def test_cli_evidence_references():
 
 @pytest.mark.parametrize("args, message", [
     (("--label", "rumour"), f"error: --label: 'rumour' is not a label; allowed: {', '.join(LABELS)}"),
-    (("--patient", "nobody"), "error: nobody: not a file or a bundled patient; bundled: adult-primary, seed-case"),
+    (("--patient", "nobody"), "error: nobody: not a file or a bundled patient; bundled: "
+                        "adult-primary, obese-lumbar-sarcoma, renal-l5, seed-case, thoracic-chordoma-frail"),
 ])
 def test_cli_evidence_bad_input_is_one_line_and_exit_2(args, message):
     result = invoke("evidence", *args)

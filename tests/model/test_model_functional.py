@@ -96,7 +96,7 @@ REVISION_TWO_LEVELS = {  # adult, revision, L3-L4, moderate scar, no implants
 PATIENTS = {
     "seed-case": ({}, SEED_CASE),
     "adult-primary": ({}, {}),
-    "adult-revision": ({"revision": True, "levels": "L3-L4", "scar_severity": "moderate"}, REVISION_TWO_LEVELS),
+    "adult-revision": ({"revision": True, "levels": "L2-L3", "scar_severity": "moderate"}, REVISION_TWO_LEVELS),
 }
 
 

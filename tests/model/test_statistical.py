@@ -133,20 +133,22 @@ def hand_probabilities(stage_hours, prone_anaesthesia_hours, interval_days, stag
     more than two levels, cauda equina), a combined plan opening the chest, no bleeding, no events.
 
     Kanazawa baselines are centred on the cohort: minus ln(1.54) * 0.316 (levels) and, for the
-    neurological deficit, ln(1.5) * 0.694 (cord). Child baselines (VTE, hardware, death) are not centred.
+    neurological deficit, ln(1.5) * 0.694 (cord). Child baselines (VTE, hardware, death) are not centred;
+    the early types without one take the adult baseline times the child odds ratio 0.3 (``child``).
     """
     lo, ln = special.logit, math.log
     stage_ins = sum(max(0.0, h - 6.0) ** 2 for h in stage_hours)
     cum = sum(stage_hours) - 6.0
     levels = ln(1.54) * (1 - 0.316)
     time = stage_ins * ln(1.008) + cum * ln(1.03)
+    child = ln(0.3)
     p = {
-        "csf_leak": (lo(45 / 307) + levels + time, 0.2),
-        "neurological": (lo(46 / 307) + levels - 0.694 * ln(1.5) + time + 1.5 * ln(1.46), 0.5),
-        "wound_infection": (lo(23 / 307) + levels + stage_ins * ln(1.008) + cum * ln(1.05) + 1.5 * ln(2.06) + ln(1.3)
-                            + staged * ln(1.17), 0.6),
-        "dehiscence": (lo(16 / 307) + levels + time + 1.5 * ln(1.46) + ln(1.3), 0.3),
-        "respiratory": (lo(52 / 307) + levels + time + ln(1.5) + bilateral * ln(1.5), 0.4),
+        "csf_leak": (lo(45 / 307) + child + levels + time, 0.2),
+        "neurological": (lo(46 / 307) + child + levels - 0.694 * ln(1.5) + time + 1.5 * ln(1.46), 0.5),
+        "wound_infection": (lo(23 / 307) + child + levels + stage_ins * ln(1.008) + cum * ln(1.05) + 1.5 * ln(2.06)
+                            + ln(1.3) + staged * ln(1.17), 0.6),
+        "dehiscence": (lo(16 / 307) + child + levels + time + 1.5 * ln(1.46) + ln(1.3), 0.3),
+        "respiratory": (lo(52 / 307) + child + levels + time + ln(1.5) + bilateral * ln(1.5), 0.4),
         "vte": (lo(21 / 10000) + time + staged * ln(1.3), 0.5),  # child baseline
         "hardware_failure": (lo(6 / 22) + ln(1.54), 0.5),  # child baseline
         "visual_loss": (lo(255 / 2500000) + (prone_anaesthesia_hours - 6.0) * ln(1.25), 1.0),

@@ -12,9 +12,10 @@ PACKAGE = Path(simulation.__file__).parent
 # Lower layers first; a module may import its own folder and any folder before it, never one after.
 LAYERS = ("scenario", "present", "model", "runs", "evidence", "validation", "sweeps", "calibration", "checks", "cli")
 PUBLIC_API = {
-    "BUNDLED", "MAIN_STRATEGIES", "RESULT_FIELDS", "Patient", "Precision", "Results", "Scenario", "ScenarioError",
-    "Strategy", "__version__", "bundled", "check_file", "load_scenario", "paired_differences", "run",
-    "run_to_precision", "summarise", "trace",
+    "BUNDLED", "MAIN_STRATEGIES", "RESULT_FIELDS", "CentreProfile", "Patient", "Precision", "Results", "RunUncertainty",
+    "Scenario", "ScenarioError", "Strategy", "__version__", "bundled", "check_file", "honest_differences",
+    "honest_summary", "load_profile", "load_scenario", "paired_differences", "probability_best", "run",
+    "run_to_precision", "summarise", "trace", "uncertainty",
 }
 
 

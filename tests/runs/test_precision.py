@@ -187,7 +187,7 @@ def test_compare_json_reports_the_replications_used(pair):
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     expected = run_to_precision(pair, SEED, Precision(0.1, 0.05, minimum=100, maximum=50_000),
-                                outcomes=doc_outcomes(doc))
+                                outcomes=doc_outcomes(doc), **_drawn(pair))
     p = doc["precision"]
     assert p["replications"] == doc["provenance"]["replications"] == expected.replications > 100
     assert p["checkpoints"] == list(expected.checkpoints) and p["pilot_replications"] == 100
@@ -198,6 +198,12 @@ def test_compare_json_reports_the_replications_used(pair):
         assert rows[(r.strategy, r.outcome)]["reached"] is True
     # the summaries are those of the replications used
     assert {r["n"] for r in doc["summaries"]} == {expected.replications}
+
+
+def _drawn(scenario) -> dict:
+    """The parameter and centre draws the CLI uses by default (the stored posterior, or none)."""
+    drawn = simulation.uncertainty(scenario)
+    return {"uncertainty": drawn.uncertainty, "note": drawn.note}
 
 
 def doc_outcomes(doc: dict) -> list[str]:
@@ -222,7 +228,7 @@ def test_run_with_precision_writes_the_records_of_the_replications_used(tmp_path
                     "--out", out)
     assert result.exit_code == 0, result.stderr
     expected = run_to_precision(pair, SEED, Precision(None, 0.05, minimum=100, maximum=50_000), strategies=[POSTERIOR],
-                                outcomes=doc_outcomes_of_run())
+                                outcomes=doc_outcomes_of_run(), **_drawn(pair))
     assert len(pd.read_csv(out)) == expected.replications > 100
     assert "Every precision target reached" in result.stderr and result.stdout == ""
 

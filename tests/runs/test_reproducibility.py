@@ -131,7 +131,7 @@ def test_different_strategies_share_complication_uniforms(seed_scenario):
     rec = simulation.run(sc, 300, SEED, strategies=[SINGLE, TWO, "posterior-only"]).records
     cols = [c for c in rec.columns if c.startswith("complication_")] + ["any_complication", "major_complications"]
     single = rec[rec.strategy == SINGLE].reset_index(drop=True)
-    assert single.any_complication.mean() > 0.3
+    assert single.any_complication.mean() > 0.15  # enough complications to compare (child baselines: about 21%)
     for other in (TWO, "posterior-only"):
         o = rec[rec.strategy == other].reset_index(drop=True)
         assert (o.operative_time_min != single.operative_time_min).mean() > 0.99
@@ -140,7 +140,7 @@ def test_different_strategies_share_complication_uniforms(seed_scenario):
 
 def test_paired_differences_are_much_tighter_than_unpaired(seed_scenario):
     rec = simulation.run(seed_scenario, 1000, SEED, strategies=[SINGLE, TWO]).records
-    # any_major_complication, not any_complication: in the seed case any complication is near 95% under
+    # any_major_complication, not any_complication: in the seed case any complication is near 80% under
     # both plans and their per-stage insults differ, so the shared uniforms pair it less than the others
     outcomes = ["operative_time_min", "blood_loss_ml", "los_days", "any_major_complication"]
     paired = paired_differences(rec, SINGLE, TWO, outcomes).set_index("outcome")

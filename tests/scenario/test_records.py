@@ -96,7 +96,7 @@ def test_cli_and_dashboard_write_every_headline_number_identically(scenario, res
     c = Comparison(results.scenario_digest, "test", tuple(names), {s.name: s.label for s in scenario.strategies}, REPS, SEED,
                    results.records, results.stages, summary, None, None, None, risk_labels(scenario))
     console = Console(width=400, record=True)
-    for table in _summary_tables(scenario, results.records):
+    for table in _summary_tables(scenario, results):
         console.print(table)
     cli = console.export_text()
     board = outcome_table(c)

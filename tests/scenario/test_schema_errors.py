@@ -206,7 +206,8 @@ def test_unknown_base_strategy(tmp_path):
     data = {**bundled_yaml("strategies/single-stage-with-stop-rule.yaml"), "extends": "nothing"}
     (issue,) = issues_of(write(tmp_path, data))
     assert (issue.path, issue.value) == ("extends", "nothing")
-    assert issue.message.startswith("unknown strategy; bundled: posterior-only, single-stage-three-exposure")
+    assert issue.message.startswith("unknown strategy; bundled: posterior-only, posterior-only-embolised, "
+                                         "posterior-only-embolised-late, posterior-only-tranexamic-acid, single-stage-three-exposure")
 
 
 def test_bad_strategy_name_pattern(tmp_path):
@@ -227,7 +228,8 @@ def test_unknown_base_strategy_when_loading(tmp_path):
         load_scenario("seed-case", [path])
     (issue,) = info.value.issues
     assert (issue.file, issue.path, issue.value) == (str(path), "extends", "nothing")
-    assert issue.message.startswith("unknown strategy; bundled: posterior-only, single-stage-three-exposure")
+    assert issue.message.startswith("unknown strategy; bundled: posterior-only, posterior-only-embolised, "
+                                         "posterior-only-embolised-late, posterior-only-tranexamic-acid, single-stage-three-exposure")
 
 
 def test_check_accepts_a_strategy_that_extends_another(tmp_path):
@@ -310,7 +312,8 @@ def test_not_a_scenario_file(tmp_path, text):
 def test_unknown_patient_lists_the_bundled_patients():
     with pytest.raises(ScenarioError) as info:
         load_scenario("nobody")
-    assert str(info.value) == "nobody: not a file or a bundled patient; bundled: adult-primary, seed-case"
+    assert str(info.value) == ("nobody: not a file or a bundled patient; bundled: "
+                               "adult-primary, obese-lumbar-sarcoma, renal-l5, seed-case, thoracic-chordoma-frail")
 
 
 def test_unknown_strategy_lists_the_bundled_strategies():

@@ -84,3 +84,9 @@ def test_a_killed_compare_with_workers_leaves_no_process_behind(tmp_path):
     survivors = _kill_coordinator_once_it_has_workers(
         ["compare", "seed-case", "--reps", "20000", "--workers", "2"], tmp_path, workers=2)
     assert not survivors, survivors
+
+
+def test_a_killed_compare_to_precision_with_workers_leaves_no_process_behind(tmp_path):
+    survivors = _kill_coordinator_once_it_has_workers(
+        ["compare", "seed-case", "--reps", "2000", "--precision", "0.001", "--workers", "2"], tmp_path, workers=2)
+    assert not survivors, survivors

@@ -20,6 +20,7 @@ from simulation.scenario.loader import load_references
 from simulation.validation.cohorts import cohort_files, load_cohort, load_cohorts
 from simulation.validation.compare import compare, run_validation, shares, simulate
 from simulation.validation.report import write_report
+from simulation.validation.texts import tally
 
 SMALL = ["seed-case", "huang-2018", "kanazawa-2021"]
 
@@ -153,6 +154,15 @@ def test_the_table_has_one_row_per_figure_with_the_seed_case_first(small_validat
     assert again.drop(columns="note").equals(table[table.cohort == "huang-2018"].reset_index(drop=True).drop(columns="note"))
 
 
+def test_the_tally_keeps_independent_and_calibration_figures_apart(small_validation):
+    table = small_validation.table
+    independent = table[table.role == "validation"]
+    text = tally(table)
+    assert text.startswith(f"{int(independent.inside.sum())} of {len(independent)} independent figures")
+    assert f"of {int((table.role == 'calibration').sum())} calibration figures" in text
+    assert "of 16 " not in text  # never one pooled count
+
+
 def test_the_report_names_every_figure_and_has_its_chart(small_validation, tmp_path):
     files = write_report(small_validation, tmp_path)
     markdown = (tmp_path / "validation.md").read_text()
@@ -171,8 +181,8 @@ def test_validate_command_runs_in_a_real_process(tmp_path):
     done = script("validate", "--reps", "200", "--cohort", "seed-case", "--cohort", "huang-2018", "--report", report)
     assert done.returncode == 0, done.stderr
     for text in ("seed-case (calibration)", "Operative time", "840 min (case)", "mean 2,421 mL, N=9", "mean of 9:",
-                 "inside", "not a validated prediction rule"):
-        assert text in done.stdout, text
+                 "inside", "not a validated prediction rule", "independent figures"):
+        assert text in " ".join(done.stdout.split()), text  # Rich wraps lines at the terminal width
     assert (report / "validation.md").exists() and (report / "validation.html").exists()
     assert "wrote 10 files" in done.stderr
 
