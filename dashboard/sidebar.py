@@ -275,6 +275,9 @@ def _start_case() -> str:
 
 def render() -> None:
     """Draw the sidebar and publish the inputs for the pages."""
+    for key in (_key("base"), *(_key(f) for f in FIELDS)):  # keep the form's values across page changes
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     if _key("base") not in st.session_state:
         st.session_state[_key("base")] = _start_case()
         _fill_form()
