@@ -236,6 +236,7 @@ TIMELINE_KINDS = {
     "event": ("Unplanned repair (intra-operative event)", ALERT),
 }
 TRANSFUSION_ROW = "Red-cell units given"
+EXPOSURE_LINE_PX = 15
 
 
 def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.TopLevelMixin:
@@ -243,8 +244,10 @@ def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.T
     bars = tl.bars[tl.bars.stage == stage].copy()
     bars["kind_label"] = bars.kind.map(lambda k: TIMELINE_KINDS[k][0])
     bars["minutes"] = (bars.end_h - bars.start_h) * 60.0
-    given = tl.transfusions[tl.transfusions.stage == stage].assign(row=TRANSFUSION_ROW)
-    rows = list(dict.fromkeys(bars.label)) + ([TRANSFUSION_ROW] if len(given) else [])
+    given = tl.transfusions[tl.transfusions.stage == stage]
+    # the units are in the row's name and the tooltips: labels on closely spaced markers would overlap
+    given = given.assign(row=f"{TRANSFUSION_ROW} ({int(given.units.sum())} in all)")
+    rows = list(dict.fromkeys(bars.label)) + ([given.row.iloc[0]] if len(given) else [])
     # an explicit domain keeps the plan order: layers from different data lose a custom sort
     y = alt.Y("label:N", scale=alt.Scale(domain=rows), title=None, axis=alt.Axis(labelLimit=340, labelFontSize=12))
     x = alt.X("start_h:Q", title="Hours since induction", scale=alt.Scale(domainMin=0, nice=False))
@@ -253,13 +256,15 @@ def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.T
         domain=[TIMELINE_KINDS[k][0] for k in kinds], range=[TIMELINE_KINDS[k][1] or colour(strategy) for k in kinds]
     )
     spans = tl.exposures[tl.exposures.stage == stage].reset_index(drop=True)
-    spans = spans.assign(shade=[i % 2 for i in range(len(spans))], mid_h=(spans.start_h + spans.end_h) / 2)
+    # exposure names above the plot, alternately on two lines so that neighbours never overlap
+    spans = spans.assign(shade=[i % 2 for i in range(len(spans))], mid_h=(spans.start_h + spans.end_h) / 2,
+                         name_px=[-4 - EXPOSURE_LINE_PX * (i % 2) for i in range(len(spans))])
     band = alt.Chart(spans).mark_rect(opacity=0.08, color="black").encode(
         x="start_h:Q", x2="end_h:Q", opacity=alt.Opacity("shade:O", scale=alt.Scale(range=[0.03, 0.09]), legend=None),
         tooltip=[alt.Tooltip("exposure:N", title="Exposure")],
     )
-    band_text = alt.Chart(spans).mark_text(align="center", baseline="bottom", dy=-4, fontSize=12, fontWeight="bold").encode(
-        x="mid_h:Q", y=alt.value(0), text="exposure:N"
+    band_text = alt.Chart(spans).mark_text(align="center", baseline="bottom", fontSize=12, fontWeight="bold").encode(
+        x="mid_h:Q", y=alt.Y("name_px:Q", scale=None), text="exposure:N"
     )
     gantt = alt.Chart(bars).mark_bar(height=12, cornerRadius=2).encode(
         x=x, x2="end_h:Q", y=y,
@@ -277,9 +282,9 @@ def timeline_chart(tl: Timeline, stage: int, strategy: str, title: str) -> alt.T
             marks.mark_point(shape="triangle-down", filled=True, size=130, color="black", opacity=1).encode(
                 tooltip=[alt.Tooltip("at_h:Q", title="At (h)", format=".1f"), alt.Tooltip("units:Q", title="Units")]
             ),
-            marks.mark_text(dy=-11, fontSize=11).encode(text="units:Q"),
         ]
-    return alt.layer(*layers).properties(title=title, height=CHROME_PX + 80 + 24 * len(rows))
+    return alt.layer(*layers).properties(title=alt.TitleParams(title, offset=8 + 2 * EXPOSURE_LINE_PX),
+                                         height=CHROME_PX + 80 + 24 * len(rows))
 
 
 BLOCK_GAP = 4  # px between blocks of 5 x 5 figures (viewBox units)
@@ -306,6 +311,26 @@ def icon_array_img(affected: int, strategy: str, label: str, width_px: int = 200
     """``icon_array_svg`` as an ``<img>`` with a data URI (Streamlit's HTML sanitiser drops inline SVG)."""
     data = base64.b64encode(icon_array_svg(affected, strategy, width_px).encode()).decode()
     return f'<img src="data:image/svg+xml;base64,{data}" width="{width_px}" alt="{html.escape(label)}">'
+
+
+def key_chart(labels: dict[str, str]) -> alt.Chart:
+    """The plans' key for an exported chart: each plan's marker, in its colour and shape, beside its label."""
+    data = pd.DataFrame({"label": list(labels.values()), "row": range(len(labels))})
+    y = alt.Y("row:O", axis=None)
+    marks = alt.Chart(data).encode(y=y)
+    dots = marks.mark_point(filled=True, size=150, opacity=1, stroke="black", strokeWidth=1).encode(
+        x=alt.value(8), color=_strategy_colour(labels), shape=alt.Shape("label:N", scale=shape_scale(labels), legend=None))
+    names = marks.mark_text(align="left", dx=0, fontSize=14, color=INK).encode(x=alt.value(22), text="label:N")
+    return alt.layer(dots, names).properties(height=22 * len(labels), width=420, title="Plans")
+
+
+def exportable(chart: alt.TopLevelMixin, labels: dict[str, str], lines: list[str]) -> alt.TopLevelMixin:
+    """A chart that explains itself out of the page: the plans' key under it, and ``lines`` (the patient,
+    the provenance) at the foot."""
+    footer = alt.TitleParams(text=lines, orient="bottom", anchor="start", fontSize=12, fontWeight="normal", color=INK,
+                             offset=14)
+    return alt.vconcat(chart, key_chart(labels), spacing=18).resolve_scale(color="independent", shape="independent").properties(
+        title=footer)
 
 
 def export(chart: alt.TopLevelMixin, fmt: str) -> bytes:

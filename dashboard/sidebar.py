@@ -65,7 +65,7 @@ EXTRA_HELP = {
     "vascularity_grade": "Only if an angiogram was done; otherwise the tumour type decides.",
 }
 FAMILY_FACTS = ("age_years", "sex", "levels", "revision", "retained_implants")  # what a family description states
-UPLOAD_MB = max(1, MAX_FILE_BYTES // 1_000_000)
+BROWSER_UPLOAD_MB = 10 * max(1, MAX_FILE_BYTES // 1_000_000)  # larger files than the loader's limit reach it and get its reason
 
 
 def _key(field: str) -> str:
@@ -86,10 +86,13 @@ def _bundled_patients() -> dict[str, Patient]:
     return {name: load_scenario(name, [MAIN_STRATEGIES[0]]).patient for name in bundled("patients")}
 
 
-def _fill_form() -> None:
-    """Copy the chosen base patient into the form widgets."""
+def _fill_form(missing_only: bool = False) -> None:
+    """Copy the chosen base patient into the form widgets (``missing_only``: only into those Streamlit
+    has dropped, keeping the user's edits)."""
     base = _patients()[st.session_state[_key("base")]]
     for field in FIELDS:
+        if missing_only and _key(field) in st.session_state:
+            continue
         value = getattr(base, field)
         if field in CHOICES:
             value = NOT_KNOWN if value is None else value
@@ -153,6 +156,8 @@ def _on_patient_file() -> None:
     file = st.session_state.get("upload_patient")
     if file is not None:
         _take_patient_upload(read_upload(file.getvalue(), file.name, "patient"))
+    else:  # the file was removed: its messages go with it (a patient it loaded stays under *Start from*)
+        st.session_state.pop("patient_upload", None)
 
 
 def _on_strategy_files() -> None:
@@ -195,14 +200,17 @@ def _show(upload: Upload | None) -> None:
 
 def _files_section() -> None:
     with st.expander("Load a patient or strategy file (YAML)"):
+        # no type filter and a generous size cap in the browser: the loader refuses a wrong or large file
+        # with a message that says why, under the box
         st.file_uploader(
-            "Patient file", type=["yaml", "yml"], key="upload_patient", on_change=_on_patient_file,
-            max_upload_size=UPLOAD_MB, help="Same format and checks as `resectsim` on the command line.",
+            "Patient file", key="upload_patient", on_change=_on_patient_file,
+            max_upload_size=BROWSER_UPLOAD_MB, help="A patient YAML file (.yaml or .yml, up to "
+            f"{MAX_FILE_BYTES // 1000:,} kB). Same format and checks as `resectsim` on the command line.",
         )
         _show(st.session_state.get("patient_upload"))
         st.file_uploader(
-            "Strategy files", type=["yaml", "yml"], accept_multiple_files=True, key="upload_strategies",
-            on_change=_on_strategy_files, max_upload_size=UPLOAD_MB,
+            "Strategy files", accept_multiple_files=True, key="upload_strategies",
+            on_change=_on_strategy_files, max_upload_size=BROWSER_UPLOAD_MB,
             help="A strategy lists stages, exposures and phases by phase-library id; `extends:` a bundled one to change a detail.",
         )
         for up in st.session_state.get("strategy_upload_results", []):
@@ -267,9 +275,16 @@ def _start_case() -> str:
 
 def render() -> None:
     """Draw the sidebar and publish the inputs for the pages."""
+    for key in (_key("base"), *(_key(f) for f in FIELDS)):  # keep the form's values across page changes
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     if _key("base") not in st.session_state:
         st.session_state[_key("base")] = _start_case()
         _fill_form()
+    elif any(_key(field) not in st.session_state for field in FIELDS):
+        # a first run stopped early (a click on another page while it simulated) leaves Streamlit without
+        # the form's values: refill them from the base patient rather than show an empty, invalid form
+        _fill_form(missing_only=True)
     patients = _patients()
     with st.sidebar:
         st.subheader("Patient")

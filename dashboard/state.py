@@ -108,19 +108,43 @@ class Result:
     current: bool
 
 
+def _cancel(page: str) -> None:
+    """*Cancel* pressed: marks the page's run cancelled if one was going (pressing it stopped that run)."""
+    if st.session_state.pop(f"running:{page}", False):
+        st.session_state[f"cancelled:{page}"] = True
+
+
+def cancel_button(page: str, where=st) -> None:
+    """The page's *Cancel* button, beside *Run* and always on screen (a button that appears only during
+    a run and then goes made Streamlit reset other widgets). Pressing it while a run goes makes Streamlit
+    stop the script at the next progress update and rerun it with ``cancelled(page)`` set; pressing it
+    with no run going does nothing."""
+    where.button("Cancel", key=f"cancel:{page}", icon=":material/stop:", on_click=_cancel, args=(page,), width="stretch",
+                 help="Stop the run that is going; the last result (if any) stays on screen.")
+
+
+def cancelled(page: str) -> bool:
+    """Whether the page's last run was cancelled (cleared by the next *Run*)."""
+    return st.session_state.get(f"cancelled:{page}", False)
+
+
 def result(page: str, sc: Scenario, strategies: tuple[str, ...], replications: int, seed: int, run_now: bool) -> Result | None:
     """The page's result: run (or fetch from cache) when asked and the kept one is for other
     inputs; otherwise the kept one, marked out of date when the inputs have changed since; None
     before the first run.
 
     A page thus never re-simulates on a sidebar edit, and copies a cached result out of
-    ``st.cache_data`` only when asked to run."""
+    ``st.cache_data`` only when asked to run. A run can be stopped with ``cancel_button``."""
     profile = st.session_state.get(CENTRE_KEY)
     key = (sc.digest(), tuple(strategies), replications, seed, simulation.__version__, profile.digest() if profile else "")
     slot = f"result:{page}"
     kept = st.session_state.get(slot)
+    st.session_state.pop(f"running:{page}", None)  # a run stopped otherwise (another page opened) is over
     if run_now and (kept is None or kept[0] != key):
+        st.session_state.pop(f"cancelled:{page}", None)
+        st.session_state[f"running:{page}"] = True
         kept = st.session_state[slot] = (key, _comparison(*key, _scenario=sc, _profile=profile), sc)
+        st.session_state.pop(f"running:{page}", None)
     return None if kept is None else Result(kept[1], kept[2], kept[0] == key)
 
 

@@ -35,6 +35,8 @@ CSS = """
   [data-testid="stTable"] td, [data-testid="stTable"] th {padding: 0.25rem 0.5rem; max-width: none !important;}
   [data-testid="stTable"] td [data-testid="stMarkdownContainer"] {max-width: none !important; width: auto !important;}
   [data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.02rem; color: #111;}
+  /* a chart wider than the page (the six-panel overview beside an open sidebar) shrinks to fit: no cut panels */
+  [data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks {max-width: 100%; height: auto !important;}
 </style>
 """
 
@@ -74,6 +76,10 @@ def header(title: str, patient: str = "", line: str = "") -> None:
 def out_of_date() -> None:
     st.warning("**Out of date**: the inputs have changed since these results were simulated. "
                "Press **Run** to simulate the new ones.", icon=":material/history:")
+
+
+def run_cancelled() -> None:
+    st.info("**Run cancelled.** Press **Run** to simulate again.", icon=":material/stop_circle:")
 
 
 def show_issues(exc: ScenarioError) -> None:

@@ -12,13 +12,14 @@ import altair as alt
 import pandas as pd
 
 from simulation import Scenario
-from simulation.present.formats import HEADLINE, SHOWN, short_labels
+from simulation.present.formats import HEADLINE, RANGES_KEY, SHOWN, patient_line, provenance_line, short_labels
 
 from .. import charts
 from .timeline import Timeline, typical_timeline
 from .view import Comparison, build_comparison, differences
 
 CHART_KINDS = ("Ranges", "Histograms", "Cumulative")
+EXPORT_TIMELINE_PX = 760  # a timeline's plot width in an exported file (on screen it fills the page)
 OVERVIEW = ("operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "rbc_units", "icu_days", "los_days")
 
 
@@ -55,18 +56,31 @@ def timelines(c: Comparison, strategy: str, tl: Timeline) -> dict[str, alt.TopLe
 
 
 def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Callable[[], alt.TopLevelMixin]]:
-    """Every chart the page can draw, by name, as a builder (run on demand, for the chart downloads)."""
-    found: dict[str, Callable[[], alt.TopLevelMixin]] = {"At a glance": lambda: overview(c, columns=3)}
+    """Every chart the page can draw, by name, as a builder (run on demand, for the chart downloads);
+    each carries the plans' key, the patient and the provenance (``charts.exportable``)."""
+    provenance = provenance_line(c.version, c.scenario_digest, c.seed, c.replications, uncertainty=c.uncertainty_note)
+    lines = [f"{scenario.patient.name}: {patient_line(scenario)}", provenance]
+
+    def keyed(build: Callable[[], alt.TopLevelMixin], labels: dict[str, str] = c.labels, note: str = "") -> Callable[[], alt.TopLevelMixin]:
+        return lambda: charts.exportable(build(), labels, [note, *lines] if note else lines)
+
+    found = {"At a glance": keyed(lambda: overview(c, columns=3), note=RANGES_KEY)}
     for kind in CHART_KINDS:
         for shown in HEADLINE:
-            found[f"{shown.title}, {kind.lower()}"] = (
-                lambda kind=kind, col=shown.column: next(iter(distributions(c, kind, [col]).values()))
+            found[f"{shown.title}, {kind.lower()}"] = keyed(
+                lambda kind=kind, col=shown.column: next(iter(distributions(c, kind, [col]).values())),
+                note=RANGES_KEY if kind == "Ranges" else "",
             )
     if len(c.strategies) > 1:
-        found["Paired differences"] = lambda: paired(c, reference, differences(c, reference))
+        found["Paired differences"] = keyed(lambda: paired(c, reference, differences(c, reference)))
     for s in c.strategies:
-        found[f"Typical operation: {c.labels[s]}"] = lambda s=s: alt.vconcat(
-            *timelines(c, s, typical_timeline(scenario, s, c.seed, c.records, c.uncertainty)).values()
+        found[f"Typical operation: {c.labels[s]}"] = keyed(
+            lambda s=s: alt.vconcat(*(t.properties(width=EXPORT_TIMELINE_PX)
+                                      for t in timelines(c, s, typical_timeline(scenario, s, c.seed, c.records,
+                                                                                c.uncertainty)).values()),
+                                    spacing=24)
+            .resolve_scale(color="independent"),
+            {s: c.labels[s]},
         )
     return found
 

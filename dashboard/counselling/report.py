@@ -31,8 +31,8 @@ AFFECTED, OUTLINE = (30, 30, 30), (120, 120, 120)  # dark figures on white: they
 
 
 class _Report(FPDF):
-    def __init__(self, provenance: str, font_dir: Path):
-        super().__init__(format="A4")
+    def __init__(self, provenance: str, font_dir: Path, orientation: str = "portrait"):
+        super().__init__(orientation=orientation, format="A4")
         self.provenance = provenance
         self.unicode = (font_dir / "DejaVuSans.ttf").is_file() and (font_dir / "DejaVuSans-Bold.ttf").is_file()
         if self.unicode:

@@ -1,18 +1,21 @@
 """Compare strategies (tumour board): several plans for one patient, side by side."""
 
+import datetime
 import io
 
 import streamlit as st
 
 from dashboard import charts, state, ui
+from dashboard.compare import board, decision, tables
 from dashboard.compare import charts as compare_charts
-from dashboard.compare import decision, tables
 from dashboard.compare.timeline import typical_timeline
 from dashboard.compare.view import Comparison, differences
 from simulation import Scenario, ScenarioError
 from simulation.present.formats import (
     HEADLINE,
+    KIND_VALUES,
     MAIN_STRATEGIES,
+    RANGES_KEY,
     SHOWN,
     honest_caption,
     interval_name,
@@ -44,33 +47,38 @@ def _draw(chart, stretch: bool = True, size: int = 14) -> None:
     st.altair_chart(charts.styled(chart, size), width="stretch" if stretch else "content")
 
 
-def _pair_widgets(c: Comparison) -> tuple[str, str]:
-    """The two plans the decision table compares (any pair the board picks)."""
+def _pair_widgets(c: Comparison, scenario: Scenario) -> tuple[str, str]:
+    """The two plans the decision table compares (any pair the board picks), and the board PDF for them."""
     a, b = decision.default_pair(c)
     for key, default in (("board_a", a), ("board_b", b)):
         if st.session_state.get(key) not in c.strategies:
             st.session_state[key] = default
-    left, mid, right = st.columns([5, 1, 5], vertical_alignment="bottom")
+    left, mid, right, pdf = st.columns([5, 1, 5, 2], vertical_alignment="bottom")
     a = left.selectbox("Plan", c.strategies, key="board_a", format_func=c.labels.get, label_visibility="collapsed")
     mid.html('<div class="rs-vs">vs</div>')
     b = right.selectbox("Compared with", c.strategies, key="board_b", format_func=c.labels.get, label_visibility="collapsed")
+    pdf.download_button("Board PDF", lambda: board.board_report(c, scenario, a, b, datetime.date.today().isoformat()),
+                        f"resectsim-board-{c.scenario_digest}.pdf", "application/pdf", on_click="ignore",
+                        icon=":material/picture_as_pdf:", width="stretch", disabled=a == b,
+                        help="Two landscape pages for the board: patient, plans, this decision table, the chart, "
+                             "the key risks and the provenance.")
     return a, b
 
 
-def decision_section(c: Comparison) -> None:
+def decision_section(c: Comparison, scenario: Scenario) -> None:
     """The decision in words for the chosen pair, then the at-a-glance chart: the first screen."""
     if len(c.strategies) < 2:
         st.info("Choose at least two strategies to see the decision table.")
         return
-    a, b = _pair_widgets(c)
+    a, b = _pair_widgets(c, scenario)
     if a == b:
         st.info("Pick two different plans.")
         return
     st.table(_decision(c.key, a, b, c), hide_index=True)
 
 
-def summary_tab(c: Comparison) -> None:
-    decision_section(c)
+def summary_tab(c: Comparison, scenario: Scenario) -> None:
+    decision_section(c, scenario)
     _draw(compare_charts.overview(c), stretch=False)
     if len(c.strategies) > 1:
         st.caption(
@@ -78,8 +86,8 @@ def summary_tab(c: Comparison) -> None:
             f"paired on the same simulated patients. In brackets: the {interval_name(c.uncertainty_parts)}. "
             + honest_caption(c.uncertainty_parts, c.uncertainty_note)
         )
-    st.caption("At a glance: shape = median; thick bar = middle half of simulated patients; thin line = 5th to 95th "
-               f"percentile. {provenance_line(c.version, c.scenario_digest, c.seed, c.replications, uncertainty=c.uncertainty_note)}.")
+    st.caption(f"At a glance: {RANGES_KEY[0].lower()}{RANGES_KEY[1:]} "
+               f"{provenance_line(c.version, c.scenario_digest, c.seed, c.replications, uncertainty=c.uncertainty_note)}.")
     st.subheader("Operation and stay")
     st.table(tables.outcome_table(c), hide_index=True)
     st.caption(
@@ -170,8 +178,18 @@ def downloads_tab(c: Comparison, scenario: Scenario) -> None:
         ("Stages (CSV)", lambda: c.stages.to_csv(index=False).encode(), "stages.csv", "text/csv"),
         ("Stages (Parquet)", lambda: _parquet(c.stages), "stages.parquet", "application/vnd.apache.parquet"),
     )
-    for col, (label, data, suffix, mime) in zip(st.columns(4), files):
+    for col, (label, data, suffix, mime) in zip(st.columns(5), files):
         col.download_button(label, data, f"{stem}-{suffix}", mime, on_click="ignore", icon=":material/download:")
+    st.download_button("What the columns mean (CSV)", lambda: board.dictionary_csv([*c.records.columns, *c.stages.columns], scenario),
+                       f"{stem}-columns.csv", "text/csv", on_click="ignore", icon=":material/description:")
+    st.caption(f"Complication columns (complication_…) hold a severity code: {KIND_VALUES['severity']}; "
+               "their time frames and definitions are in the column file. Yes/no columns: 1 = yes, 0 = no.")
+    st.markdown("**Tables** as on the Summary tab (CSV):")
+    a, b = st.session_state.get("board_a"), st.session_state.get("board_b")
+    found = board.csv_tables(c, a, b)
+    for col, (name, data) in zip(st.columns(len(found) + 1), found.items()):
+        col.download_button(name.replace("-", " ").capitalize(), data, f"{stem}-{name}.csv", "text/csv",
+                            on_click="ignore", icon=":material/table:", key=f"table-{name}")
     st.markdown("**Charts** (PNG or SVG, drawn as on screen):")
     reference = st.session_state.get("compare_reference")
     catalogue = compare_charts.catalogue(c, scenario, reference if reference in c.strategies else c.strategies[0])
@@ -191,11 +209,12 @@ st.session_state["compare_strategies"] = [
     s for s in st.session_state.get("compare_strategies", MAIN_STRATEGIES) if s in options
 ]
 head = st.empty()
-left, right = st.columns([6, 1], vertical_alignment="bottom")
+left, right, stop = st.columns([6, 1, 1], vertical_alignment="bottom")
 chosen = left.multiselect("Strategies", options, key="compare_strategies", format_func=lambda n: inputs.library[n].label,
                           label_visibility="collapsed", placeholder="Choose the plans to compare")
 clicked = right.button("Run", type="primary", width="stretch", disabled=not (chosen and inputs.ready),
                        icon=":material/play_arrow:")
+state.cancel_button(PAGE, stop)
 scenario = None
 if not inputs.ready:
     ui.inputs_not_ready()
@@ -204,8 +223,11 @@ elif chosen:
         scenario = state.scenario(inputs.patient, [inputs.library[n] for n in chosen])
     except ScenarioError as exc:
         ui.show_issues(exc)
+first_run = not state.has_result(PAGE) and not state.cancelled(PAGE)  # the page opens on a result, unless cancelled
 result = state.result(PAGE, scenario, tuple(chosen), inputs.replications, inputs.seed,
-                      run_now=clicked or not state.has_result(PAGE)) if scenario is not None else state.kept(PAGE)
+                      run_now=clicked or first_run) if scenario is not None else state.kept(PAGE)
+if state.cancelled(PAGE):
+    ui.run_cancelled()
 if result is None:
     with head.container():
         ui.header("Compare strategies")
@@ -220,7 +242,7 @@ if not result.current:
 tabs = dict(zip(TABS, st.tabs(TABS, key="compare_tab", on_change="rerun")))
 with tabs["Summary"]:
     if tabs["Summary"].open:
-        summary_tab(comparison)
+        summary_tab(comparison, scenario)
 with tabs["Distributions"]:
     if tabs["Distributions"].open:
         ui.legend(comparison.labels)

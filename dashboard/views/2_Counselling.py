@@ -97,7 +97,7 @@ st.markdown("For talking with a family: what each plan may mean for a patient li
 options = list(inputs.library)
 if st.session_state.get("counsel_plan") not in options:
     st.session_state["counsel_plan"] = MAIN_STRATEGIES[0] if MAIN_STRATEGIES[0] in options else options[0]
-left, right, run = st.columns([3, 3, 1], vertical_alignment="bottom")
+left, right, run, stop = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
 def _named(n: str) -> str:
     """The family's name of a plan with the board's beside it, so both sides of the table can find it."""
     s = inputs.library[n]
@@ -112,6 +112,7 @@ other = right.selectbox("Compare with", others, key="counsel_other",
                         format_func=lambda n: n if n == NONE else _named(n))
 clicked = run.button("Run", key="counsel_run", type="primary", width="stretch", disabled=not inputs.ready,
                      icon=":material/play_arrow:")
+state.cancel_button(PAGE, stop)
 names = (plan,) if other == NONE else (plan, other)
 scenario = None
 if not inputs.ready:
@@ -123,8 +124,11 @@ else:
         ui.show_issues(exc)
 # simulate on Run, or when the plans chosen on this page change; a sidebar edit never re-simulates
 last = state.latest(PAGE)
+automatic = (last is None or last.strategies != names) and not state.cancelled(PAGE)
 result = state.result(PAGE, scenario, names, inputs.replications, inputs.seed,
-                      run_now=clicked or last is None or last.strategies != names) if scenario is not None else state.kept(PAGE)
+                      run_now=clicked or automatic) if scenario is not None else state.kept(PAGE)
+if state.cancelled(PAGE):
+    ui.run_cancelled()
 if result is None:
     st.stop()
 if not result.current:

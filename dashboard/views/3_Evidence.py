@@ -1,5 +1,6 @@
 """Evidence and assumptions: every number of the current scenario and where it comes from."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import evidence, state, ui
@@ -12,6 +13,7 @@ from simulation.evidence.register import (
     register,
     with_label,
 )
+from simulation.scenario.loader import BUNDLED
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -49,6 +51,10 @@ st.markdown(
 
 params, patient, plans, refs = st.tabs(["Parameters", "Patient", "Phase plans", "References"])
 with params:
+    with st.expander("Why these numbers: the notes at the head of the scenario files"):
+        for file in ("parameters.yaml", "phases.yaml"):
+            st.markdown(f"**{file}**")
+            st.markdown(evidence.file_header(BUNDLED / file))
     left, middle, right = st.columns([2, 1, 2])
     basis = left.radio("Show", ("All", "Published source", "Assumption"), horizontal=True, key="evidence_basis")
     label = middle.selectbox("Label", ("Any", *LABELS), key="evidence_label")
@@ -59,10 +65,15 @@ with params:
     if query:
         mask = shown.apply(lambda row: query.lower() in " ".join(map(str, row.values)).lower(), axis=1)
         shown = shown[mask]
-    st.caption(f"{len(shown)} of {len(table)} numbers. 5–95%: the middle 90% of a distribution as the model samples it.")
+    st.caption(f"{len(shown)} of {len(table)} numbers. Each parameter in words, then its path in the scenario files and "
+               "what it means. 5–95%: the middle 90% of a distribution as the model samples it. Study: the source's design "
+               f"and number of patients, or '{evidence.NOT_REPORTED}' where the reference does not give them.")
+    known = evidence.names(scenario)
     for section, rows in shown.groupby("Section", sort=False):
-        with st.expander(f"{section} ({len(rows)})", expanded=len(shown) <= 40):
-            st.table(evidence.readable(rows), hide_index=True)
+        with st.expander(f"{evidence.section_name(section, known)} ({len(rows)})", expanded=len(shown) <= 40):
+            if section == "phases":  # every phase time and rate points to this header for its rationale
+                st.caption(evidence.file_header(BUNDLED / "phases.yaml"))
+            st.table(evidence.readable(rows, scenario), hide_index=True)
 with patient:
     st.markdown(f"**{scenario.patient.name}**: {scenario.patient.description}")
     st.table(evidence.patient_table(scenario), hide_index=True)
@@ -78,9 +89,15 @@ with plans:
         "multipliers give this patient's. Event risks are per phase, after this patient's odds ratios."
     )
 with refs:
+    references = references.assign(
+        N=[f"{int(n):,}" if pd.notna(n) else evidence.NOT_REPORTED for n in references.N],
+        Design=references.Design.fillna(evidence.NOT_REPORTED).replace("", evidence.NOT_REPORTED),
+    )
     st.dataframe(
         references, hide_index=True,
-        column_config={"Link": st.column_config.LinkColumn("Link"), "Taken": st.column_config.TextColumn("Taken", width="large")},
+        column_config={"Link": st.column_config.LinkColumn("Link"), "Taken": st.column_config.TextColumn("Taken", width="large"),
+                       "Citation": st.column_config.TextColumn("Citation", width="large"),
+                       "Reference": st.column_config.TextColumn("Reference", pinned=True)},
     )
     st.caption(
         "N: patients (studies for a meta-analysis without a patient total). Confidence: the evidence flag of the "

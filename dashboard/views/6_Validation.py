@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import ui
 from simulation import ScenarioError
+from simulation.present.formats import validation_headline
 from simulation.validation.cohorts import load_cohorts
 from simulation.validation.compare import (
     DEFAULT_REPLICATIONS,
@@ -30,25 +31,37 @@ except ScenarioError as exc:
     st.stop()
 
 table = result.table
+independent = table.role != "calibration"
+# misses first, independent figures before calibration targets (a stable sort keeps the cohorts' order within)
+order = table.assign(_miss=~table.inside, _independent=independent).sort_values(
+    ["_miss", "_independent"], ascending=False, kind="stable").index
+split = (int(table.inside[independent].sum()), int(independent.sum())), (int(table.inside[~independent].sum()), int((~independent).sum()))
 left, middle, right = st.columns(3)
-left.metric("Published figures", len(table))
-middle.metric("Inside the model's 95% interval", int(table.inside.sum()))
-right.metric("Of them calibration targets", int((table.role == "calibration").sum()),
-             help="Used to set the parameters: a consistency check, not validation.")
+left.metric("Independent figures inside the 95% interval", f"{split[0][0]} of {split[0][1]}",
+            help="Published figures the parameters were not set from: the validation proper.")
+middle.metric("Calibration targets inside", f"{split[1][0]} of {split[1][1]}",
+              help="Used to set the parameters: a consistency check, not validation.")
+right.metric("Misses (OUTSIDE)", int((~table.inside).sum()), help="Listed first in the table below.")
 st.markdown(
-    f"{summary(table)} A value from one patient is "
+    f"{validation_headline(*split)} "
+    f"{summary(table).split('. ')[0]}. A value from one patient is "
     "judged against one simulated patient's 95% predictive interval; a series **mean** against the 95% interval of "
     "the mean of N simulated patients; k of N patients against the Binomial(N, model rate) interval. "
     "What was changed after this comparison and why the misses remain: `docs/validation.md`."
 )
-st.dataframe(display_table(table), hide_index=True, use_container_width=True)
+shown = display_table(table.loc[order])
+shown = shown[["Result", *[c for c in shown.columns if c != "Result"]]]  # the verdict first: never scrolled away
+st.dataframe(shown, hide_index=True, width="stretch",
+             column_config={"Result": st.column_config.TextColumn("Result", pinned=True, width="small"),
+                            "Cohort": st.column_config.TextColumn("Cohort", pinned=True)})
 
 st.subheader("Each figure against the model")
-names = list(dict.fromkeys(table.cohort))
+names = list(dict.fromkeys(table.loc[order, "cohort"]))
 labels = dict(zip(table.cohort, table.cohort_label))
-name = st.selectbox("Cohort", names, format_func=labels.get, key="validation_cohort")
-for i in table.index[table.cohort == name]:
+name = st.selectbox("Cohort", names, format_func=labels.get, key="validation_cohort",
+                    help="Cohorts with a miss come first.")
+for i in order[table.loc[order, "cohort"] == name]:
     row = table.loc[i]
-    st.altair_chart(chart(row, result.distributions[i]), use_container_width=True)
+    st.altair_chart(chart(row, result.distributions[i]), width="stretch")
     if row.note:
         st.caption(f"{row.note} Source: {row.source}.")

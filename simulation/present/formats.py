@@ -416,6 +416,148 @@ def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if text[1:2].islower() else text
 
 
+# --- exports (tumour-board downloads: CSV tables, the data dictionary, the board PDF) ---------------
+SEVERITY_CODES = {0: "none", 1: "minor", 2: "major"}
+KIND_VALUES = {
+    "yes/no": "1 = yes, 0 = no",
+    "severity": ", ".join(f"{code} = {word}" for code, word in SEVERITY_CODES.items()),
+    "count": "whole numbers (a mean over patients may be fractional)",
+    "continuous": "a measured value",
+}
+
+
+def column_dictionary(columns: list[str] | tuple[str, ...], scenario: Scenario) -> list[dict[str, str]]:
+    """What each column of the records download means: label, recorded unit, how to read its values
+    (complication columns: severity codes with the complication's time frame and definition)."""
+    types = scenario.parameters.complications.types
+    rows = []
+    for key in columns:
+        try:
+            c = column(key)
+        except KeyError:  # identifiers: strategy, replication, ...
+            rows.append({"Column": key, "Meaning": KEY_COLUMNS.get(key, ""), "Unit": "", "Values": ""})
+            continue
+        meaning = c.label
+        kind = key.removeprefix("complication_")
+        if c.kind == "severity" and kind in types:
+            t = types[kind]
+            meaning = f"{t.label} ({t.time_frame}): {t.definition}"
+        rows.append({"Column": key, "Meaning": meaning, "Unit": "" if c.unit in ("yes/no", "severity", "count") else c.unit,
+                     "Values": KIND_VALUES[c.kind]})
+    return rows
+
+
+KEY_COLUMNS = {
+    "strategy": "Strategy (plan) name",
+    "replication": "Simulated patient number (the same number meets every plan with the same random numbers)",
+    "stage": "Stage (anaesthetic) number, from 1",
+    "ended_after": "Where the stage ended (exposure: phase)",
+    "ended_by": "Why it ended there: plan, or rule: <trigger> for an unplanned break",
+}
+BOARD_TITLE = "Tumour board: {name}"
+RANGES_KEY = "Shape = median; thick bar = middle half of simulated patients; thin line = 5th to 95th percentile."
+BOARD_INTERVAL_NOTE = "Decision table: A minus B for the same simulated patients. In brackets: the {interval}. "
+
+
+# --- validation page ---------------------------------------------------------------------------------
+def validation_headline(independent: tuple[int, int], calibration: tuple[int, int]) -> str:
+    """The validation result split by role, independent figures first: ``(inside, of)`` each.
+    ``'2 of 8 independent figures lie inside the model's 95% interval; 14 of 14 calibration targets do
+    (a consistency check: they set the parameters).'``"""
+    (k, n), (kc, nc) = independent, calibration
+    return (f"{k} of {n} independent figure{'s' if n != 1 else ''} lie{'s' if n == 1 else ''} inside the model's 95% interval; "
+            f"{kc} of {nc} calibration target{'s' if nc != 1 else ''} {'does' if nc == 1 else 'do'} "
+            "(a consistency check: they set the parameters).")
+
+
+# --- the evidence register for people --------------------------------------------------------------
+PATH_WORDS = {
+    "odds_ratios": "odds ratio for", "event_odds": "odds ratio of", "per_event": "odds ratio per",
+    "hazard_per_day_between_stages": "risk per day between stages", "major_fraction": "share counted as major",
+    "baseline": "baseline risk", "baseline_child": "baseline risk in children", "probability": "risk",
+    "alert": "risk of an alert", "duration": "duration multiplier", "bleeding": "bleeding multiplier",
+    "blood_volume_ml_per_kg": "blood volume per kg, by age", "worst_cases": "worst-case threshold",
+    "stop_and_stage": "stop-and-stage rule", "restage": "restage", "latent": "shared patient factor",
+    "modifiers": "patient conditions", "widening": "uncertainty widening (PSA)", "icu": "ICU stay", "stay": "hospital stay",
+}
+ABBREVIATIONS = {"hb": "Hb", "icu": "ICU", "ebl": "EBL", "csf": "CSF", "vte": "VTE", "iv": "IV", "or": "OR"}
+RATIO_WORDS = ("odds ratio for", "odds ratio of", "odds ratio per")
+UNIT_ENDINGS = ("_ml_per_kg_h", "_ml_per_min", "_ml_per_kg", "_g_dl_per_day", "_g_dl", "_min", "_ml", "_kg", "_days",
+                "_hours", "_years", "_units")
+
+
+def _path_word(part: str, names: dict[str, str]) -> str:
+    if part in names:
+        return names[part]
+    if part in PATH_WORDS:
+        return PATH_WORDS[part]
+    for ending in UNIT_ENDINGS:  # the unit has its own column
+        if part.endswith(ending) and part != ending:
+            part = part.removesuffix(ending)
+            break
+    return " ".join(ABBREVIATIONS.get(w, w) for w in part.split("_"))
+
+
+def parameter_name(path: str, names: dict[str, str]) -> str:
+    """A register path in words, with ``names`` (phase, event and complication ids, and indexed paths such as
+    ``'laminectomy.events[0]'``, -> their labels):
+    ``'complications.types.wound_infection.odds_ratios.revision_severity'`` -> ``'Wound infection: odds ratio
+    for revision severity'``; ``'transfusion.trigger_hb_g_dl'`` -> ``'Transfusion: trigger Hb'``."""
+    raw = path.split(".")
+    words = []
+    for i, part in enumerate(raw):
+        prefix = ".".join(raw[: i + 1])
+        if prefix in names:  # an indexed item named by its content, e.g. a phase's events[0]
+            words.append(names[prefix])
+        elif not (i < 2 and raw[:2] == ["complications", "types"]) and not (part.split("[")[0] == "events" and "[" in part):
+            word = _path_word(part.split("[")[0], names)
+            words.append(word + (" rate" if part.endswith("_per_min") else ""))
+    head, rest = words[0], words[1:]
+    text = head[0].upper() + head[1:]
+    for i, w in enumerate(rest):
+        sep = ": " if i == 0 else (" " if rest[i - 1] in RATIO_WORDS else ", ")
+        text += sep + w
+    return text
+
+
+# --- sweeps (the researchers' page reads as Compare does) ---------------------------------------------
+SWEEP_TABLES = {
+    "tornado": "One-way sensitivity (tornado)", "two_way": "Two-way: preferred plan per cell",
+    "sobol": "Sobol indices", "morris": "Morris screening", "psa_summary": "PSA: each plan's mean over the parameter draws",
+    "psa_preferred": "PSA: how often each plan is preferred", "psa_means": "PSA: each parameter draw", "points": "Every point",
+}
+SWEEP_COLUMNS = {
+    "strategy": "Plan", "parameter": "Parameter", "point": "Point", "draws": "Parameter draws", "n": "Simulated patients",
+    "mean": "Mean", "mean_p2_5": "Mean: 2.5th percentile over draws", "mean_p97_5": "Mean: 97.5th percentile over draws",
+    "median": "Median", "p5": "5th percentile", "p95": "95th percentile", "sd": "SD", "mcse": "± Monte Carlo SE",
+    "between_var": "Variance of the mean between draws", "mc_var": "… of it Monte Carlo", "parameter_var": "… of it parameters",
+    "within_var": "Variance within a draw", "parameter_share": "Share of the variance from the parameters",
+    "p_preferred": "Probability preferred", "low_value": "Low value", "base_value": "Base value", "high_value": "High value",
+    "base_mean": "Mean at base", "low_mean": "Mean at low", "high_mean": "Mean at high", "low_change_se": "SE of change (low)",
+    "high_change_se": "SE of change (high)", "se_method": "SE method", "swing": "Swing", "rank": "Rank",
+    "preferred": "Preferred", "runner_up": "Runner-up", "preferred_mean": "Preferred plan's mean", "margin": "Margin",
+    "margin_se": "SE of margin", "margin_ci_low": "Margin, 95% CI from", "margin_ci_high": "Margin, 95% CI to",
+    "decided": "Decided", "S1": "First-order index", "S1_conf": "± 95% CI", "ST": "Total index", "ST_conf": "± 95% CI (total)",
+    "mu": "μ", "mu_star": "μ*", "mu_star_conf": "± 95% CI of μ*", "sigma": "σ",
+}
+# Columns in the outcome's unit (shown in display units), and variances (in its square)
+SWEEP_VALUE_COLUMNS = ("mean", "mean_p2_5", "mean_p97_5", "median", "p5", "p95", "sd", "mcse", "base_mean", "low_mean",
+                       "high_mean", "low_change_se", "high_change_se", "swing", "preferred_mean", "margin", "margin_se",
+                       "margin_ci_low", "margin_ci_high", "mu", "mu_star", "mu_star_conf", "sigma")
+SWEEP_VARIANCE_COLUMNS = ("between_var", "mc_var", "parameter_var", "within_var")
+
+
+def outcome_display(key: str) -> Shown:
+    """How a sweep shows an outcome, as Compare does: hours for times, per 100 patients for a risk."""
+    if column(key).is_probability:
+        return Shown(key, "per 100 patients", 100.0, 1)
+    return shown(key)
+
+
+def outcome_title(key: str) -> str:
+    s = outcome_display(key)
+    return f"{s.label} (per 100 patients)" if column(key).is_probability else s.title
+
 def family_range(what: str, p: float, low: float, high: float) -> str:
     """How sure a family can be, with the honest range of one risk (shares 0-1):
     ``'... our best guess is about 51 in 100 ... anywhere from 38 to 64 in 100 ...'``."""

@@ -44,24 +44,32 @@ def histogram(row: pd.Series, distribution: np.ndarray) -> tuple[pd.DataFrame, f
 
 
 def chart(row: pd.Series, distribution: np.ndarray) -> alt.LayerChart:
-    """The compared distribution, its 95% interval (grey band) and the published value (rule)."""
-    percent = row.statistic == "proportion"
+    """The compared distribution, its 95% interval (grey band) and the published value (rule).
+
+    Counted figures read on a count axis: k of N patients as patients (not a percentage), and a
+    counted case value (units, events) in whole numbers."""
+    counted = row.statistic == "proportion"
+    scale = row.n if counted else 1  # a share of N patients -> patients
     what = {"case": "one simulated patient", "mean": f"mean of {row.n} simulated patients",
             "median": f"median of {row.n} simulated patients",
-            "proportion": f"share with the event among {row.n} simulated patients"}[row.statistic]
-    axis = alt.Axis(format="%") if percent else alt.Axis()
+            "proportion": f"patients with it among {row.n} simulated patients"}[row.statistic]
     bins, half = histogram(row, distribution)
-    bars = alt.Chart(bins).mark_rect(color="#56B4E9", opacity=0.8).encode(
+    whole = counted or (half > 0 and np.allclose(bins.low + half, np.round(bins.low + half)))
+    axis = alt.Axis(format="d", tickMinStep=1) if whole else alt.Axis()
+    bars = alt.Chart(bins.assign(low=bins.low * scale, high=bins.high * scale)).mark_rect(color="#56B4E9", opacity=0.8).encode(
         x=alt.X("low:Q", title=f"{row.figure}: {what}", axis=axis, scale=alt.Scale(zero=False)),
         x2="high:Q", y=alt.Y("share:Q", title="share of simulations", axis=alt.Axis(format="%")),
     )
-    band = alt.Chart(pd.DataFrame({"a": [row.interval_low - half], "b": [row.interval_high + half]})).mark_rect(
+    band = alt.Chart(pd.DataFrame({"a": [(row.interval_low - half) * scale], "b": [(row.interval_high + half) * scale]})).mark_rect(
         color=BAND, opacity=0.35).encode(x="a:Q", x2="b:Q")
-    marker = pd.DataFrame({"x": [row.published], "label": [f"published {published_text(row)}"]})
+    marker = pd.DataFrame({"x": [row.published * scale], "label": [f"published {published_text(row)}"]})
     colour = INSIDE_COLOUR if row.inside else OUTSIDE_COLOUR
     rule = alt.Chart(marker).mark_rule(color=colour, strokeWidth=3).encode(x="x:Q")
-    text = alt.Chart(marker).mark_text(align="left", dx=5, dy=-5, color=colour, fontWeight="bold").encode(
-        x="x:Q", y=alt.value(10), text="label:N")
+    # the label on the side of the marker with more room, so that it never runs off the chart
+    ends = [bins.low.min() * scale, bins.high.max() * scale, (row.interval_low - half) * scale, (row.interval_high + half) * scale]
+    right_half = row.published * scale > (min(ends) + max(ends + [row.published * scale])) / 2
+    text = alt.Chart(marker).mark_text(align="right" if right_half else "left", dx=-5 if right_half else 5, dy=-5,
+                                       color=colour, fontWeight="bold").encode(x="x:Q", y=alt.value(10), text="label:N")
     return alt.layer(band, bars, rule, text).properties(
         width=520, height=220, title=f"{row.cohort_label}: {row.figure} ({VERDICT[row.inside]} the 95% interval)")
 

@@ -110,7 +110,13 @@ def test_downloads_tab_offers_records_and_charts(compared):
     at = _open_tab(compared, "Downloads")
     no_exceptions(at)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert {"Records (CSV)", "Records (Parquet)", "PNG", "SVG"} <= set(labels)
+    assert {"Records (CSV)", "Records (Parquet)", "PNG", "SVG", "What the columns mean (CSV)",
+            "Decision", "Outcomes", "Risks", "Worst cases"} <= set(labels)
+    assert any("0 = none, 1 = minor, 2 = major" in c.value for c in at.caption)
+
+
+def test_the_board_pdf_is_one_click_beside_the_pair(compared):
+    assert "Board PDF" in [b.proto.label for b in compared.get("download_button")]
 
 
 def test_changing_a_chart_option_keeps_the_run(compared):

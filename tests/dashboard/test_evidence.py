@@ -80,7 +80,31 @@ def test_evidence_page(app):
     assert counts["Numbers in the model"] == counts["From a published source"] + counts["Assumptions"]
     assert counts["Assumptions"] > counts["From a published source"]
     app.text_input(key="evidence_query").set_value("trigger").run()
-    assert any("transfusion.trigger_hb_g_dl" in t.value.Parameter.iloc[0] for t in app.table)
+    assert any("**Transfusion: trigger Hb**  \n`transfusion.trigger_hb_g_dl`" in t.value.Parameter.iloc[0] for t in app.table)
+    # the rationale of the phase times, hidden in the phase library's header, is on the page
+    assert any("No published source gives phase-level times" in m.value for m in app.markdown)
+
+
+def test_parameters_have_names_for_people_beside_their_paths(seed):
+    from dashboard.evidence import names
+    from simulation.present.formats import parameter_name
+
+    known = names(seed)
+    assert parameter_name("complications.types.wound_infection.odds_ratios.revision_severity", known) == \
+        "Wound infection: odds ratio for revision severity"
+    assert parameter_name("laminectomy.events[0].probability", known) == "Laminectomy and dural release: Durotomy, risk"
+    assert parameter_name("closure.bleeding_ml_per_min", known) == "Closure in layers over drains: bleeding rate"
+    assert parameter_name("modifiers.scar.heavy.duration", known) == "Patient conditions: scar, heavy, duration multiplier"
+
+
+def test_every_source_states_its_design_and_size_or_not_reported(seed):
+    from dashboard.evidence import readable
+
+    shown = readable(register(seed), seed)
+    sourced = shown[shown.Basis == "source"]
+    assert (sourced.Study != "").all()
+    assert sourced.Study.str.contains("N=").any() and sourced.Study.str.contains("N not reported").any()
+    assert (shown[shown.Basis == "assumption"].Study == "").all()
 
 
 def test_evidence_page_filters_by_label_and_lists_the_references(app):
@@ -90,6 +114,7 @@ def test_evidence_page_filters_by_label_and_lists_the_references(app):
     no_exceptions(app)
     shown = [t.value for t in app.table if "Labels" in t.value.columns]
     assert shown and all(t.Labels.str.contains("adult-to-child").all() for t in shown)
-    assert any(t.Parameter.str.startswith("complications.types.csf_leak.baseline").any() for t in shown)
+    assert any(t.Parameter.str.contains("`complications.types.csf_leak.baseline`").any() for t in shown)
     (references,) = [d.value.set_index("Reference") for d in app.dataframe if "Reference" in d.value.columns]
-    assert references.loc["kanazawa2021", "N"] == 307 and references.loc["kanazawa2021", "Parameters"] > 0
+    assert references.loc["kanazawa2021", "N"] == "307" and references.loc["kanazawa2021", "Parameters"] > 0
+    assert (references.N == "not reported").any() and (references.Design != "").all()

@@ -47,13 +47,25 @@ def test_unknown_phase_in_a_strategy_lists_the_known_ones():
 
 def test_binary_and_oversized_files_are_refused():
     assert "UTF-8" in read_upload(b"\xff\xfe\x00", "x.yaml", "patient").issues[0].message
-    big = read_upload(b"#" * (MAX_FILE_BYTES + 1), "big.yaml", "patient")
-    assert "larger than" in big.issues[0].message
+    big = read_upload(b"#" * (2 * MAX_FILE_BYTES + 1), "big.yaml", "patient")
+    assert big.issues[0].message.startswith("is 2.0 MB; scenario files are limited to 1.0 MB")
 
 
-def test_a_patient_is_not_a_strategy():
-    upload = read_upload(SEED_CASE, "seed-case.yaml", "strategy")
-    assert not upload.ok and any("stages" in i.path or "stages" in i.message for i in upload.issues)
+@pytest.mark.parametrize("name", ["scan.pdf", "notes.TXT", "patient.json"])
+def test_a_file_that_is_not_yaml_by_its_name_says_so(name):
+    (issue,) = read_upload(SEED_CASE, name, "patient").issues
+    suffix = name.rsplit(".", 1)[1].lower()
+    assert issue.message == f"is a .{suffix} file; a patient file is YAML text ending in .yaml or .yml"
+    assert read_upload(SEED_CASE, "seed-case.YML", "patient").ok
+
+
+def test_a_strategy_file_uploaded_as_a_patient_is_told_so():
+    (issue,) = read_upload(SINGLE, "single.yaml", "patient").issues
+    assert issue.message.startswith("is a strategy file (it has stages:), not a patient file: load it under Strategy files")
+    (issue,) = read_upload(SEED_CASE, "seed-case.yaml", "strategy").issues
+    assert issue.message.startswith("is a patient file (it has age_years:), not a strategy file: load it under the Patient file")
+
+
 
 
 # --- the sidebar in AppTest --------------------------------------------------------------------------
@@ -200,6 +212,7 @@ def test_an_edited_age_drops_the_files_family_description(app):
     app.number_input(key="pt_age_years").set_value(12.0).run()
     patient = app.session_state["inputs"].patient
     assert patient.family_description is None and patient.family_label is None  # written from the fields instead
+
 
 
 def test_the_tumour_and_comorbidity_inputs_reach_the_patient(app):

@@ -12,11 +12,41 @@ def test_validation_page_shows_the_table_the_charts_and_the_caveat(app):
     assert any("not a validated prediction rule" in m.value for m in app.markdown)
     table = app.dataframe[0].value
     figures = sum(len(c.spec.figures) for c in load_cohorts())
-    assert len(table) == figures and table.Cohort.iloc[0].startswith("Index case")
-    assert set(table.Result) <= {"inside", "OUTSIDE"}
-    assert table.Published.iloc[0] == "840 min (case)"
-    assert len(charts(app)) == 6  # the index case's six figures
+    assert len(table) == figures
+    assert table.columns[0] == "Result" and set(table.Result) <= {"inside", "OUTSIDE"}
+    # misses first, then independent figures before calibration targets
+    missed = list(table.Result == "OUTSIDE")
+    assert missed == sorted(missed, reverse=True) and missed[0]
+    inside = table[table.Result == "inside"]
+    calibration = list(inside.Cohort.str.endswith("(calibration)"))
+    assert calibration == sorted(calibration)
+    assert "840 min (case)" in set(table.Published)
+    metrics = {m.label: m.value for m in app.metric}
+    independent = table[~table.Cohort.str.endswith("(calibration)")]
+    assert metrics["Independent figures inside the 95% interval"] == \
+        f"{(independent.Result == 'inside').sum()} of {len(independent)}"
+    assert any(f"{(independent.Result == 'inside').sum()} of {len(independent)} independent figures" in m.value
+               for m in app.markdown)
+    first = app.selectbox(key="validation_cohort").value
+    assert table[table.Result == "OUTSIDE"].Cohort.iloc[0].startswith(dict(
+        (c.name, c.spec.label) for c in load_cohorts())[first])
     app.selectbox(key="validation_cohort").set_value("huang-2018").run()
     no_exceptions(app)
     drawn = charts(app)
     assert len(drawn) == 2 and "Huang 2018" in str(drawn[0][0]["title"])
+
+
+def test_counted_figures_are_drawn_on_count_axes(app):
+    """k of N patients on an axis of patients (not a percentage); a counted case value in whole numbers."""
+    app.run()
+    app.switch_page("views/6_Validation.py").run()
+    app.selectbox(key="validation_cohort").set_value("boriani-2010-revision").run()
+    spec = charts(app)[0][0]
+    x = spec["layer"][1]["encoding"]["x"]
+    assert x["axis"]["format"] == "d" and "patients with it among 35" in x["title"]
+    app.selectbox(key="validation_cohort").set_value("seed-case").run()
+    titles = {str(s["title"]): s["layer"][1]["encoding"]["x"].get("axis", {}) for s, _ in charts(app)}
+    units = next(axis for title, axis in titles.items() if "Red-cell units" in title)
+    assert units.get("format") == "d"
+    time = next(axis for title, axis in titles.items() if "Operative time" in title)
+    assert time.get("format") != "d"

@@ -6,19 +6,9 @@ import pytest
 from dashboard import charts
 from dashboard.compare import tables
 from dashboard.compare.timeline import typical_replication, typical_timeline
-from dashboard.compare.view import build_comparison, differences
-from simulation import load_scenario, trace
+from dashboard.compare.view import differences
+from simulation import trace
 from simulation.present.formats import HEADLINE, MAIN_STRATEGIES
-
-
-@pytest.fixture(scope="module")
-def scenario():
-    return load_scenario("seed-case", list(MAIN_STRATEGIES))
-
-
-@pytest.fixture(scope="module")
-def comparison(scenario):
-    return build_comparison(scenario, MAIN_STRATEGIES, 200, 2018)
 
 
 def test_histograms_are_shares_on_common_bins(comparison):

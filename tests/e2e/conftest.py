@@ -1,18 +1,9 @@
 """Fixtures for the browser tests: Chromium, and the dashboard served by `streamlit run` on a free port."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from e2e_helpers import ARTIFACTS, ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-STARTUP_S = 60
+from e2e_helpers import ARTIFACTS, CHROMIUM
 
 
 @pytest.fixture(scope="session")
@@ -25,48 +16,16 @@ def chromium() -> str:
     return str(CHROMIUM)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server():
     """The dashboard on a free localhost port, terminated at the end whatever happens."""
-    port = _free_port()
-    streamlit = Path(sys.executable).with_name("streamlit")
-    log = (ARTIFACTS / "streamlit.log")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [str(streamlit), "run", "dashboard/app.py", "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "RESECTSIM_CASES": str(ARTIFACTS / "cases")},
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + STARTUP_S
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                        if r.read() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start (exit code {proc.poll()}); see {log}")
-                time.sleep(0.3)
+    from dashboard.served import ServerError, served
+
+    try:
+        with served(ARTIFACTS / "streamlit.log", {"RESECTSIM_CASES": str(ARTIFACTS / "cases")}) as url:
             yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
+    except ServerError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,10 @@
 
 from pathlib import Path
 
+from dashboard.served import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (the tests' browser)
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 CHART = "[data-testid='stVegaLiteChart']"
 PROBLEMS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 

@@ -6,11 +6,20 @@ Without /usr/bin/chromium the test fails when CI is set and is skipped otherwise
 """
 
 import io
+import shutil
+import subprocess
 
 import pytest
 from e2e_helpers import ARTIFACTS, CHART, no_problems, settle, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]  # one worker: one server, one Chromium
+
+
+def _pages_as_pictures(pdf) -> None:
+    """Each page of a downloaded PDF as a PNG beside it (pdftoppm, poppler-utils), to look at."""
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(pdf.with_suffix(""))], check=True, timeout=120)
+        assert pdf.with_name(f"{pdf.stem}-1.png").is_file()
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +61,15 @@ def test_compare_counsel_and_read_in_the_browser(page):
         no_problems(page)
         shot(page, name)
 
+    page.get_by_role("tab", name="Summary").click()
+    settle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Board PDF").click()
+    board = ARTIFACTS / "board-report-browser.pdf"
+    download.value.save_as(board)
+    assert board.read_bytes().startswith(b"%PDF")
+    _pages_as_pictures(board)
+
     page.get_by_role("tab", name="Downloads").click()
     settle(page)
     for button, magic in (("Records (CSV)", b"strategy,replication"), ("PNG", b"\x89PNG")):
@@ -76,6 +94,7 @@ def test_compare_counsel_and_read_in_the_browser(page):
 
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
     assert "in 100" in text and "ResectSim" in text
+    _pages_as_pictures(pdf)
 
     for link, name in (("Evidence and assumptions", "evidence"), ("About", "about")):
         page.get_by_role("link", name=link).click()

@@ -43,13 +43,13 @@ def test_page_lists_sweeps_and_draws_the_default_analysis(db, monkeypatch):
     at = _page(db, monkeypatch)
     assert not at.exception
     listing = at.dataframe[0].value
-    assert set(listing.sweep_id) == {"page-one-way", "page-grid"} and set(listing.points) == {"5 / 5", "4 / 4"}
+    assert set(listing.Sweep) == {"page-one-way", "page-grid"} and set(listing["Points done"]) == {"5 / 5", "4 / 4"}
     at.selectbox(key="sweeps_sweep").set_value("page-grid").run()
     assert not at.exception
-    assert at.radio[0].value == "two-way"
+    assert at.radio(key="sweeps_analysis:page-grid").value == "two-way"
     assert len(at.get("vega_lite_chart")) == 1
     at.selectbox(key="sweeps_sweep").set_value("page-one-way").run()
-    assert at.radio[0].value == "tornado" and not at.exception
+    assert at.radio(key="sweeps_analysis:page-one-way").value == "tornado" and not at.exception
     at.selectbox(key="sweeps_outcome").set_value("rbc_units").run()
     assert not at.exception and len(at.get("vega_lite_chart")) == 1
 
@@ -78,7 +78,7 @@ def test_page_offers_only_the_databases_in_the_results_folder(db, tmp_path, monk
     assert not at.text_input
     assert at.selectbox(key="sweeps_db").options == ["broken.duckdb", "copy.duckdb"]
     at.selectbox(key="sweeps_db").set_value("copy.duckdb").run()
-    assert not at.exception and set(at.dataframe[0].value.sweep_id) == {"page-one-way", "page-grid"}
+    assert not at.exception and set(at.dataframe[0].value.Sweep) == {"page-one-way", "page-grid"}
     at.selectbox(key="sweeps_db").set_value("broken.duckdb").run()
     assert not at.exception
     shown = " ".join(i.value for i in at.info)
