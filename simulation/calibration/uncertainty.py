@@ -12,6 +12,7 @@ effect (``centre``), or fixed parameters (``fixed``, or when no posterior is sto
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,3 +159,25 @@ def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: Cen
     label = f"{name}; {where}" + ("; with model discrepancy" if shift is not None else "")
     unc = Uncertainty(z, effects(params, scenario, str(path)), cov, mean, PATIENTS_PER_CENTRE, CENTRES_PER_DRAW, label, shift)
     return RunUncertainty(unc, unc.label)
+
+
+@dataclass(frozen=True)
+class ValidationModel:
+    """The model ``resectsim validate`` and the Validation page run: ``uncertainty(scenario)`` for each
+    cohort group (None: fixed parameters), the series the posterior was fitted to, and what was drawn."""
+
+    uncertainty: Callable[[Scenario], Uncertainty] | None
+    calibrated: frozenset[str]
+    note: str
+
+
+def validation_model(posterior: str | Path | None = None, fixed_parameters: bool = False) -> ValidationModel:
+    """The calibrated model (the stored posterior, a new centre per simulated series) unless fixed
+    parameters are asked for or no posterior is stored. Raises OSError/ValueError for an unreadable file."""
+    path = Path(posterior) if posterior else default_path()
+    if fixed_parameters or not path.is_file():
+        missing = "" if fixed_parameters else f" (no stored posterior {path.name}; run make calibrate)"
+        return ValidationModel(None, frozenset(), "fixed parameters" + missing)
+    targets = frozenset(provenance(path).get("targets", ()))
+    note = f"calibrated ({path.name}, {len(targets)} target series; a new centre per simulated series)"
+    return ValidationModel(lambda scenario: for_run(scenario, path).uncertainty, targets, note)

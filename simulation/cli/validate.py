@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..calibration.posterior import default_path, provenance
-from ..calibration.uncertainty import for_run
+from ..calibration.uncertainty import ValidationModel, validation_model
 from ..scenario.errors import ScenarioError
 from ..validation.cohorts import load_cohorts
 from ..validation.compare import DEFAULT_REPLICATIONS, DEFAULT_SEED, run_validation
@@ -43,22 +42,16 @@ def _report_folder(report: Path) -> Path:
     return report
 
 
-def calibrated_model(posterior: Path | None, fixed: bool):
-    """(uncertainty for a cohort's scenario, the posterior's target series, what the run drew) from the options."""
+def calibrated_model(posterior: Path | None, fixed: bool) -> ValidationModel:
+    """The model to validate from the options, or exit with one line."""
     if posterior is not None and not posterior.is_file():
         raise fail([f"--posterior: {posterior}: no such file"])
     if fixed and posterior is not None:
         raise fail(["--fixed-parameters: cannot be combined with --posterior"])
-    path = posterior or default_path()
-    if fixed or not path.is_file():
-        missing = "" if fixed else f" (no stored posterior {path.name}; run make calibrate)"
-        return None, frozenset(), "fixed parameters" + missing
     try:
-        targets = frozenset(provenance(path).get("targets", ()))
+        return validation_model(posterior, fixed)
     except (OSError, ValueError) as err:
         raise fail([f"--posterior: {err}"]) from None
-    note = f"calibrated ({path.name}, {len(targets)} target series; a new centre per simulated series)"
-    return (lambda scenario: for_run(scenario, path).uncertainty), targets, note
 
 
 def table(validation) -> Table:
@@ -101,10 +94,10 @@ def validate(
         cohorts = load_cohorts(cohort or None)
     except ScenarioError as exc:
         raise fail(str(exc).splitlines()) from None
-    drawn, calibrated, note = calibrated_model(posterior, fixed_parameters)
-    validation = run_validation(cohorts, reps, seed, uncertainty=drawn, calibrated=calibrated)
+    model = calibrated_model(posterior, fixed_parameters)
+    validation = run_validation(cohorts, reps, seed, uncertainty=model.uncertainty, calibrated=model.calibrated)
     out.print(table(validation))
-    out.print(f"Model: {note}. {summary(validation.table)} {CAVEAT}", highlight=False)
+    out.print(f"Model: {model.note}. {summary(validation.table)} {CAVEAT}", highlight=False)
     if folder is not None:
         try:
             folder.mkdir(exist_ok=True)

@@ -463,11 +463,16 @@ BOARD_INTERVAL_NOTE = "Decision table: A minus B for the same simulated patients
 def validation_headline(independent: tuple[int, int], calibration: tuple[int, int]) -> str:
     """The validation result split by role, independent figures first: ``(inside, of)`` each.
     ``'2 of 8 independent figures lie inside the model's 95% interval; 14 of 14 calibration targets do
-    (a consistency check: they set the parameters).'``"""
+    (a consistency check: they set the parameters).'`` With no independent figure (the calibrated model,
+    fitted to every series shown), it says where the independent check is."""
     (k, n), (kc, nc) = independent, calibration
-    return (f"{k} of {n} independent figure{'s' if n != 1 else ''} lie{'s' if n == 1 else ''} inside the model's 95% interval; "
-            f"{kc} of {nc} calibration target{'s' if nc != 1 else ''} {'does' if nc == 1 else 'do'} "
-            "(a consistency check: they set the parameters).")
+    first = (f"{k} of {n} independent figure{'s' if n != 1 else ''} lie{'s' if n == 1 else ''} inside the model's 95% interval"
+             if n else "No independent figures here: every series shown was a calibration target (the independent check "
+             "of the calibrated model is leave-one-series-out, docs/calibration.md)")
+    rest = (f"; {kc} of {nc} calibration target{'s' if nc != 1 else ''} "
+            f"{('does' if nc == 1 else 'do') if n else ('lies' if nc == 1 else 'lie') + ' inside the 95% interval'} "
+            "(a consistency check: they set the parameters)") if nc else ""
+    return first + rest + "."
 
 
 # --- the evidence register for people --------------------------------------------------------------

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..present.formats import validation_headline
+
 CAVEAT = (
     "ResectSim is a decision-support and education tool, not a validated prediction rule. Most phase-level "
     "times, bleeding rates and event risks are assumptions calibrated to a few small published series; rows "
@@ -39,13 +41,10 @@ def interval_text(row: pd.Series) -> str:
 
 
 def tally(table: pd.DataFrame) -> str:
-    """Independent figures first, calibration figures apart: '3 of 8 independent figures ... ; 12 of 14 ...'."""
-    independent, calibration = table[table.role == "validation"], table[table.role == "calibration"]
-    first = (f"{int(independent.inside.sum())} of {len(independent)} independent figures (not used to set any parameter)"
-             if len(independent) else "no independent figures here (every series shown was a calibration target; the "
-             "independent check of the calibrated model is leave-one-series-out, docs/calibration.md)")
-    rest = f"; {int(calibration.inside.sum())} of {len(calibration)} calibration figures (consistency checks)" if len(calibration) else ""
-    return first + rest + " lie inside the model's 95% interval."
+    """Independent figures first, calibration figures apart (``formats.validation_headline``)."""
+    independent = (table.role == "validation").to_numpy()
+    return validation_headline((int(table.inside[independent].sum()), int(independent.sum())),
+                               (int(table.inside[~independent].sum()), int((~independent).sum())))
 
 
 def summary(table: pd.DataFrame) -> str:

@@ -159,8 +159,8 @@ def test_the_tally_keeps_independent_and_calibration_figures_apart(small_validat
     table = small_validation.table
     independent = table[table.role == "validation"]
     text = tally(table)
-    assert text.startswith(f"{int(independent.inside.sum())} of {len(independent)} independent figures")
-    assert f"of {int((table.role == 'calibration').sum())} calibration figures" in text
+    assert text.startswith(f"{int(independent.inside.sum())} of {len(independent)} independent figure")
+    assert f"of {int((table.role == 'calibration').sum())} calibration targets" in text
     assert "of 16 " not in text  # never one pooled count
 
 
@@ -241,4 +241,4 @@ def test_centre_rates_shrink_their_binomial_noise_away():
 def test_series_the_posterior_was_fitted_to_count_as_calibration():
     table = run_validation(load_cohorts(["huang-2018"]), 200, SEED, calibrated=frozenset({"huang-2018"})).table
     assert set(table.role) == {"calibration"}
-    assert tally(table).startswith("no independent figures here")
+    assert tally(table).startswith("No independent figures here")
