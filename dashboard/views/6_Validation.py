@@ -18,24 +18,24 @@ from simulation.validation.texts import CAVEAT, display_table, summary
 
 
 @st.cache_data(show_spinner="Running the validation cohorts…", max_entries=4)
-def validation(replications: int, seed: int, fixed: bool) -> tuple[Validation, str]:
+def validation(replications: int, seed: int, calibrated: bool) -> tuple[Validation, str]:
     """The validation table, each figure's compared distribution and what the model drew (cached per settings)."""
-    model = validation_model(fixed_parameters=fixed)
+    model = validation_model(calibrated=calibrated)
     return run_validation(load_cohorts(), replications, seed, uncertainty=model.uncertainty,
                           calibrated=model.calibrated), model.note
 
 
 st.title("Validation")
 st.markdown(f"**{CAVEAT}**")
-fixed = st.radio(
+calibrated = st.radio(
     "Model", [False, True], horizontal=True, key="validation_model",
-    format_func=lambda f: "Uncalibrated (the scenario's numbers)" if f else "Calibrated (the default for every prediction)",
-    help="Calibrated: parameters drawn from the stored posterior, a new centre for each simulated series; every series "
-    "it was fitted to then counts as calibration, and the independent check is leave-one-series-out "
-    "(docs/calibration.md). Uncalibrated: the phase library and parameters as written, patient variability only.",
+    format_func=lambda c: "Calibrated (not yet the default)" if c else "As written (the default for every prediction)",
+    help="As written: the phase library and parameters of the scenario files, patient variability only. Calibrated: "
+    "parameters drawn from the stored posterior, a new centre for each simulated series; every series it was fitted "
+    "to then counts as calibration, and the independent check is leave-one-series-out (docs/calibration.md).",
 )
 try:
-    result, model_note = validation(DEFAULT_REPLICATIONS, DEFAULT_SEED, fixed)
+    result, model_note = validation(DEFAULT_REPLICATIONS, DEFAULT_SEED, calibrated)
 except ScenarioError as exc:
     ui.show_issues(exc)
     st.stop()

@@ -40,6 +40,15 @@ class OutputType(BaseModel):
     discrepancy_sd: Stated
 
 
+class Predictions(BaseModel):
+    """Whether runs draw from the stored posterior when no posterior is named, and why."""
+
+    model_config = FROZEN
+
+    use_stored_posterior: bool
+    why: str = Field(min_length=1)
+
+
 class Run(BaseModel):
     """Run sizes and seeds (method settings, not clinical numbers)."""
 
@@ -67,6 +76,7 @@ class Settings(BaseModel):
     ebl_measurement_sd: Stated
     conversion_sd: Stated
     case_weight: Stated
+    predictions: Predictions
     run: Run
 
     @property

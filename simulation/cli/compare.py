@@ -357,6 +357,9 @@ FixedOpt = Annotated[bool, typer.Option(
 BestOpt = Annotated[int | None, typer.Option(
     "--best", metavar="DRAWS", min=2, help="Also the probability that each plan is best on each outcome: DRAWS parameter "
     f"and centre draws x {BEST_PATIENTS} patients each (needs the posterior or --centre).")]
+CalibratedOpt = Annotated[bool, typer.Option(
+    "--calibrated", help="Draw parameters from the stored calibrated posterior and a centre like those published "
+    "(not yet the default: docs/calibration.md).")]
 PosteriorOpt = Annotated[Path | None, typer.Option(
     "--posterior", help="Posterior draws (.parquet) to use instead of scenarios/calibration/posterior-v1.parquet.")]
 MaxRepsOpt = Annotated[int | None, typer.Option(
@@ -384,6 +387,7 @@ def compare(
     centre: CentreOpt = None,
     fixed_parameters: FixedOpt = False,
     posterior: PosteriorOpt = None,
+    calibrated: CalibratedOpt = False,
     best: BestOpt = None,
 ) -> None:
     """Compare strategies for one patient: outcome distributions, risks, paired differences, each mean with
@@ -393,7 +397,7 @@ def compare(
     _workers(workers, allow_oversubscribe)
     checked_outputs(out)
     scenario = load(patient, list(strategy or MAIN_STRATEGIES))
-    drawn = drawn_uncertainty(scenario, posterior, centre, fixed_parameters)
+    drawn = drawn_uncertainty(scenario, posterior, centre, fixed_parameters, calibrated)
     if best is not None and not parts_on(drawn.uncertainty):
         raise fail([f"--best: needs parameter or centre draws; this run has none (parameters: {drawn.note})"])
     _held(target.maximum if target else reps, len(scenario.strategies),
@@ -458,16 +462,18 @@ def _best_table(scenario: Scenario, chances: pd.DataFrame, draws: int) -> Table:
     return table
 
 
-def drawn_uncertainty(scenario: Scenario, posterior: Path | None, centre: Path | None, fixed: bool) -> RunUncertainty:
+def drawn_uncertainty(scenario: Scenario, posterior: Path | None, centre: Path | None, fixed: bool,
+                      calibrated: bool = False) -> RunUncertainty:
     """The run's parameter and centre draws from the options, or exit with one line per problem."""
-    if fixed and (centre or posterior):
-        raise fail([f"--fixed-parameters: cannot be combined with {'--centre' if centre else '--posterior'} "
+    if fixed and (centre or posterior or calibrated):
+        other = "--centre" if centre else "--posterior" if posterior else "--calibrated"
+        raise fail([f"--fixed-parameters: cannot be combined with {other} "
                     "(fixed parameters draw no parameters and no centre)"])
     if posterior is not None and not posterior.is_file():
         raise fail([f"--posterior: {posterior}: no such file"])
     try:
         profile = load_profile(centre) if centre is not None else None
-        drawn = for_run(scenario, posterior, profile, fixed)
+        drawn = for_run(scenario, posterior, profile, fixed, calibrated=calibrated)
     except ScenarioError as err:
         raise fail(str(err).splitlines()) from None
     except (OSError, ValueError) as err:
@@ -491,6 +497,7 @@ def run_command(
     centre: CentreOpt = None,
     fixed_parameters: FixedOpt = False,
     posterior: PosteriorOpt = None,
+    calibrated: CalibratedOpt = False,
 ) -> None:
     """Run one strategy and write the raw per-replication records (block by block, so any number of
     replications runs in bounded memory; with --precision they are held in memory). Parameters and
@@ -499,7 +506,7 @@ def run_command(
     _workers(workers, allow_oversubscribe)
     checked_outputs(out, stages)
     scenario = load(patient, [strategy])
-    drawn = drawn_uncertainty(scenario, posterior, centre, fixed_parameters)
+    drawn = drawn_uncertainty(scenario, posterior, centre, fixed_parameters, calibrated)
     if target is None:
         _stream(scenario, reps, seed, workers, out, stages, drawn.uncertainty)
         typer.echo(f"parameters: {drawn.note}", err=True)

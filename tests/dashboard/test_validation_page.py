@@ -5,11 +5,13 @@ from dashboard_helpers import charts, no_exceptions
 from simulation.validation.cohorts import load_cohorts
 
 
-def test_by_default_the_page_validates_the_calibrated_model(app):
+def test_the_calibrated_model_is_one_click_away(app):
     """Every series the stored posterior was fitted to is a calibration figure; the page says where the
     independent check is."""
     app.run()
     app.switch_page("views/6_Validation.py").run()
+    assert any(c.value.startswith("Model: fixed parameters") for c in app.caption)  # the default, as predictions
+    app.radio(key="validation_model").set_value(True).run()
     no_exceptions(app)
     assert any(c.value.startswith("Model: calibrated (posterior-v1.parquet") for c in app.caption)
     assert {m.label: m.value for m in app.metric}["Independent figures inside the 95% interval"] == "none here"
@@ -19,7 +21,6 @@ def test_by_default_the_page_validates_the_calibrated_model(app):
 def test_validation_page_shows_the_table_the_charts_and_the_caveat(app):
     app.run()
     app.switch_page("views/6_Validation.py").run()
-    app.radio(key="validation_model").set_value(True).run()  # the uncalibrated model: independent figures exist
     no_exceptions(app)
     assert any("not a validated prediction rule" in m.value for m in app.markdown)
     table = app.dataframe[0].value
@@ -51,7 +52,6 @@ def test_counted_figures_are_drawn_on_count_axes(app):
     """k of N patients on an axis of patients (not a percentage); a counted case value in whole numbers."""
     app.run()
     app.switch_page("views/6_Validation.py").run()
-    app.radio(key="validation_model").set_value(True).run()
     app.selectbox(key="validation_cohort").set_value("boriani-2010-revision").run()
     spec = charts(app)[0][0]
     x = spec["layer"][1]["encoding"]["x"]

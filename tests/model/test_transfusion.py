@@ -67,17 +67,24 @@ def test_recorded_ebl_is_the_true_loss_times_its_error(adult_scenario):
     np.testing.assert_allclose(rec.ebl_ml, 1.4 * rec.blood_loss_ml, rtol=1e-12)
 
 
-def test_the_bundled_adult_posterior_only_gets_at_least_two_units_on_average():
-    """As the CLI and the dashboard predict by default: the stored posterior, a centre like those published.
-    (The uncalibrated phase library gives 1.99 units: adults come out short and bleed little against the
-    published series until the calibration scales them.)"""
+def test_the_calibrated_bundled_adult_posterior_only_gets_at_least_two_units_on_average():
+    """With the stored posterior and a centre like those published (``--calibrated``)."""
     sc = simulation.load_scenario("adult-primary", ["posterior-only"])
-    drawn = simulation.uncertainty(sc)
+    drawn = simulation.uncertainty(sc, calibrated=True)
     assert drawn.uncertainty.parameters_on, drawn.note  # the stored posterior is part of the repository
     rec = simulation.run(sc, 2000, 2018, uncertainty=drawn.uncertainty).records
     mean, se = rec.rbc_units.mean(), rec.rbc_units.std() / math.sqrt(len(rec))
     assert mean - 2 * se >= 2.0, (mean, se)
     assert 0.25 < (rec.rbc_units > 0).mean() < 0.9  # many, not all, adults are transfused
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10 done-when NOT met by the model as written (the default): 1.99 units "
+                   "(MCSE 0.07) at seed 2018; adults come out short and bleed little against the published series, "
+                   "and the calibrated posterior that corrects it is not yet a default (docs/calibration.md)")
+def test_the_bundled_adult_posterior_only_gets_at_least_two_units_on_average():
+    sc = simulation.load_scenario("adult-primary", ["posterior-only"])
+    rec = simulation.run(sc, 2000, 2018).records
+    assert rec.rbc_units.mean() >= 2.0
 
 
 @pytest.mark.parametrize(
