@@ -61,9 +61,10 @@ class _Report(FPDF):
         self.ln(1)
 
     def footer(self) -> None:
-        self.set_y(-13)
+        """The provenance line on every page, wrapped inside the margins (never cut off at the edge)."""
+        self.set_y(-15)
         self.use(7.5, colour=GREY)
-        self.cell(0, 4, self.text_of(f"{self.provenance} · page {self.page_no()} of {{nb}}"))
+        self.multi_cell(0, 3.4, self.text_of(f"{self.provenance} · page {self.page_no()} of {{nb}}"))
 
     def figure(self, x: float, y: float, filled: bool) -> None:
         """One person: a round head over a rounded body; dark when affected, outlined when not."""

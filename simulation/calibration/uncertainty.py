@@ -140,8 +140,7 @@ def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: Cen
     if fixed_parameters:
         return RunUncertainty(fixed(), "fixed (patient variability only)")
     if posterior is None and not calibrated and not load_settings().predictions.use_stored_posterior and centre is None:
-        return RunUncertainty(fixed(), "fixed (the scenario's numbers; the calibrated posterior is not yet a default, "
-                                       "docs/calibration.md; --calibrated uses it)")
+        return RunUncertainty(fixed(), "as written, not calibrated (patient variability only)")
     if not path.is_file():
         missing = f"fixed, no stored posterior ({path.name}; run make calibrate)"
         if centre is None:
