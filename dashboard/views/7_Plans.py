@@ -1,5 +1,5 @@
-"""Edit a plan: start from a bundled strategy, change stages, exposures and phases, the stop rule
-and the staging interval; validated as the CLI validates a strategy file; download it or add it
+"""Edit a plan: start from a bundled strategy, change stages, exposures and phases, the stop rule,
+the staging interval and the peri-operative policies; validated as the CLI validates a strategy file; download it or add it
 to the comparison."""
 
 import pandas as pd
@@ -28,6 +28,12 @@ if st.session_state.get("plan_loaded") != base_name:  # a new starting plan: fil
     st.session_state["plan_rule_bv"] = float(rule.max_blood_volumes or 0) if rule else 2.0
     st.session_state["plan_interval_on"] = base.interval_days is not None
     st.session_state["plan_interval"] = 7.0
+    pol = base.policies
+    st.session_state["plan_embolisation"] = pol.embolisation
+    st.session_state["plan_embolisation_hours"] = float(pol.embolisation_hours_before_surgery)
+    st.session_state["plan_txa"] = pol.tranexamic_acid
+    st.session_state["plan_hypotension"] = pol.controlled_hypotension
+    st.session_state["plan_salvage"] = {None: "centre", True: "on", False: "off"}[pol.cell_salvage]
 
 left, right = st.columns(2)
 name = left.text_input("Name (file name: lower case, digits, dashes)", key="plan_name")
@@ -103,13 +109,35 @@ with right:
     st.toggle("Set the days between stages", key="plan_interval_on", help="Otherwise the model's default distribution.")
     if st.session_state["plan_interval_on"]:
         days = st.number_input("Days between stages", min_value=0.0, step=1.0, key="plan_interval")
+st.markdown("**Peri-operative policies** (their effects and their own risks: *Evidence and assumptions*, "
+            "`parameters.policies`)")
+a, b, c, d = st.columns(4)
+a.toggle("Embolisation before surgery", key="plan_embolisation",
+         help="Pre-operative embolisation of the tumour's feeding vessels: lowers bleeding only for hypervascular "
+         "tumours (renal cell, thyroid, hepatocellular, myeloma or a high angiographic grade), fully within 24 h.")
+if st.session_state["plan_embolisation"]:
+    a.number_input("Hours from embolisation to surgery", min_value=0.0, max_value=720.0, step=6.0,
+                   key="plan_embolisation_hours")
+b.toggle("Tranexamic acid", key="plan_txa", help="Intravenous tranexamic acid through the operation.")
+c.toggle("Controlled hypotension", key="plan_hypotension", help="Deliberately lowered blood pressure while bleeding.")
+d.radio("Cell salvage", ["centre", "on", "off"], key="plan_salvage", horizontal=True,
+        format_func={"centre": "The centre's policy", "on": "On", "off": "Off"}.get,
+        help="Intra-operative cell salvage with a leucocyte-depletion filter.")
 rule = None
 if st.session_state["plan_rule"]:
     rule = {k: v for k, v in (("max_hours", hours), ("max_blood_volumes", volumes)) if v > 0}
     rule["assumption"] = "Limits entered in the dashboard's plan editor."
 interval = (days, "Entered in the dashboard's plan editor.") if st.session_state["plan_interval_on"] else None
 data = plans.raw_plan(table, name, label, base.description, plans.overrides(base_name), interval, rule)
-if policies := base.policies.model_dump(exclude_defaults=True):  # the starting plan's policies are kept
+chosen = {
+    "embolisation": st.session_state["plan_embolisation"],
+    "embolisation_hours_before_surgery": st.session_state["plan_embolisation_hours"],
+    "tranexamic_acid": st.session_state["plan_txa"],
+    "controlled_hypotension": st.session_state["plan_hypotension"],
+    "cell_salvage": {"centre": None, "on": True, "off": False}[st.session_state["plan_salvage"]],
+}
+kept = base.policies.model_dump(exclude_defaults=True)  # blood stock and anything not edited here stay as they were
+if policies := {k: v for k, v in {**kept, **chosen}.items() if v != type(base.policies)().model_dump()[k]}:
     data["policies"] = policies
 try:
     strategy = plans.check_plan(data)

@@ -97,3 +97,24 @@ def test_a_plan_with_policies_keeps_them_when_edited(app):
     app.button(key="plan_use").click().run()
     strategy = app.session_state["uploaded_strategies"]["embolised-variant"]
     assert strategy.policies.embolisation and strategy.policies.embolisation_hours_before_surgery == 18
+
+
+def test_policies_are_edited_in_the_page(app):
+    """Tranexamic acid on, embolisation 48 h before, salvage off: the added plan carries them, and turning
+    embolisation off again removes it from the plan."""
+    _open(app)
+    app.selectbox(key="plan_base").set_value("posterior-only").run()
+    app.text_input(key="plan_name").set_value("po-policies").run()
+    app.toggle(key="plan_txa").set_value(True).run()
+    app.toggle(key="plan_embolisation").set_value(True).run()
+    app.number_input(key="plan_embolisation_hours").set_value(48.0).run()
+    app.radio(key="plan_salvage").set_value("off").run()
+    no_exceptions(app)
+    app.button(key="plan_use").click().run()
+    p = app.session_state["uploaded_strategies"]["po-policies"].policies
+    assert p.tranexamic_acid and p.embolisation and p.embolisation_hours_before_surgery == 48 and p.cell_salvage is False
+    assert not p.controlled_hypotension
+    app.toggle(key="plan_embolisation").set_value(False).run()
+    app.text_input(key="plan_name").set_value("po-txa").run()
+    app.button(key="plan_use").click().run()
+    assert not app.session_state["uploaded_strategies"]["po-txa"].policies.embolisation
