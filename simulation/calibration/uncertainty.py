@@ -183,8 +183,9 @@ def validation_model(posterior: str | Path | None = None, fixed_parameters: bool
     path = Path(posterior) if posterior else default_path()
     default = calibrated or load_settings().predictions.use_stored_posterior
     if fixed_parameters or not path.is_file() or (posterior is None and not default):
-        missing = "" if fixed_parameters else f" (no stored posterior {path.name}; run make calibrate)"
-        return ValidationModel(None, frozenset(), "fixed parameters" + missing)
+        why = ("" if fixed_parameters or (path.is_file() and posterior is None and not default)
+               else f" (no stored posterior {path.name}; run make calibrate)")
+        return ValidationModel(None, frozenset(), "fixed parameters, as written" + why)
     targets = frozenset(provenance(path).get("targets", ()))
     note = f"calibrated ({path.name}, {len(targets)} target series; a new centre per simulated series)"
     return ValidationModel(lambda scenario: for_run(scenario, path).uncertainty, targets, note)

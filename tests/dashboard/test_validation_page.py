@@ -10,7 +10,7 @@ def test_the_calibrated_model_is_one_click_away(app):
     independent check is."""
     app.run()
     app.switch_page("views/6_Validation.py").run()
-    assert any(c.value.startswith("Model: fixed parameters") for c in app.caption)  # the default, as predictions
+    assert any(c.value == "Model: fixed parameters, as written." for c in app.caption)  # the default, as predictions
     app.radio(key="validation_model").set_value(True).run()
     no_exceptions(app)
     assert any(c.value.startswith("Model: calibrated (posterior-v1.parquet") for c in app.caption)
