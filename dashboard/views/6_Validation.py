@@ -14,7 +14,7 @@ from simulation.validation.compare import (
     run_validation,
 )
 from simulation.validation.report import chart
-from simulation.validation.texts import CAVEAT, display_table, summary
+from simulation.validation.texts import CAVEAT, counts, display_table, summary
 
 
 @st.cache_data(show_spinner="Running the validation cohorts…", max_entries=4)
@@ -46,7 +46,7 @@ independent = table.role != "calibration"
 # misses first, independent figures before calibration targets (a stable sort keeps the cohorts' order within)
 order = table.assign(_miss=~table.inside, _independent=independent).sort_values(
     ["_miss", "_independent"], ascending=False, kind="stable").index
-split = (int(table.inside[independent].sum()), int(independent.sum())), (int(table.inside[~independent].sum()), int((~independent).sum()))
+split = counts(table)
 left, middle, right = st.columns(3)
 left.metric("Independent figures inside the 95% interval", f"{split[0][0]} of {split[0][1]}" if split[0][1] else "none here",
             help="Published figures the parameters were not set from: the validation proper.")

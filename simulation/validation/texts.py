@@ -40,11 +40,16 @@ def interval_text(row: pd.Series) -> str:
     return f"{row.statistic} of {row.n}: {row.interval_low:,.0f}–{row.interval_high:,.0f}"
 
 
+def counts(table: pd.DataFrame) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((inside, of) independent figures, (inside, of) calibration figures)."""
+    independent = (table.role == "validation").to_numpy()
+    return ((int(table.inside[independent].sum()), int(independent.sum())),
+            (int(table.inside[~independent].sum()), int((~independent).sum())))
+
+
 def tally(table: pd.DataFrame) -> str:
     """Independent figures first, calibration figures apart (``formats.validation_headline``)."""
-    independent = (table.role == "validation").to_numpy()
-    return validation_headline((int(table.inside[independent].sum()), int(independent.sum())),
-                               (int(table.inside[~independent].sum()), int((~independent).sum())))
+    return validation_headline(*counts(table))
 
 
 def summary(table: pd.DataFrame) -> str:
