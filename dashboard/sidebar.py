@@ -247,7 +247,20 @@ def form_issue_text(issue: Issue) -> str:
 
 
 # --- cases ---------------------------------------------------------------------------------------
-def _save_case(patient: Patient) -> None:
+def _form_patient() -> Patient:
+    """The patient the form holds now (raises ScenarioError for invalid fields)."""
+    base = _patients()[st.session_state[_key("base")]]
+    return patient_from(_edited(base), FORM_FILE, load_references())
+
+
+def _save_case() -> None:
+    """Save what the form holds at the click, not the patient of the last drawing: an edit still being
+    applied when Save is pressed (a number typed, then Save at once) would otherwise be lost."""
+    try:
+        patient = _form_patient()
+    except ScenarioError:  # the form shows why under its fields once the page redraws
+        st.session_state["case_saved"] = "Not saved: correct the fields marked in red first."
+        return
     path = cases.save(patient)
     st.session_state["case_saved"] = f"Saved as {path.name} in {path.parent}"
     st.session_state[_key("base")] = f"{path.stem}{SAVED}"
@@ -258,7 +271,7 @@ def _case_section(patient: Patient | None) -> None:
     """Save the form's patient as a case (reopened from *Start from*, and after a reload), or download it."""
     left, right = st.columns(2)
     left.button("Save case", key="case_save", icon=":material/save:", disabled=patient is None, width="stretch",
-                on_click=_save_case, args=(patient,), help=f"Writes the form's patient to {cases.folder()}; "
+                on_click=_save_case, help=f"Writes the form's patient to {cases.folder()}; "
                 "it then appears under *Start from* and stays after a page reload.")
     right.download_button("YAML", cases.to_yaml(patient) if patient else "", f"{cases.slug(patient.name) if patient else 'case'}.yaml",
                           "application/x-yaml", key="case_download", disabled=patient is None, on_click="ignore",
@@ -290,7 +303,6 @@ def render() -> None:
         st.subheader("Patient")
         st.selectbox("Start from", list(patients), key=_key("base"), on_change=_fill_form,
                      help="A bundled or uploaded patient; edit any field below.")
-        base = patients[st.session_state[_key("base")]]
         slots = {}
         _widget("name")
         slots["name"] = st.empty()
@@ -312,7 +324,7 @@ def render() -> None:
         general = st.empty()
         patient = None
         try:
-            patient = patient_from(_edited(base), FORM_FILE, load_references())
+            patient = _form_patient()
         except ScenarioError as exc:
             for issue in exc.issues:
                 (slots.get(field_of(issue)[0]) or general).error(form_issue_text(issue))
