@@ -82,8 +82,8 @@ def fix_phases(data: dict, duration_min: Number, bleeding_ml_per_min: Number, ev
 
 
 def fix_anaesthesia(data: dict, induction_min=40.0, emergence_min=20.0, turnover_min=30.0, interval_days=7.0,
-                    delivery_delay_min=0.0) -> None:
-    """Fixed anaesthesia, turnover, inter-stage interval and blood-bank delay."""
+                    delivery_delay_min=0.0, body_size=False) -> None:
+    """Fixed anaesthesia, turnover, inter-stage interval and blood-bank delay, and ``fix_blood``."""
     an = data["parameters"]["anaesthesia"]
     an["induction_min"], an["emergence_min"], an["turnover_min"] = (
         fixed(induction_min), fixed(emergence_min), fixed(turnover_min)
@@ -92,12 +92,15 @@ def fix_anaesthesia(data: dict, induction_min=40.0, emergence_min=20.0, turnover
     for strategy in data["strategies"]:
         strategy["interval_days"] = None
     data["parameters"]["transfusion"]["delivery_delay_min"] = fixed(delivery_delay_min)
-    fix_blood(data)
+    fix_blood(data, body_size=body_size)
 
 
-def fix_blood(data: dict, postop_loss_fraction=0.0, ebl_ratio=1.0, coagulopathy_multiplier=1.0) -> None:
+def fix_blood(data: dict, postop_loss_fraction=0.0, ebl_ratio=1.0, coagulopathy_multiplier=1.0, body_size=False) -> None:
     """Deterministic peri-operative blood: fixed post-operative loss and EBL ratio, and (by default)
-    no post-operative loss and no faster bleeding when coagulopathic."""
+    no post-operative loss, no faster bleeding when coagulopathic and no body-size factor (a phase's
+    rate is then this patient's mL/min)."""
+    if not body_size:
+        data["parameters"]["modifiers"]["per_doubling_blood_volume"]["bleeding"] = {"value": 1.0, "assumption": ASSUMED}
     tp = data["parameters"]["transfusion"]
     tp["postop_loss_fraction"] = fixed(postop_loss_fraction)
     tp["ebl_ratio"] = fixed(ebl_ratio)

@@ -18,6 +18,9 @@ from ..scenario.schema import Scenario
 
 SYSTEMIC = ("tranexamic_acid", "controlled_hypotension")
 """Policies that act on every phase (a drug or an anaesthetic target), not through ``scales_with``."""
+BODY_SIZE = "body_size"
+"""The patient's size (estimated blood volume against the library's reference) scales every phase's bleeding."""
+EVERY_PHASE = (BODY_SIZE, *SYSTEMIC)
 WITH_VASCULARITY = "embolisation"
 """The policy that acts on the phases that scale with ``vascularity``."""
 _LUMBAR = ("lumbar", "lower_lumbar", "sacral")

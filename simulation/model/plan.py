@@ -216,6 +216,7 @@ def modifier_exposures(scenario: Scenario) -> dict[str, tuple[Modifier, float]]:
         "psoas_extension": (mods.psoas_extension, float(pt.psoas_extension)),
         "levels": (mods.per_extra_level, len(pt.level_list) - mods.reference_levels.value),
         "implants": (mods.per_implant_level, len(pt.implant_levels) - mods.reference_levels.value),
+        factors.BODY_SIZE: (mods.per_doubling_blood_volume, math.log2(scenario.blood_volume_ml / mods.reference_blood_volume_ml.value)),
     }
     if pt.scar_severity != "none":
         found["scar"] = (mods.scar[pt.scar_severity], 1.0)
@@ -237,11 +238,11 @@ def _plan_phase(
     phase: Phase, stage: int, exposure: str, approach: str, exposures: dict[str, tuple[Modifier, float]]
 ) -> PlannedPhase:
     """``phase`` with the multipliers and event odds of the modifiers it lists in ``scales_with``, the
-    embolisation where it scales with vascularity, and the systemic policies (``factors.SYSTEMIC``)."""
+    embolisation where it scales with vascularity, and what acts on every phase (``factors.EVERY_PHASE``)."""
     dur = bleed = 1.0
     odds: dict[str, float] = {}
     with_policy = (factors.WITH_VASCULARITY,) if "vascularity" in phase.scales_with else ()
-    for family in (*phase.scales_with, *with_policy, *factors.SYSTEMIC):
+    for family in (*phase.scales_with, *with_policy, *factors.EVERY_PHASE):
         if family not in exposures:
             continue
         mod, times = exposures[family]

@@ -157,6 +157,9 @@ class Modifiers(BaseModel):
     model_config = FROZEN
 
     reference_levels: Value = Field(description="Levels the phase library durations are written for.")
+    reference_blood_volume_ml: Value = Field(description="Estimated blood volume the phase library's bleeding rates are written for, mL.")
+    per_doubling_blood_volume: Modifier = Field(
+        description="Applied log2(blood volume / reference) times to the bleeding of every phase (body size).")
     per_extra_level: Modifier = Field(description="Applied once per level beyond the reference.")
     per_implant_level: Modifier = Field(description="Applied once per level of retained implants.")
     revision: Modifier

@@ -105,6 +105,8 @@ def hand_course(scenario, strategy, factors):
     has_implants = scenario.patient.retained_implants is not None
     operative = anaesthesia = loss = 0.0
     stages = scenario.strategy(strategy).stages
+    mods = scenario.parameters.modifiers  # body size acts on every phase's bleeding
+    size = mods.per_doubling_blood_volume.bleeding.value ** math.log2(scenario.blood_volume_ml / mods.reference_blood_volume_ml.value)
     for stage in stages:
         anaesthesia += INDUCTION + EMERGENCE
         for exposure in stage.exposures:
@@ -112,7 +114,7 @@ def hand_course(scenario, strategy, factors):
                 if ph.requires == "implants" and not has_implants:
                     continue
                 minutes = duration_of(ph.id) * math.prod(factors.get(f, (1, 1))[0] for f in ph.scales_with)
-                bleeding = rate_of(ph.id) * math.prod(factors.get(f, (1, 1))[1] for f in ph.scales_with)
+                bleeding = rate_of(ph.id) * math.prod(factors.get(f, (1, 1))[1] for f in ph.scales_with) * size
                 anaesthesia += minutes
                 operative += 0 if ph.before_incision else minutes
                 loss += minutes * bleeding
@@ -129,7 +131,7 @@ def fixed_runs():
         def edit(d, changes=changes):
             d["patient"].update(changes)
             fix_phases(d, duration_of, rate_of, event_p=0.0)
-            fix_anaesthesia(d, INDUCTION, EMERGENCE, TURNOVER)
+            fix_anaesthesia(d, INDUCTION, EMERGENCE, TURNOVER, body_size=True)  # the hand calculation has it
 
         sc = variant(base, edit)
         out[name] = (sc, factors, simulation.run(sc, 5, SEED))

@@ -9,6 +9,7 @@ import typing
 
 import numpy as np
 import pytest
+from helpers import variant
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,12 @@ def adult():
 
 def with_patient(scenario, **changes):
     return scenario.model_copy(update={"patient": scenario.patient.model_copy(update=changes)})
+
+
+def size(scenario) -> float:
+    """The body-size factor on every phase's bleeding, by hand: per doubling ** log2(EBV / reference)."""
+    mods = scenario.parameters.modifiers
+    return mods.per_doubling_blood_volume.bleeding.value ** math.log2(scenario.blood_volume_ml / mods.reference_blood_volume_ml.value)
 
 
 def with_policies(scenario, strategy: str, **changes):
@@ -98,10 +105,11 @@ def test_neurological_risk_is_higher_next_to_the_cord(adult):
 def test_histology_sets_the_vascularity_and_an_angiogram_overrides_it(adult):
     pf = adult.parameters.patient_factors.vascularity
     renal = with_patient(adult, histology="renal_cell")
-    assert phase(renal, "posterior-only").bleeding_multiplier == pytest.approx(pf["high"].bleeding.value)
+    assert phase(renal, "posterior-only").bleeding_multiplier == pytest.approx(pf["high"].bleeding.value * size(adult))
     graded = with_patient(adult, histology="renal_cell", vascularity_grade="low")
-    assert phase(graded, "posterior-only").bleeding_multiplier == pytest.approx(pf["low"].bleeding.value)
-    assert phase(renal, "posterior-only", "Posterior rods placed and secured").bleeding_multiplier == 1.0  # not a tumour phase
+    assert phase(graded, "posterior-only").bleeding_multiplier == pytest.approx(pf["low"].bleeding.value * size(adult))
+    rods = phase(renal, "posterior-only", "Posterior rods placed and secured")  # not a tumour phase: body size only
+    assert rods.bleeding_multiplier == pytest.approx(size(adult))
 
 
 @pytest.mark.parametrize("histology", ["unspecified", "chordoma", "osteosarcoma"])
@@ -126,7 +134,8 @@ def test_embolisation_adds_its_stay_and_its_neurological_odds(adult):
     neuro = adult.parameters.complication_factors.types["neurological"]["embolised"].value
     ratio = odds(risk_of(sc, "posterior-only-embolised", "neurological")) / odds(risk_of(sc, "posterior-only", "neurological"))
     assert ratio == pytest.approx(neuro)
-    both = run(sc.model_copy(update={"strategies": (sc.strategy("posterior-only"), sc.strategy("posterior-only-embolised"))}),
+    low = with_patient(adult, histology="chordoma")  # no bleeding benefit to offset the day (renal: less bleeding, fewer days)
+    both = run(low.model_copy(update={"strategies": (low.strategy("posterior-only"), low.strategy("posterior-only-embolised"))}),
                100, seed=3).records
     by = both.groupby("strategy").los_days.mean()
     assert by["posterior-only-embolised"] - by["posterior-only"] >= adult.parameters.policies.embolisation.stay_days.value - 1e-9
@@ -138,8 +147,30 @@ def test_tumour_volume_scales_bleeding_per_doubling(adult, volume):
     pf = adult.parameters.patient_factors
     doublings = math.log2(volume / pf.reference_tumour_volume_cm3.value)
     m = phase(with_patient(adult, tumour_volume_cm3=volume), "posterior-only")
-    assert m.bleeding_multiplier == pytest.approx(pf.per_doubling_tumour_volume.bleeding.value ** doublings)
+    assert m.bleeding_multiplier == pytest.approx(pf.per_doubling_tumour_volume.bleeding.value ** doublings * size(adult))
     assert m.duration_multiplier == pytest.approx(pf.per_doubling_tumour_volume.duration.value ** doublings)
+
+
+# --- body size ----------------------------------------------------------------------------------------
+def test_the_reference_sized_child_has_no_body_size_factor_and_a_heavier_patient_bleeds_more_per_minute():
+    child = load_scenario("seed-case", ["single-stage-three-exposure"])
+    mods = child.parameters.modifiers
+    assert child.blood_volume_ml == pytest.approx(mods.reference_blood_volume_ml.value)  # the library is written for her
+    assert size(child) == pytest.approx(1.0)
+    bigger = with_patient(child, weight_kg=56.0)  # twice her blood volume (same age band, same mL/kg)
+    for a, b in zip(compile_plan(child, "single-stage-three-exposure").phases,
+                    compile_plan(bigger, "single-stage-three-exposure").phases, strict=True):
+        assert b.bleeding_multiplier == pytest.approx(a.bleeding_multiplier * mods.per_doubling_blood_volume.bleeding.value)
+        assert b.duration_multiplier == pytest.approx(a.duration_multiplier)  # size moves bleeding, not time
+
+
+@pytest.mark.parametrize("per_doubling", [1.0, 1.41, 2.0])
+def test_adult_loss_grows_with_blood_volume_as_the_per_doubling_factor_says(adult, per_doubling):
+    """At 1.0 a 50 kg and a 100 kg adult bleed alike (no size effect); above it the heavier one bleeds more."""
+    sc = variant(adult, lambda d: d["parameters"]["modifiers"]["per_doubling_blood_volume"]["bleeding"].update(value=per_doubling))
+    light, heavy = (with_patient(sc, weight_kg=w) for w in (50.0, 100.0))  # no height: 67.5 mL/kg, one doubling apart
+    ratio = mean_loss(heavy, "posterior-only") / mean_loss(light, "posterior-only")
+    assert ratio == pytest.approx(per_doubling, rel=0.03)  # common random numbers: only the cap on post-operative loss differs
 
 
 # --- height, BMI, blood volume ----------------------------------------------------------------------
