@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import ui
 from simulation import ScenarioError
+from simulation.calibration.settings import load_settings
 from simulation.calibration.uncertainty import validation_model
 from simulation.present.formats import validation_headline
 from simulation.validation.cohorts import load_cohorts
@@ -20,16 +21,17 @@ from simulation.validation.texts import CAVEAT, counts, display_table, summary
 @st.cache_data(show_spinner="Running the validation cohorts…", max_entries=4)
 def validation(replications: int, seed: int, calibrated: bool) -> tuple[Validation, str]:
     """The validation table, each figure's compared distribution and what the model drew (cached per settings)."""
-    model = validation_model(calibrated=calibrated)
+    model = validation_model(calibrated=calibrated, fixed_parameters=not calibrated)
     return run_validation(load_cohorts(), replications, seed, uncertainty=model.uncertainty,
                           calibrated=model.calibrated), model.note
 
 
 st.title("Validation")
 st.markdown(f"**{CAVEAT}**")
+DEFAULT_CALIBRATED = load_settings().predictions.use_stored_posterior  # the model every prediction uses comes first
 calibrated = st.radio(
-    "Model", [False, True], horizontal=True, key="validation_model",
-    format_func=lambda c: "Calibrated (not yet the default)" if c else "As written (the default for every prediction)",
+    "Model", [DEFAULT_CALIBRATED, not DEFAULT_CALIBRATED], horizontal=True, key="validation_model",
+    format_func=lambda c: ("Calibrated" if c else "As written") + (" (the default for every prediction)" if c == DEFAULT_CALIBRATED else ""),
     help="As written: the phase library and parameters of the scenario files, patient variability only. Calibrated: "
     "parameters drawn from the stored posterior, a new centre for each simulated series; every series it was fitted "
     "to then counts as calibration, and the independent check is leave-one-series-out (docs/calibration.md).",

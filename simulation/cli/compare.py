@@ -359,7 +359,7 @@ BestOpt = Annotated[int | None, typer.Option(
     f"and centre draws x {BEST_PATIENTS} patients each (needs the posterior or --centre).")]
 CalibratedOpt = Annotated[bool, typer.Option(
     "--calibrated", help="Draw parameters from the stored calibrated posterior and a centre like those published "
-    "(not yet the default: docs/calibration.md).")]
+    "(the default, as scenarios/calibration/settings.yaml says; kept for scripts).")]
 PosteriorOpt = Annotated[Path | None, typer.Option(
     "--posterior", help="Posterior draws (.parquet) to use instead of scenarios/calibration/posterior-v1.parquet.")]
 MaxRepsOpt = Annotated[int | None, typer.Option(

@@ -75,7 +75,7 @@ def validate(
     fixed_parameters: bool = typer.Option(False, "--fixed-parameters", help="The scenario's numbers as they stand "
                                           "(the uncalibrated model), patient variability only."),
     calibrated: bool = typer.Option(False, "--calibrated", help="The calibrated model: the stored posterior, a new "
-                                    "centre per simulated series (not yet the default: docs/calibration.md)."),
+                                    "centre per simulated series (the default, as scenarios/calibration/settings.yaml says)."),
     posterior: Path | None = typer.Option(None, "--posterior", help="Posterior draws (.parquet) instead of "
                                           "scenarios/calibration/posterior-v1.parquet."),
 ) -> None:

@@ -54,7 +54,8 @@ def chart(row: pd.Series, distribution: np.ndarray) -> alt.LayerChart:
             "median": f"median of {row.n} simulated patients",
             "proportion": f"patients with it among {row.n} simulated patients"}[row.statistic]
     bins, half = histogram(row, distribution)
-    whole = counted or (half > 0 and np.allclose(bins.low + half, np.round(bins.low + half)))
+    values = np.asarray(distribution, dtype=float)  # a counted case value (units, events) stays whole on a wide histogram too
+    whole = counted or (row.statistic == "case" and np.allclose(values, np.round(values)))
     axis = alt.Axis(format="d", tickMinStep=1) if whole else alt.Axis()
     bars = alt.Chart(bins.assign(low=bins.low * scale, high=bins.high * scale)).mark_rect(color="#56B4E9", opacity=0.8).encode(
         x=alt.X("low:Q", title=f"{row.figure}: {what}", axis=axis, scale=alt.Scale(zero=False)),

@@ -115,3 +115,15 @@ def test_the_wordiest_pair_still_fits_four_pages():
     text, pages = _text(build_report(summary))
     assert pages <= 4
     assert "split into two if the agreed limits are reached" in text and "across all 3 operations" in text
+
+
+def test_the_default_handout_of_the_seed_case_states_the_honest_range(two_plans):
+    """The stored posterior is the default: the seed case's handout says how sure the estimate is with the honest
+    range (parameter and centre uncertainty), wider than the Monte Carlo interval, and never 'give or take'."""
+    _, summary = two_plans  # built with no posterior named: the default
+    assert "centre like those published" in summary.provenance.line
+    risk = summary.plans[0].main[0]
+    assert risk.high - risk.low > 2 * 1.96 * risk.mcse
+    text, _ = _text(build_report(summary))
+    assert f"from {round(100 * risk.low)} to {round(100 * risk.high)} in 100" in text
+    assert "give or take" not in text

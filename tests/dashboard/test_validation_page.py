@@ -1,26 +1,31 @@
 """The Validation page: the comparison table, one chart per figure of the chosen cohort, the caveat."""
 
+import pytest
 from dashboard_helpers import charts, no_exceptions
 
 from simulation.validation.cohorts import load_cohorts
 
 
-def test_the_calibrated_model_is_one_click_away(app):
+def test_the_calibrated_model_is_the_default_and_the_model_as_written_one_click_away(app):
     """Every series the stored posterior was fitted to is a calibration figure; the page says where the
-    independent check is."""
+    independent check is. The model as written has its independent figures back."""
     app.run()
     app.switch_page("views/6_Validation.py").run()
-    assert any(c.value == "Model: fixed parameters, as written." for c in app.caption)  # the default, as predictions
-    app.radio(key="validation_model").set_value(True).run()
     no_exceptions(app)
-    assert any(c.value.startswith("Model: calibrated (posterior-v1.parquet") for c in app.caption)
+    assert any(c.value.startswith("Model: calibrated (posterior-v1.parquet") for c in app.caption)  # as predictions
     assert {m.label: m.value for m in app.metric}["Independent figures inside the 95% interval"] == "none here"
     assert any("leave-one-series-out" in m.value for m in app.markdown)
+    app.radio(key="validation_model").set_value(False).run()
+    no_exceptions(app)
+    assert any(c.value == "Model: fixed parameters, as written." for c in app.caption)
+    assert {m.label: m.value for m in app.metric}["Independent figures inside the 95% interval"] != "none here"
 
 
 def test_validation_page_shows_the_table_the_charts_and_the_caveat(app):
+    """The model as written: independent figures and misses (the calibrated model has neither)."""
     app.run()
     app.switch_page("views/6_Validation.py").run()
+    app.radio(key="validation_model").set_value(False).run()
     no_exceptions(app)
     assert any("not a validated prediction rule" in m.value for m in app.markdown)
     table = app.dataframe[0].value
@@ -48,10 +53,13 @@ def test_validation_page_shows_the_table_the_charts_and_the_caveat(app):
     assert len(drawn) == 2 and "Huang 2018" in str(drawn[0][0]["title"])
 
 
-def test_counted_figures_are_drawn_on_count_axes(app):
-    """k of N patients on an axis of patients (not a percentage); a counted case value in whole numbers."""
+@pytest.mark.parametrize("calibrated", [True, False], ids=["calibrated", "as written"])
+def test_counted_figures_are_drawn_on_count_axes(app, calibrated):
+    """k of N patients on an axis of patients (not a percentage); a counted case value in whole numbers, also when
+    the calibrated model spreads it over more values than one bar each."""
     app.run()
     app.switch_page("views/6_Validation.py").run()
+    app.radio(key="validation_model").set_value(calibrated).run()
     app.selectbox(key="validation_cohort").set_value("boriani-2010-revision").run()
     spec = charts(app)[0][0]
     x = spec["layer"][1]["encoding"]["x"]
