@@ -31,7 +31,8 @@ st.markdown(f"**{CAVEAT}**")
 DEFAULT_CALIBRATED = load_settings().predictions.use_stored_posterior  # the model every prediction uses comes first
 calibrated = st.radio(
     "Model", [DEFAULT_CALIBRATED, not DEFAULT_CALIBRATED], horizontal=True, key="validation_model",
-    format_func=lambda c: ("Calibrated" if c else "As written") + (" (the default for every prediction)" if c == DEFAULT_CALIBRATED else ""),
+    format_func=lambda c: ("Calibrated" if c else "As written")
+    + (" (the default for every prediction)" if c == DEFAULT_CALIBRATED else ""),
     help="As written: the phase library and parameters of the scenario files, patient variability only. Calibrated: "
     "parameters drawn from the stored posterior, a new centre for each simulated series; every series it was fitted "
     "to then counts as calibration, and the independent check is leave-one-series-out (docs/calibration.md).",
