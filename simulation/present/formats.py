@@ -292,7 +292,10 @@ def difference_words(key: str, mean: float) -> str:
 
 
 def interval_words(key: str, low: float, high: float) -> str:
-    """An interval of differences in words: ``'1.3 to 3.7 fewer'``, ``'0.4 fewer to 1.2 more'``."""
+    """An interval of differences in words: ``'1.3 to 3.7 fewer'``, ``'0.4 fewer to 1.2 more'``; both ends too
+    small to show: ``'about 0 either way'`` (not ``'0.0 to 0.0 more'``)."""
+    if all(_magnitude(key, v, unit=False).strip("0.,") == "" for v in (low, high)):
+        return "about 0 either way"
     if low < 0 < high:
         return f"{_magnitude(key, low)} {_direction(key, low)} to {_magnitude(key, high)} {_direction(key, high)}"
     near, far = sorted((low, high), key=abs)

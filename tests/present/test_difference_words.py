@@ -33,6 +33,15 @@ def test_more_risk_and_a_straddling_interval():
     assert "-" not in difference_sentence(POSTERIOR, SINGLE, "death", 1.04, -0.4, 2.5)
 
 
+def test_an_interval_too_small_to_show_reads_about_0_either_way():
+    """Both ends round to 0.0 (a rare complication): not '(0.0 to 0.0 more)'."""
+    assert interval_words("complication_visual_loss", 0.0, 0.0) == "about 0 either way"
+    assert interval_words("complication_visual_loss", -0.01, 0.02) == "about 0 either way"
+    assert interval_words("complication_visual_loss", -0.01, 0.3) == "0.0 fewer to 0.3 more"  # one end shows
+    sentence = difference_sentence(POSTERIOR, SINGLE, "complication_visual_loss", 0.0, 0.0, 0.0)
+    assert "0.0 to 0.0" not in sentence and sentence.endswith("(about 0 either way)")
+
+
 def test_durations_are_converted_to_display_units():
     # 90 minutes shorter -> 1.5 h less
     mean = difference_value("operative_time_min", -90.0)
