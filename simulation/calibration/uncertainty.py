@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +130,42 @@ def discrepancies(frame: pd.DataFrame) -> np.ndarray | None:
     return np.column_stack([frame[n].to_numpy(float) if n in frame else np.zeros(len(frame)) for n in names])
 
 
+@dataclass(frozen=True)
+class _Posterior:
+    """One posterior file as the run needs it, whatever the scenario: read once per file version."""
+
+    params: tuple[ParameterSpec, ...]
+    z: np.ndarray  # [draws, parameters] on the sampling scale (log for multipliers)
+    centre_cov: np.ndarray  # [draws, 3, 3]
+    shift: np.ndarray | None  # [draws, 3] model discrepancy, or None
+    name: str
+
+
+@lru_cache(maxsize=4)
+def _read(path: Path, version: tuple[int, int]) -> _Posterior:
+    """``path`` read and converted (``version``, its mtime and size, keys the cache: a rewritten file is read again)."""
+    info, frame = provenance(path), posterior_draws(path)
+    params = specs_from(info)
+    z = np.column_stack([np.log(frame[p.name]) if p.transform == "multiply" else frame[p.name] for p in params])
+    shift = discrepancies(frame)
+    for array in (z, centre_cov := centre_covariances(frame), shift):
+        if array is not None:
+            array.setflags(write=False)  # shared by every run of this file
+    name = f"posterior {path.stem} ({len(frame):,} draws, targets {str(info.get('targets_hash', ''))[:8]})"
+    return _Posterior(params, z, centre_cov, shift, name)
+
+
+def _posterior(path: Path) -> _Posterior:
+    stat = path.stat()
+    return _read(path.resolve(), (stat.st_mtime_ns, stat.st_size))
+
+
+def _posterior_used(posterior: str | Path | None, calibrated: bool) -> bool:
+    """Whether a run without ``--fixed-parameters`` draws from a posterior: one named, or the stored one when
+    asked (``calibrated``) or when settings.yaml makes it the default."""
+    return posterior is not None or calibrated or load_settings().predictions.use_stored_posterior
+
+
 def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: CentreProfile | None = None,
             fixed_parameters: bool = False, discrepancy: bool = True, calibrated: bool = False) -> RunUncertainty:
     """The run's uncertainty: the posterior (``posterior``, or the stored one when ``calibrated`` or when
@@ -139,7 +176,7 @@ def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: Cen
     path = Path(posterior) if posterior else default_path()
     if fixed_parameters:
         return RunUncertainty(fixed(), "fixed (patient variability only)")
-    if posterior is None and not calibrated and not load_settings().predictions.use_stored_posterior and centre is None:
+    if centre is None and not _posterior_used(posterior, calibrated):
         return RunUncertainty(fixed(), "as written, not calibrated (patient variability only)")
     if not path.is_file():
         missing = f"fixed, no stored posterior ({path.name}; run make calibrate)"
@@ -149,19 +186,16 @@ def for_run(scenario: Scenario, posterior: str | Path | None = None, centre: Cen
         cov = np.diag(np.square(centre.sds()))[None]
         unc = Uncertainty(np.zeros((1, 0)), (), cov, centre.means(), PATIENTS_PER_CENTRE, CENTRES_PER_DRAW, label)
         return RunUncertainty(unc, label)
-    info = provenance(path)
-    frame = posterior_draws(path)
-    params = specs_from(info)
-    z = np.column_stack([np.log(frame[p.name]) if p.transform == "multiply" else frame[p.name] for p in params])
-    name = f"posterior {path.stem} ({len(frame):,} draws, targets {str(info.get('targets_hash', ''))[:8]})"
+    post = _posterior(path)
     if centre is None:
-        cov, mean, where = centre_covariances(frame), np.zeros(3), "a centre like those published"
+        cov, mean, where = post.centre_cov, np.zeros(3), "a centre like those published"
     else:
-        cov = np.repeat(np.diag(np.square(centre.sds()))[None], len(frame), axis=0)
+        cov = np.repeat(np.diag(np.square(centre.sds()))[None], len(post.z), axis=0)
         mean, where = centre.means(), f"centre {centre.centre} ({centre.digest()})"
-    shift = discrepancies(frame) if discrepancy else None
-    label = f"{name}; {where}" + ("; with model discrepancy" if shift is not None else "")
-    unc = Uncertainty(z, effects(params, scenario, str(path)), cov, mean, PATIENTS_PER_CENTRE, CENTRES_PER_DRAW, label, shift)
+    shift = post.shift if discrepancy else None
+    label = f"{post.name}; {where}" + ("; with model discrepancy" if shift is not None else "")
+    unc = Uncertainty(post.z, effects(post.params, scenario, str(path)), cov, mean, PATIENTS_PER_CENTRE, CENTRES_PER_DRAW,
+                      label, shift)
     return RunUncertainty(unc, unc.label)
 
 
@@ -181,11 +215,10 @@ def validation_model(posterior: str | Path | None = None, fixed_parameters: bool
     settings.yaml; a new centre per simulated series), else fixed parameters. Raises OSError/ValueError
     for an unreadable file."""
     path = Path(posterior) if posterior else default_path()
-    default = calibrated or load_settings().predictions.use_stored_posterior
-    if fixed_parameters or not path.is_file() or (posterior is None and not default):
-        why = ("" if fixed_parameters or (path.is_file() and posterior is None and not default)
-               else f" (no stored posterior {path.name}; run make calibrate)")
-        return ValidationModel(None, frozenset(), "fixed parameters, as written" + why)
+    if fixed_parameters or not _posterior_used(posterior, calibrated):
+        return ValidationModel(None, frozenset(), "fixed parameters, as written")
+    if not path.is_file():
+        return ValidationModel(None, frozenset(), f"fixed parameters, as written (no stored posterior {path.name}; run make calibrate)")
     targets = frozenset(provenance(path).get("targets", ()))
     note = f"calibrated ({path.name}, {len(targets)} target series; a new centre per simulated series)"
     return ValidationModel(lambda scenario: for_run(scenario, path).uncertainty, targets, note)
