@@ -30,7 +30,7 @@ from simulation.present.formats import (
 )
 
 from .. import charts
-from ..counselling.report import FONT_DIR, GREY, HEADINGS, _Report
+from ..pdf import FONT_DIR, GREY, HEADINGS, ReportPDF
 from . import charts as compare_charts
 from . import decision, tables
 from .view import Comparison
@@ -44,7 +44,7 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
-def _table(pdf: _Report, frame: pd.DataFrame, widths: tuple[float, ...], size: float = 8.5) -> None:
+def _table(pdf: ReportPDF, frame: pd.DataFrame, widths: tuple[float, ...], size: float = 8.5) -> None:
     """A formatted frame as a table with a heading row (strings as the page shows them)."""
     pdf.use(size)
     pdf.set_fill_color(255, 255, 255)
@@ -60,7 +60,7 @@ def _table(pdf: _Report, frame: pd.DataFrame, widths: tuple[float, ...], size: f
                 row.cell(pdf.text_of(str(value)))
 
 
-def _plans(pdf: _Report, c: Comparison, width: float) -> None:
+def _plans(pdf: ReportPDF, c: Comparison, width: float) -> None:
     pdf.para("Plans", 11, bold=True)
     for i, (name, label) in enumerate(c.labels.items()):
         mark = MARKS[charts.SHAPES[i % len(charts.SHAPES)]] if pdf.unicode else "-"
@@ -73,7 +73,7 @@ def _plans(pdf: _Report, c: Comparison, width: float) -> None:
 def board_report(c: Comparison, scenario: Scenario, a: str, b: str, date: str, font_dir: Path = FONT_DIR) -> bytes:
     """The board's PDF for plans ``a`` vs ``b`` of ``c`` (run on ``scenario``), dated ``date``."""
     provenance = provenance_line(c.version, c.scenario_digest, c.seed, c.replications, date, uncertainty=c.uncertainty_note)
-    pdf = _Report(provenance, font_dir, orientation="landscape")
+    pdf = ReportPDF(provenance, font_dir, orientation="landscape")
     pdf.set_margins(12, 10, 12)
     pdf.set_auto_page_break(True, margin=14)
     pdf.add_page()

@@ -14,57 +14,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from simulation.present.formats import DISCLAIMER, FAMILY_DISCLAIMER, ROUGH_WARNING
 
+from ..pdf import FONT_DIR, GREY, HEADINGS, ReportPDF
 from .family import DEFICIT_HEADING, DEFICIT_INTRO, HOW_LONG, MEANING, STEADY_REPLICATIONS, FamilySummary, Plan, Risk
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core (.ci/run installs it)
-INK, GREY, RULE = (25, 25, 25), (95, 95, 95), (230, 159, 0)
+RULE = (230, 159, 0)
 FIGURE_W, FIGURE_H, GAP_X, GAP_Y, BLOCK = 2.1, 3.0, 0.6, 0.42, 1.2  # one figure of an icon array; gap between blocks, mm
-HEADINGS = FontFace(emphasis="BOLD", color=INK, fill_color=(242, 242, 242))
 ARRAY_W, ARRAY_H = 10 * FIGURE_W + 9 * GAP_X + BLOCK, 10 * FIGURE_H + 9 * GAP_Y + BLOCK
 AFFECTED, OUTLINE = (30, 30, 30), (120, 120, 120)  # dark figures on white: they survive greyscale printing
 
 
-class _Report(FPDF):
-    def __init__(self, provenance: str, font_dir: Path, orientation: str = "portrait"):
-        super().__init__(orientation=orientation, format="A4")
-        self.provenance = provenance
-        self.unicode = (font_dir / "DejaVuSans.ttf").is_file() and (font_dir / "DejaVuSans-Bold.ttf").is_file()
-        if self.unicode:
-            self.add_font("body", "", str(font_dir / "DejaVuSans.ttf"))
-            self.add_font("body", "B", str(font_dir / "DejaVuSans-Bold.ttf"))
-        self.set_margins(15, 14, 15)
-        self.set_auto_page_break(True, margin=18)
-
-    def text_of(self, text: str) -> str:
-        """Text the current font can show (Helvetica is Latin-1 only)."""
-        if self.unicode:
-            return text
-        return text.replace("–", "-").replace("·", "-").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
-
-    def use(self, size: float, bold: bool = False, colour=INK) -> None:
-        self.set_font("body" if self.unicode else "helvetica", "B" if bold else "", size)
-        self.set_text_color(*colour)
-
-    def para(self, text: str, size: float = 10, bold: bool = False, colour=INK, height: float | None = None) -> None:
-        self.use(size, bold, colour)
-        self.multi_cell(0, height or size * 0.48, self.text_of(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
-
-    def heading(self, text: str) -> None:
-        self.ln(3)
-        self.para(text, 13, bold=True)
-        self.ln(1)
-
-    def footer(self) -> None:
-        """The provenance line on every page, wrapped inside the margins (never cut off at the edge)."""
-        self.set_y(-15)
-        self.use(7.5, colour=GREY)
-        self.multi_cell(0, 3.4, self.text_of(f"{self.provenance} · page {self.page_no()} of {{nb}}"))
+class _Report(ReportPDF):
+    """The family handout's page: the shared report page with the icon-array figures."""
 
     def figure(self, x: float, y: float, filled: bool) -> None:
         """One person: a round head over a rounded body; dark when affected, outlined when not."""
@@ -81,10 +45,6 @@ class _Report(FPDF):
             row, col = divmod(i, 10)
             self.figure(x + col * (FIGURE_W + GAP_X) + BLOCK * (col >= 5), y + row * (FIGURE_H + GAP_Y) + BLOCK * (row >= 5),
                         i < affected)
-
-    def ensure(self, height: float) -> None:
-        if self.get_y() + height > self.page_break_trigger:
-            self.add_page()
 
 
 def _plans(pdf: _Report, plans: tuple[Plan, ...]) -> None:
@@ -130,7 +90,7 @@ def _how_long(pdf: _Report, plans: tuple[Plan, ...]) -> None:
 
 
 def _main_risks(pdf: _Report, summary: FamilySummary) -> None:
-    pdf.heading(f"The main risks, out of 100 {summary.people} like this one")
+    pdf.heading(f"The main risks, out of 100 {summary.people} like this one", keep=ARRAY_H + 22)  # with its first pair
     plans = summary.plans
     column = pdf.epw / len(plans)
     for i in range(len(plans[0].main)):
@@ -192,20 +152,32 @@ def _meaning(pdf: _Report, summary: FamilySummary) -> None:
     pdf.para(summary.how_made, 9, colour=GREY, height=4.3)
 
 
+WRITE_IN = (("Your questions", 5), ("Next steps", 4))  # side by side, ruled lines 7 mm apart
+CARE_TEAM_MM = 11 + 2 * 13 + 11 + 7 * max(n for _, n in WRITE_IN)  # heading, two labelled lines, the columns
+
+
 def _care_team(pdf: _Report) -> None:
-    """Room to write: who to call, the family's questions, the next steps."""
-    pdf.ensure(95)
+    """Room to write, kept on one page: who to call, then the family's questions and the next steps side by side."""
+    pdf.ensure(CARE_TEAM_MM)
     pdf.heading("Your care team")
     for label in ("Name of the doctor or nurse", "How to reach them"):
         pdf.para(f"{label}:", 10, bold=True)
         pdf.ln(6)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
         pdf.ln(2)
-    for title, lines in (("Your questions", 5), ("Next steps", 4)):
-        pdf.heading(title)
+    top, gap = pdf.get_y() + 3, 8.0
+    width, bottom = (pdf.epw - gap) / 2, 0.0
+    for k, (title, lines) in enumerate(WRITE_IN):
+        x = pdf.l_margin + k * (width + gap)
+        pdf.set_xy(x, top)
+        pdf.use(13, bold=True)
+        pdf.cell(width, 6.2, pdf.text_of(title))
+        y = top + 7.2
         for _ in range(lines):
-            pdf.ln(7)
-            pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
+            y += 7
+            pdf.line(x, y, x + width, y)
+        bottom = max(bottom, y)
+    pdf.set_xy(pdf.l_margin, bottom)
 
 
 def _for_the_team(pdf: _Report, summary: FamilySummary) -> None:

@@ -151,7 +151,7 @@ def _read(path: Path, version: tuple[int, int]) -> _Posterior:
     for array in (z, centre_cov := centre_covariances(frame), shift):
         if array is not None:
             array.setflags(write=False)  # shared by every run of this file
-    name = f"posterior {path.stem} ({len(frame):,} draws, targets {str(info.get('targets_hash', ''))[:8]})"
+    name = f"{path.name} ({len(frame):,} posterior draws, targets {str(info.get('targets_hash', ''))[:8]})"
     return _Posterior(params, z, centre_cov, shift, name)
 
 
