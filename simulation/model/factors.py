@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..scenario.parameters import Modifier
-from ..scenario.procedure import Strategy
+from ..scenario.procedure import Phase, Strategy
 from ..scenario.schema import Scenario
 
 SYSTEMIC = ("tranexamic_acid", "controlled_hypotension")
@@ -21,6 +21,11 @@ SYSTEMIC = ("tranexamic_acid", "controlled_hypotension")
 BODY_SIZE = "body_size"
 """The patient's size (estimated blood volume against the library's reference) scales every phase's bleeding."""
 EVERY_PHASE = (BODY_SIZE, *SYSTEMIC)
+
+
+def acts_on(phase: Phase, family: str) -> bool:
+    """Whether ``family``'s multipliers act on ``phase``: listed in its ``scales_with``, or acting on every phase."""
+    return family in phase.scales_with or family in EVERY_PHASE
 WITH_VASCULARITY = "embolisation"
 """The policy that acts on the phases that scale with ``vascularity``."""
 _LUMBAR = ("lumbar", "lower_lumbar", "sacral")

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from scipy import special
 
-from .factors import BODY_SIZE
+from .factors import acts_on
 from .plan import Plan, modifier_exposures
 from .streams import Stream, block
 
@@ -150,8 +150,7 @@ class PlanEffects:
             for j, p in enumerate(phases):
                 if e.kind in ("phase_duration", "phase_bleeding") and p.phase.id == e.name:
                     (out.duration if e.kind == "phase_duration" else out.bleeding)[e.parameter, j] += 1.0
-                elif e.kind in ("modifier_duration", "modifier_bleeding") and e.name in exposures and (
-                        e.name in p.phase.scales_with or e.name == BODY_SIZE):
+                elif e.kind in ("modifier_duration", "modifier_bleeding") and e.name in exposures and acts_on(p.phase, e.name):
                     times = exposures[e.name][1]
                     (out.duration if e.kind == "modifier_duration" else out.bleeding)[e.parameter, j] += times
                 elif e.kind == "event" and p.phase.id == e.name and (j, e.event) in slot_of:
