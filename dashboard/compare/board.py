@@ -103,7 +103,8 @@ def board_report(c: Comparison, scenario: Scenario, a: str, b: str, date: str, f
     short = short_labels(list(c.labels.values()))
     first = 95
     rest = (pdf.epw - first) / len(c.labels)
-    pdf.para("Key risks: share of simulated patients ± Monte Carlo standard error", 11, bold=True)
+    pdf.para(f"Key risks: share of simulated patients ± Monte Carlo standard error (in brackets: the "
+             f"{interval_name(c.uncertainty_parts)})", 11, bold=True)
     _table(pdf, tables.risk_table(c).rename(columns=short), (first, *[rest] * len(c.labels)), size=7.5)
     pdf.ln(2.5)
     pdf.para("Operation and stay: median (5th–95th percentile) of simulated patients", 11, bold=True)

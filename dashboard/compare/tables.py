@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from simulation.present.formats import HEADLINE, number, percent_mcse
+from simulation.present.formats import HEADLINE, number, percent_mcse, risk_cell
 
 from .view import Comparison
 
@@ -35,14 +35,15 @@ def outcome_table(c: Comparison) -> pd.DataFrame:
 
 
 def risk_table(c: Comparison) -> pd.DataFrame:
-    """Probability ± Monte Carlo standard error for each risk in ``c.risk_labels``."""
-    s = c.summary.set_index(["strategy", "outcome"])
+    """Probability ± Monte Carlo standard error, and the run's range in brackets (the honest range when the run
+    draws parameters and centres), for each risk in ``c.risk_labels``; as ``resectsim compare`` prints it."""
+    h = c.honest.set_index(["strategy", "outcome"])
     rows = []
     for column, text in c.risk_labels.items():
         row = {"Risk": text}
         for name, label in c.labels.items():
-            r = s.loc[(name, column)]
-            row[label] = percent_mcse(r["mean"], r.mcse)
+            r = h.loc[(name, column)]
+            row[label] = risk_cell(r["mean"], r.mcse, r.honest_low, r.honest_high)
         rows.append(row)
     return _wide(rows, c.labels, "Risk")
 

@@ -98,7 +98,8 @@ def summary_tab(c: Comparison, scenario: Scenario) -> None:
     with left:
         st.subheader("Risks")
         st.table(tables.risk_table(c), hide_index=True)
-        st.caption("Share of simulated patients ± Monte Carlo standard error. Complications count any severity.")
+        st.caption("Share of simulated patients ± Monte Carlo standard error; in brackets the "
+                   f"{interval_name(c.uncertainty_parts)}. Complications count any severity.")
         if c.oncology_note:
             st.caption(c.oncology_note)
     with right:

@@ -45,6 +45,7 @@ from ..present.formats import (
     percent,
     percent_mcse,
     provenance_line,
+    risk_cell,
     risk_labels,
     shown,
 )
@@ -210,7 +211,7 @@ def _summary_tables(scenario: Scenario, results: Results) -> list[Table]:
         cells = []
         for n in codes:
             h = honest.loc[(column, n)]
-            cells.append(f"{percent_mcse(h['mean'], h.mcse)} ({honest_range(h.honest_low, h.honest_high, percent)})")
+            cells.append(risk_cell(h['mean'], h.mcse, h.honest_low, h.honest_high))
         risk.add_row(Text(label), *cells)
     return [values, risk]
 

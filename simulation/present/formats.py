@@ -238,6 +238,11 @@ def honest_range(low: float, high: float, fmt=number) -> str:
     return f"{fmt(low)}–{fmt(high)}"
 
 
+def risk_cell(p: float, mcse: float, low: float, high: float) -> str:
+    """A simulated risk in a table: ``'23.4% ± 1.3 (12.0–41.0)'``, Monte Carlo SE, then the run's range in brackets."""
+    return f"{percent_mcse(p, mcse)} ({honest_range(low, high, percent)})"
+
+
 def short_label(label: str) -> str:
     """A plan label as it reads inside a sentence: ``'Posterior only (one stage)' -> 'Posterior only'``,
     ``'Two stages, posterior then anterior' -> 'Two stages'``."""
