@@ -2,8 +2,8 @@
 
 Processes are verbs: ``operate`` walks stages -> exposures -> phases (with induction,
 emergence, repositioning, event repairs, the stop-and-stage rule and the inter-stage
-interval); ``transfuse`` orders red cells from a blood bank that is a SimPy resource with a
-delivery delay. Haemoglobin is not polled: between changes of bleeding rate it follows
+interval); red cells are given from theatre stock, and a pack is ordered from the blood bank
+(one order on its way at a time) that arrives after a delivery delay. Haemoglobin is not polled: between changes of bleeding rate it follows
 isovolaemic haemodilution, ``Hb(t) = Hb0 * exp(-V_net(t) / EBV)``, so the moment it reaches the
 trigger is computed and scheduled as an event (only when it falls before the current segment
 ends, since the rate changes then), and rescheduled whenever the rate changes or units arrive.
@@ -76,7 +76,6 @@ class Operation:
     def __init__(self, plan: Plan, draws: Draws, row: int, trace: bool = False):
         self.plan, self.trace = plan, trace
         self.env = simpy.Environment()
-        self.blood_bank = simpy.Resource(self.env, capacity=1)
         # this replication's draws as plain lists (fast scalar access)
         self.duration = draws.duration_min[row].tolist()
         self.bleeding = draws.bleeding_ml_per_min[row].tolist()
@@ -107,6 +106,8 @@ class Operation:
         self.t_ref = 0.0
         self.segment_end = 0.0
         self.rate = 0.0  # gross bleeding, mL/min
+        self.trigger_now = self.trigger  # the (anticipated) trigger at this rate, g/dL
+        self.salvage = blood.salvage
         self.waiting = 0  # units needed now but not in theatre
         self.on_order = False  # a pack is on its way from the blood bank
         self.plasma_on_order = False
@@ -130,25 +131,25 @@ class Operation:
         """Bring haemoglobin, blood loss and the salvage reservoir up to the current time."""
         now = self.env.now
         dt = now - self.t_ref
-        if dt > 0 and self.rate > 0:
+        rate = self.rate
+        if dt > 0 and rate > 0:
             before = self.hb
-            self.hb *= math.exp(-self.rate * dt / self.ebv_ml)
-            self.stage.blood_loss_ml += self.rate * dt
-            if self.blood.salvage and not self.between_stages:
-                self.reservoir += self.rate * dt
-                self.reservoir_hb += self.ebv_ml * (before - self.hb)  # the Hb mass that left the circulation
-            self._note_lowest()
+            self.hb = hb = before * math.exp(-rate * dt / self.ebv_ml)
+            self.stage.blood_loss_ml += rate * dt
+            if self.salvage and not self.between_stages:
+                self.reservoir += rate * dt
+                self.reservoir_hb += self.ebv_ml * (before - hb)  # the Hb mass that left the circulation
+            if hb < self.lowest_hb:
+                self.lowest_hb = hb
         self.t_ref = now
 
-    def _note_lowest(self) -> None:
-        if self.hb < self.lowest_hb:
-            self.lowest_hb = self.hb
-
-    def _trigger_now(self) -> float:
-        """The Hb at which to transfuse now: the trigger, or in active haemorrhage the Hb that the
-        current loss would take to the trigger within the anticipation time (at most the target)."""
-        if self.rate >= self.blood.active_bleeding_ml_per_min:
-            return min(self.target, self.trigger * math.exp(self.rate * self.blood.anticipation_min / self.ebv_ml))
+    def _trigger_for(self, rate: float) -> float:
+        """The Hb at which to transfuse while bleeding at ``rate`` mL/min: the trigger, or in active
+        haemorrhage the Hb that the loss would take to the trigger within the anticipation time (at
+        most the target)."""
+        if rate >= self.blood.active_bleeding_ml_per_min:
+            anticipated = self.trigger * math.exp(rate * self.blood.anticipation_min / self.ebv_ml)
+            return anticipated if anticipated < self.target else self.target
         return self.trigger
 
     def _schedule_trigger(self) -> None:
@@ -156,7 +157,7 @@ class Operation:
         self.token += 1
         if self.waiting or self.between_stages:
             return
-        trigger = self._trigger_now()
+        trigger = self.trigger_now
         if self.hb <= trigger:
             self._order()
             return
@@ -164,11 +165,11 @@ class Operation:
             return
         delay = self.ebv_ml * math.log(self.hb / trigger) / self.rate
         if self.env.now + delay < self.segment_end:
-            token = self.token
-            self.env.timeout(delay).callbacks.append(lambda _event: self._on_trigger(token))
+            self.env.timeout(delay, self.token).callbacks.append(self._on_trigger)
 
-    def _on_trigger(self, token: int) -> None:
-        if token == self.token:
+    def _on_trigger(self, event: simpy.Timeout) -> None:
+        """A scheduled trigger time: transfuse, unless the rate or Hb has changed since (a newer token)."""
+        if event.value == self.token:
             self._advance()
             self._order()
 
@@ -188,17 +189,12 @@ class Operation:
         """Order a pack from the blood bank when theatre stock runs low and none is on its way."""
         if not self.on_order and self.theatre_units - self.waiting < self.reorder_level:
             self.on_order = True
-            self.blood_bank.request().callbacks.append(self._dispatch)
+            delay = self.delays[self.orders % DELAY_SLOTS]
+            self.orders += 1
+            self.env.timeout(delay).callbacks.append(self._receive)
 
-    def _dispatch(self, request: simpy.Event) -> None:
-        """The blood bank has taken the order: the pack arrives after the delivery delay."""
-        delay = self.delays[self.orders % DELAY_SLOTS]
-        self.orders += 1
-        self.env.timeout(delay).callbacks.append(lambda _event: self._receive(request))
-
-    def _receive(self, request: simpy.Event) -> None:
+    def _receive(self, _event: simpy.Event) -> None:
         """A pack arrives: give any units still needed, keep the rest in theatre."""
-        self.blood_bank.release(request)
         self.on_order = False
         self._advance()
         self.theatre_units += self.pack
@@ -249,19 +245,24 @@ class Operation:
         st = self.stage
         return st.blood_loss_ml - st.plasma_ml - st.fibrinogen_cover_ml
 
-    def _haemostasis(self) -> None:
-        """At the start of a segment: order plasma, give fibrinogen and platelets by the thresholds."""
+    def _haemostasis(self) -> bool:
+        """At the start of a segment: order plasma, give fibrinogen and platelets by the thresholds;
+        returns whether the stage is coagulopathic now."""
         b, st = self.blood, self.stage
-        if self._unmatched_ml() >= b.plasma_after_ml and not self.plasma_on_order:
+        unmatched = self._unmatched_ml()
+        if unmatched >= b.plasma_after_ml and not self.plasma_on_order:
             self.plasma_on_order = True
             self.env.timeout(b.plasma_thaw_min).callbacks.append(lambda _event: self._plasma_arrives(st))
-        if self._unmatched_ml() >= b.fibrinogen_after_ml:
+        if unmatched >= b.fibrinogen_after_ml:
             st.fibrinogen_doses += 1
             st.fibrinogen_cover_ml += b.fibrinogen_covers_ml
+            unmatched = self._unmatched_ml()
         while st.blood_loss_ml >= (st.platelet_doses + 1) * b.platelets_every_ml:
             st.platelet_doses += 1
-        if self._unmatched_ml() >= b.coagulopathy_after_ml:
+        if unmatched >= b.coagulopathy_after_ml:
             st.coagulopathic = True
+            return True
+        return False
 
     def _plasma_arrives(self, stage: StageCourse) -> None:
         """The first (or a threshold) plasma dose arrives; from now on plasma follows the red cells."""
@@ -282,11 +283,11 @@ class Operation:
         """Start a segment: bring Hb up to now, set the new bleeding rate (faster while coagulopathic),
         return its timeout."""
         self._advance()
-        if self.blood.salvage:
+        if self.salvage:
             self._salvage()
-        self._haemostasis()
-        coagulopathic = self._unmatched_ml() >= self.blood.coagulopathy_after_ml
-        self.rate = rate_ml_per_min * (self.blood.coagulopathy_multiplier if coagulopathic else 1.0)
+        coagulopathic = self._haemostasis()
+        self.rate = rate = rate_ml_per_min * (self.blood.coagulopathy_multiplier if coagulopathic else 1.0)
+        self.trigger_now = self._trigger_for(rate)
         self.segment_end = self.t_ref + minutes
         self._schedule_trigger()
         return self.env.timeout(minutes)
