@@ -13,7 +13,7 @@ if str(HERE.parent) not in sys.path:  # `streamlit run` puts only this folder on
 
 import streamlit as st  # noqa: E402
 
-from dashboard import shell
+from dashboard import shell, state
 
 PAGES = (
     ("views/1_Compare.py", "Compare strategies", ":material/view_column:"),
@@ -26,9 +26,11 @@ PAGES = (
     ("views/4_About.py", "About", ":material/info:"),
 )
 
-page = st.navigation(
-    [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)],
-    position="top",
-)
-shell.draw()
-page.run()
+if __name__ == "__main__":  # not in a worker process, which imports this file as its main module
+    page = st.navigation(
+        [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)],
+        position="top",
+    )
+    state.warm_workers()  # starts the server's worker processes on the first visit
+    shell.draw()
+    page.run()

@@ -8,6 +8,9 @@ chart never re-runs the model.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import streamlit as st
@@ -15,10 +18,12 @@ import streamlit as st
 import simulation
 from simulation import Patient, Scenario, Strategy, load_scenario
 from simulation.present.formats import MAIN_STRATEGIES, MAX_REPLICATIONS
+from simulation.runs.pools import process_pool, start_workers
 
 from .compare.view import Comparison, build_comparison
 
 _INPUTS = "inputs"
+WORKERS = 2  # warm worker processes of the server (on a machine of at least two cores)
 CENTRE_KEY = "centre_profile"  # a calibrated centre (Your centre page): runs draw its effect
 # Widgets that live on one page but should keep their value while another page is shown
 PAGE_WIDGETS = (
@@ -84,6 +89,26 @@ def scenario(patient: Patient, strategies: list[Strategy]) -> Scenario:
     return _scenario(patient.model_dump_json(by_alias=True), tuple(s.model_dump_json(by_alias=True) for s in strategies))
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_pool() -> tuple[ProcessPoolExecutor, list[Future]] | None:
+    """``WORKERS`` processes started once per server (forkserver: they import the model once and do
+    not inherit the server's threads), so that a run on two cores does not pay for starting them."""
+    if (os.cpu_count() or 1) < WORKERS:
+        return None
+    pool = process_pool(WORKERS, "forkserver", preload=("simulation.runs.runner",))
+    return pool, start_workers(pool, WORKERS)
+
+
+def warm_workers() -> tuple[Executor, int] | None:
+    """The server's warm pool and its size once its workers have started (None until then, if they
+    could not start, and on a one-core machine: runs stay in the server). The first call starts them
+    (``app.py`` does, at once)."""
+    warm = _warm_pool()
+    if warm is None or not all(f.done() and f.exception() is None for f in warm[1]):
+        return None
+    return warm[0], WORKERS
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _comparison(digest: str, strategies: tuple[str, ...], replications: int, seed: int, version: str, centre: str,
                 _scenario: Scenario, _profile=None) -> Comparison:
@@ -93,7 +118,13 @@ def _comparison(digest: str, strategies: tuple[str, ...], replications: int, see
         bar.progress(done / total, text=f"Simulating… {done:,} of {total:,} operations")
 
     drawn = simulation.uncertainty(_scenario, centre=_profile) if _profile is not None else None
-    result = build_comparison(_scenario, strategies, replications, seed, progress=progress, drawn=drawn)
+    try:
+        result = build_comparison(_scenario, strategies, replications, seed, progress=progress, drawn=drawn,
+                                  workers=warm_workers())
+    except BrokenProcessPool:  # a worker died (killed, out of memory): start new ones, run this one here
+        _warm_pool.clear()
+        _warm_pool()  # new workers start at once, ready for the next run
+        result = build_comparison(_scenario, strategies, replications, seed, progress=progress, drawn=drawn)
     bar.empty()
     return result
 

@@ -14,7 +14,7 @@ import os
 import select
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 ORPHAN_EXIT = 70  # the exit status of a worker whose coordinator died
 POLL_S = 1.0
@@ -57,3 +57,9 @@ def process_pool(workers: int, context: str | None = None, preload: tuple[str, .
     if preload:
         ctx.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=guard, initargs=(os.getpid(),))
+
+
+def start_workers(pool: ProcessPoolExecutor, workers: int) -> list[Future]:
+    """Start ``workers`` worker processes of ``pool`` now rather than at its first task; the futures
+    are done once the workers answer (a long-lived server keeps a pool warm this way)."""
+    return [pool.submit(os.getpid) for _ in range(workers)]

@@ -99,3 +99,31 @@ def test_chart_export_png_and_svg(comparison):
     assert svg.lstrip().startswith("<svg") and "Operative time" in svg
     with pytest.raises(ValueError, match="png' or 'svg"):
         charts.export(chart, "gif")
+
+
+def test_a_run_on_warm_workers_is_the_run_in_the_server(scenario):
+    """The server's warm pool (``state.warm_workers``) splits a run into one block per worker at least:
+    the comparison is the same as in the server, to the last bit; a small run stays in the server."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pandas.testing import assert_frame_equal
+
+    from dashboard.compare.view import WARM_PARALLEL_FROM, build_comparison
+    from simulation.runs.pools import process_pool, start_workers
+
+    replications = WARM_PARALLEL_FROM // len(MAIN_STRATEGIES)  # 4 x 200: just enough to use the workers
+    here = build_comparison(scenario, MAIN_STRATEGIES, replications, 5)
+    pool = process_pool(2, "forkserver", preload=("simulation.runs.runner",))
+    with pool:
+        for started in start_workers(pool, 2):
+            started.result()
+        blocks = []
+        there = build_comparison(scenario, MAIN_STRATEGIES, replications, 5, workers=(pool, 2),
+                                 progress=lambda done, total: blocks.append(done))
+    assert blocks == [replications // 2 * len(MAIN_STRATEGIES), replications * len(MAIN_STRATEGIES)]  # two blocks
+    for name in ("records", "stages", "summary", "honest", "histograms", "quantiles", "exceedance"):
+        assert_frame_equal(getattr(here, name), getattr(there, name), check_exact=True, obj=name)
+    closed = ProcessPoolExecutor(max_workers=1)
+    closed.shutdown()  # submitting to it raises: a small run must not
+    small = build_comparison(scenario, MAIN_STRATEGIES[:1], 50, 5, workers=(closed, 2))
+    assert small.replications == 50
