@@ -91,13 +91,20 @@ def _strategy_colour(labels: dict[str, str], legend: alt.Legend | None = None) -
 RANGE_POINTS = {"p5": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
 
 
-def _ranges(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> pd.DataFrame:
-    """Percentiles per strategy read off the quantile function, with the outcome's title."""
-    q = _labelled(quantiles[quantiles.outcome == shown.column], labels)
-    return pd.DataFrame([
-        {"label": label, "title": shown.title, **{k: float(np.interp(p, g.q, g.value)) for k, p in RANGE_POINTS.items()}}
-        for label, g in q.groupby("label", sort=False)
-    ])
+def _ranges(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str, str]) -> pd.DataFrame:
+    """Percentiles per outcome and strategy read off the quantile function, with the outcome's title
+    (outcomes in the order given, strategies in the order of ``quantiles``)."""
+    outcome, strategy = quantiles.outcome.to_numpy(), quantiles.strategy.to_numpy()
+    q, value = quantiles.q.to_numpy(), quantiles.value.to_numpy()
+    rows = []
+    for s in shown:
+        of_outcome = outcome == s.column
+        for name in pd.unique(strategy[of_outcome]):
+            if name in labels:
+                at = of_outcome & (strategy == name)
+                rows.append({"label": labels[name], "title": s.title,
+                             **{k: float(np.interp(p, q[at], value[at])) for k, p in RANGE_POINTS.items()}})
+    return pd.DataFrame(rows)
 
 
 def _range_marks(data: pd.DataFrame, labels: dict[str, str], label_limit: int = 320) -> alt.LayerChart:
@@ -118,7 +125,7 @@ def _range_marks(data: pd.DataFrame, labels: dict[str, str], label_limit: int = 
 
 def ranges_chart(quantiles: pd.DataFrame, shown: Shown, labels: dict[str, str]) -> alt.TopLevelMixin:
     """Median (dot), middle half (thick bar) and 5th-95th percentile (thin line) per strategy."""
-    return _range_marks(_ranges(quantiles, shown, labels), labels).properties(
+    return _range_marks(_ranges(quantiles, [shown], labels), labels).properties(
         title=shown.title, height=CHROME_PX + 34 * len(labels)
     )
 
@@ -135,7 +142,7 @@ def overview_chart(quantiles: pd.DataFrame, shown: list[Shown], labels: dict[str
     names its plan (the first panel of each row carries the labels, shapes repeat the key).
 
     About ``label_limit + columns * (width + 30)`` pixels wide: the defaults fit a 940 px page."""
-    data = pd.concat([_ranges(quantiles, s, labels) for s in shown], ignore_index=True)
+    data = _ranges(quantiles, shown, labels)
     # panel titles on two lines ("Operative time (skin to skin)" / "(h)") so that narrow panels keep them whole
     data["title"] = data.title.map(_two_lines)
     header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelPadding=4,

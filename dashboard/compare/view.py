@@ -112,6 +112,7 @@ def build_comparison(
     records = results.records
     outcomes = [s.column for s in HEADLINE] + list(HEADLINE_RISKS) + [f"complication_{k}" for k in scenario.parameters.complications.types]
     summary, honest = summarise(records, outcomes), honest_summary(records, results.uncertainty, outcomes)
+    rows = rows_by_strategy(records)
     if parts_on(results.uncertainty):  # nested draws: the Monte Carlo error of a mean is the nested design's
         summary["mcse"] = honest.mcse.to_numpy()
         summary["ci_low"], summary["ci_high"] = summary["mean"] - Z * summary.mcse, summary["mean"] + Z * summary.mcse
@@ -126,8 +127,8 @@ def build_comparison(
         stages=results.stages,
         summary=summary,
         exceedance=exceedance_table(scenario, records),
-        histograms=pd.concat([histogram(records, s) for s in HEADLINE], ignore_index=True),
-        quantiles=pd.concat([quantiles(records, s) for s in HEADLINE], ignore_index=True),
+        histograms=pd.concat([histogram(records, s, rows) for s in HEADLINE], ignore_index=True),
+        quantiles=pd.concat([quantiles(records, s, rows) for s in HEADLINE], ignore_index=True),
         risk_labels=risk_labels(scenario),
         oncology_note=oncology_note(scenario),
         honest=honest,
@@ -146,32 +147,40 @@ def exceedance_table(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def histogram(records: pd.DataFrame, shown: Shown) -> pd.DataFrame:
-    """Shares of replications per bin on bins common to all strategies, in display units."""
-    values = records[shown.column].to_numpy(dtype=float) * shown.scale
+def rows_by_strategy(records: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The row numbers of each strategy's records, in the order of the records."""
+    return records.groupby("strategy", sort=False, observed=True).indices
+
+
+def histogram(records: pd.DataFrame, shown: Shown, rows: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Shares of replications per bin on bins common to all strategies, in display units (``rows``:
+    ``rows_by_strategy(records)``, if already known)."""
+    raw = records[shown.column].to_numpy(dtype=float)
+    values = raw * shown.scale
     lo, hi = float(values.min()), float(np.quantile(values, 1 - TAIL_SHARE))
     if shown.column == "rbc_units" and hi - lo <= 2 * HISTOGRAM_BINS:
         edges = np.arange(np.floor(lo), np.ceil(hi) + 2) - 0.5
     else:
         edges = np.linspace(lo, hi if hi > lo else lo + 1, HISTOGRAM_BINS + 1)
-    rows = []
-    for strategy, g in records.groupby("strategy", sort=False):
-        x = np.clip(g[shown.column].to_numpy(dtype=float) * shown.scale, edges[0], edges[-1])
-        counts, _ = np.histogram(x, edges)
-        rows.append(pd.DataFrame({
-            "strategy": strategy, "outcome": shown.column, "bin_start": edges[:-1], "bin_end": edges[1:],
-            "share": counts / len(x), "median": float(np.median(g[shown.column]) * shown.scale),
-        }))
-    return pd.concat(rows, ignore_index=True)
+    rows = rows if rows is not None else rows_by_strategy(records)
+    counts = [np.histogram(np.clip(values[at], edges[0], edges[-1]), edges)[0] / len(at) for at in rows.values()]
+    bins = len(edges) - 1
+    return pd.DataFrame({
+        "strategy": [name for name in rows for _ in range(bins)], "outcome": shown.column,
+        "bin_start": np.tile(edges[:-1], len(rows)), "bin_end": np.tile(edges[1:], len(rows)),
+        "share": np.concatenate(counts),
+        "median": np.repeat([float(np.median(raw[at]) * shown.scale) for at in rows.values()], bins),
+    })
 
 
-def quantiles(records: pd.DataFrame, shown: Shown) -> pd.DataFrame:
+def quantiles(records: pd.DataFrame, shown: Shown, rows: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """The quantile function on ``QUANTILES`` per strategy (an ECDF in a few hundred points)."""
-    rows = []
-    for strategy, g in records.groupby("strategy", sort=False):
-        value = np.quantile(g[shown.column].to_numpy(dtype=float) * shown.scale, QUANTILES)
-        rows.append(pd.DataFrame({"strategy": strategy, "outcome": shown.column, "q": QUANTILES, "value": value}))
-    return pd.concat(rows, ignore_index=True)
+    values = records[shown.column].to_numpy(dtype=float) * shown.scale
+    rows = rows if rows is not None else rows_by_strategy(records)
+    return pd.DataFrame({
+        "strategy": [name for name in rows for _ in QUANTILES], "outcome": shown.column,
+        "q": np.tile(QUANTILES, len(rows)), "value": np.concatenate([np.quantile(values[at], QUANTILES) for at in rows.values()]),
+    })
 
 
 def differences(comparison: Comparison, reference: str) -> pd.DataFrame:

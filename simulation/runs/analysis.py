@@ -75,18 +75,23 @@ def exceedance(records: pd.DataFrame, column: str, threshold: float) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def paired(records: pd.DataFrame, a: str, b: str, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Values of ``column`` (as ``outcome_values`` reads it) for ``a`` and ``b``, aligned by replication."""
-    sub = records[records.strategy.isin([a, b])]
-    long = pd.DataFrame({
-        "replication": sub.replication.to_numpy(), "strategy": sub.strategy.astype(str).to_numpy(),
-        "x": outcome_values(sub, column),
-    })
-    wide = long.pivot(index="replication", columns="strategy", values="x")
-    if a not in wide or b not in wide:
+def pair_rows(records: pd.DataFrame, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of ``a``'s and ``b``'s records, aligned by replication (those both have, in order)."""
+    strategy, replication = records.strategy.to_numpy(), records.replication.to_numpy()
+    rows_a, rows_b = np.flatnonzero(strategy == a), np.flatnonzero(strategy == b)
+    if not len(rows_a) or not len(rows_b):
         raise KeyError(f"strategies {a!r} and {b!r} must both be in the records")
-    wide = wide.dropna()
-    return wide[a].to_numpy(dtype=float), wide[b].to_numpy(dtype=float)
+    _, at_a, at_b = np.intersect1d(replication[rows_a], replication[rows_b], assume_unique=True, return_indices=True)
+    return rows_a[at_a], rows_b[at_b]
+
+
+def paired(records: pd.DataFrame, a: str, b: str, column: str,
+           rows: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``column`` (as ``outcome_values`` reads it) for ``a`` and ``b``, aligned by replication
+    (``rows``: ``pair_rows(records, a, b)``, if already known)."""
+    rows_a, rows_b = rows if rows is not None else pair_rows(records, a, b)
+    x = outcome_values(records, column)
+    return x[rows_a], x[rows_b]
 
 
 def paired_differences(records: pd.DataFrame, a: str, b: str, outcomes: list[str] | None = None) -> pd.DataFrame:
@@ -98,9 +103,9 @@ def paired_differences(records: pd.DataFrame, a: str, b: str, outcomes: list[str
     the paired CI is much narrower than comparing two independent means.
     """
     outcomes = outcomes or [c for c in record_columns(records) if column(c).better != "neither"]
-    rows = []
+    rows, aligned = [], pair_rows(records, a, b)
     for col in outcomes:
-        xa, xb = paired(records, a, b, col)
+        xa, xb = paired(records, a, b, col, aligned)
         d = xa - xb
         n = len(d)
         mean, se = d.mean(), d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan

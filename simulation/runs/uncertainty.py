@@ -34,7 +34,7 @@ import pandas as pd
 from ..model.uncertainty import Uncertainty
 from ..scenario.records import HIGHER_IS_BETTER, column, label, record_columns
 from ..scenario.schema import Scenario
-from .analysis import Z, outcome_values, paired
+from .analysis import Z, outcome_values, pair_rows, paired
 from .runner import check_strategies, collect, iter_blocks
 
 Q = (0.025, 0.975)
@@ -123,11 +123,12 @@ def honest_differences(records: pd.DataFrame, a: str, b: str, uncertainty: Uncer
                        outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per outcome: mean of (a - b) over the same replications, its parts and honest 95% range."""
     outcomes = outcomes or [c for c in record_columns(records) if column(c).better != "neither"]
-    reps = np.intersect1d(records.replication[records.strategy == a], records.replication[records.strategy == b])
+    aligned = pair_rows(records, a, b)
+    reps = records.replication.to_numpy()[aligned[0]]
     groups = Groups.of(reps, uncertainty) if parts_on(uncertainty) else None
     rows = []
     for col in outcomes:
-        xa, xb = paired(records, a, b, col)
+        xa, xb = paired(records, a, b, col, aligned)
         rows.append(dict(a=a, b=b, outcome=col, label=label(col), n=len(xa)) | parts(xa - xb, reps, uncertainty, groups))
     return pd.DataFrame(rows)
 
