@@ -70,27 +70,28 @@ class Course:
     timeline: list[dict] = field(default_factory=list)  # filled only when traced
 
 
+ROW_DRAWS = ("duration_min", "bleeding_ml_per_min", "event_counts", "repair_min", "event_loss_ml", "induction_min",
+             "emergence_min", "turnover_min", "delivery_delay_min", "interval_days", "alert", "salvage_recovery",
+             "postop_loss_fraction", "ebl_ratio")  # the ``Draws`` one operation reads
+
+
+def simulate(plan: Plan, draws: Draws) -> list[Course]:
+    """Every replication (row) of ``draws``, in order."""
+    lists = draws.as_lists(*ROW_DRAWS)  # converted once for the block
+    return [Operation(plan, draws, row, lists=lists).run() for row in range(len(draws.replications))]
+
+
 class Operation:
     """One simulated operation: state lives here, processes are its methods."""
 
-    def __init__(self, plan: Plan, draws: Draws, row: int, trace: bool = False):
+    def __init__(self, plan: Plan, draws: Draws, row: int, trace: bool = False, lists: list[list] | None = None):
+        """Replication ``row`` of ``draws`` (``lists``: ``draws.as_lists(*ROW_DRAWS)``, if already made)."""
         self.plan, self.trace = plan, trace
         self.env = simpy.Environment()
         # this replication's draws as plain lists (fast scalar access)
-        self.duration = draws.duration_min[row].tolist()
-        self.bleeding = draws.bleeding_ml_per_min[row].tolist()
-        self.counts = draws.event_counts[row].tolist()
-        self.repair = draws.repair_min[row].tolist()
-        self.event_loss = draws.event_loss_ml[row].tolist()
-        self.induction = draws.induction_min[row].tolist()
-        self.emergence = draws.emergence_min[row].tolist()
-        self.turnover = draws.turnover_min[row].tolist()
-        self.delays = draws.delivery_delay_min[row].tolist()
-        self.intervals = draws.interval_days[row].tolist()
-        self.alert = draws.alert[row].tolist()
-        self.recovery = float(draws.salvage_recovery[row])
-        self.postop_fraction = draws.postop_loss_fraction[row].tolist()
-        self.ebl_ratio = draws.ebl_ratio[row].tolist()
+        (self.duration, self.bleeding, self.counts, self.repair, self.event_loss, self.induction, self.emergence,
+         self.turnover, self.delays, self.intervals, self.alert, self.recovery, self.postop_fraction,
+         self.ebl_ratio) = (values[row] for values in (lists or draws.as_lists(*ROW_DRAWS)))
         self.operative = plan.operative
         # physiology and policy (worked out once per plan)
         self.blood = blood = plan.blood

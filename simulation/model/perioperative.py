@@ -23,9 +23,15 @@ _RECORDED = {  # record column -> StageCourse field summed over stages
 
 
 def record_columns(courses: list[Course]) -> dict[str, np.ndarray]:
-    """One value per replication: totals over stages, whether any stage was coagulopathic, and
-    whether a stop-and-stage trigger fired."""
-    out = {col: np.array([sum(getattr(st, f) for st in c.stages) for c in courses]) for col, f in _RECORDED.items()}
+    """One value per replication: totals over stages (added stage by stage, as ``sum`` adds), whether
+    any stage was coagulopathic, and whether a stop-and-stage trigger fired."""
+    stages = range(max(len(c.stages) for c in courses))
+    out = {}
+    for col, f in _RECORDED.items():
+        total = 0
+        for k in stages:
+            total = total + np.array([getattr(c.stages[k], f) if k < len(c.stages) else 0 for c in courses])
+        out[col] = total
     for col in ("plasma_units", "platelet_doses", "fibrinogen_doses", "alerts"):
         out[col] = out[col].astype(np.int64)
     out["coagulopathy"] = np.array([any(st.coagulopathic for st in c.stages) for c in courses], dtype=bool)

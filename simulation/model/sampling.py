@@ -54,6 +54,11 @@ class Draws:
     complication_shift: np.ndarray  # [R, complication types] logit shift: calibrated parameters and centre effect
     oncology_z: np.ndarray  # [R, ONCOLOGY_DRAWS] standard normals: margin judgement quantile, margin outcome, healing
 
+    def as_lists(self, *names: str) -> list[list]:
+        """The named [R, ...] arrays as nested Python lists, one conversion per block (the SimPy model
+        reads single values, which is faster from lists than from arrays)."""
+        return [getattr(self, name).tolist() for name in names]
+
 
 def poisson_quantile(u: np.ndarray, means: np.ndarray) -> np.ndarray:
     """Poisson counts at probabilities ``u`` [R, k] for ``means`` [k]: the smallest count c with

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..model.operation import Course, Operation
+from ..model.operation import Course, Operation, simulate
 from ..model.outcomes import assemble
 from ..model.plan import compile_plan
 from ..model.sampling import draw, draw_raw, transform
@@ -67,7 +67,7 @@ def simulate_block(
     parts = []
     for plan in plans:
         draws = transform(plan, raw)
-        courses = [Operation(plan, draws, i).run() for i in range(len(raw.replications))]
+        courses = simulate(plan, draws)
         parts.append(assemble(plan, draws, courses))
     records, stages = (pd.concat([p[k] for p in parts], ignore_index=True) for k in (0, 1))
     for frame in (records, stages):
