@@ -109,6 +109,9 @@ class Operation:
         self.rate = 0.0  # gross bleeding, mL/min
         self.trigger_now = self.trigger  # the (anticipated) trigger at this rate, g/dL
         self.salvage = blood.salvage
+        # below this stage loss no haemostasis threshold can be reached (unmatched loss <= loss), mL
+        self.haemostasis_from = min(blood.plasma_after_ml, blood.fibrinogen_after_ml, blood.coagulopathy_after_ml,
+                                    blood.platelets_every_ml)
         self.waiting = 0  # units needed now but not in theatre
         self.on_order = False  # a pack is on its way from the blood bank
         self.plasma_on_order = False
@@ -158,15 +161,16 @@ class Operation:
         self.token += 1
         if self.waiting or self.between_stages:
             return
-        trigger = self.trigger_now
-        if self.hb <= trigger:
+        hb, trigger, rate = self.hb, self.trigger_now, self.rate
+        if hb <= trigger:
             self._order()
             return
-        if self.rate <= 0:
+        if rate <= 0:
             return
-        delay = self.ebv_ml * math.log(self.hb / trigger) / self.rate
-        if self.env.now + delay < self.segment_end:
-            self.env.timeout(delay, self.token).callbacks.append(self._on_trigger)
+        delay = self.ebv_ml * math.log(hb / trigger) / rate
+        env = self.env
+        if env.now + delay < self.segment_end:
+            env.timeout(delay, self.token).callbacks.append(self._on_trigger)
 
     def _on_trigger(self, event: simpy.Timeout) -> None:
         """A scheduled trigger time: transfuse, unless the rate or Hb has changed since (a newer token)."""
@@ -176,8 +180,10 @@ class Operation:
 
     def _order(self) -> None:
         """Hb has reached the trigger: give what is needed from theatre stock, wait for the rest."""
-        needed = max(1, math.ceil((self.target - self.hb) / self.unit_rise))
-        now = min(needed, self.theatre_units)
+        needed = math.ceil((self.target - self.hb) / self.unit_rise)
+        if needed < 1:
+            needed = 1
+        now = needed if needed < self.theatre_units else self.theatre_units
         if now:
             self.theatre_units -= now
             self._give(now)
@@ -250,6 +256,8 @@ class Operation:
         """At the start of a segment: order plasma, give fibrinogen and platelets by the thresholds;
         returns whether the stage is coagulopathic now."""
         b, st = self.blood, self.stage
+        if st.blood_loss_ml < self.haemostasis_from:
+            return False
         unmatched = self._unmatched_ml()
         if unmatched >= b.plasma_after_ml and not self.plasma_on_order:
             self.plasma_on_order = True
@@ -303,15 +311,16 @@ class Operation:
         """Phase ``j`` of ``plan.all_phases``, then the repair of any events it caused."""
         minutes = self.duration[j]
         yield self._begin(minutes, self.bleeding[j])
+        plan, stage = self.plan, self.stage
         if self.operative[j]:
-            self.stage.operative_min += minutes
-        p = self.plan.all_phases[j]
+            stage.operative_min += minutes
         if self.trace:  # planned: the index into plan.phases (-1 for the phases an unplanned break adds)
+            p = plan.all_phases[j]
             self._log("phase", p.exposure, p.label, minutes, planned=j if p.stage >= 0 else -1, alert=self.alert[j])
-        self.stage.alerts += self.alert[j]
-        if p.stage >= 0:
-            self.stage.ended_after = f"{p.exposure}: {p.label}"
-        for s in self.plan.slots_by_phase[j]:
+        stage.alerts += self.alert[j]
+        if j < len(plan.phases):  # a planned phase
+            stage.ended_after = plan.names[j]
+        for s in plan.slots_by_phase[j]:
             if self.counts[s]:
                 yield from self.repair_event(j, s)
 

@@ -185,6 +185,11 @@ class Plan:
         return tuple(p.phase.alert.value if p.phase.alert else 0.0 for p in self.all_phases)
 
     @cached_property
+    def names(self) -> tuple[str, ...]:
+        """``'exposure: phase'`` for each phase of ``all_phases`` (where a stage ended)."""
+        return tuple(f"{p.exposure}: {p.label}" for p in self.all_phases)
+
+    @cached_property
     def operative(self) -> tuple[bool, ...]:
         """Whether each phase of ``all_phases`` counts as operative (skin-to-skin) time."""
         return tuple(not p.phase.before_incision for p in self.all_phases)
