@@ -79,6 +79,21 @@ def test_an_unknown_confidence_flag_names_the_field_and_the_allowed_flags(scenar
     assert "toci2023.taken: Field required" in str(info.value)
 
 
+def test_the_register_is_read_again_when_its_file_changes(scenario_copy):
+    """It is kept per version of the file (the dashboard asks on every rerun): an edit shows at once, a
+    fixed file loads after a broken one, and a caller changing its copy changes nothing kept."""
+    first = load_references(scenario_copy)
+    first.pop("gupta2018")
+    assert "gupta2018" in load_references(scenario_copy)
+    _edit(scenario_copy, "references.yaml", lambda d: d["gupta2018"].update(n=2))
+    assert load_references(scenario_copy)["gupta2018"].n == 2
+    _edit(scenario_copy, "references.yaml", lambda d: d["gupta2018"].update(confidence="probably"))
+    with pytest.raises(ScenarioError):
+        load_references(scenario_copy)
+    _edit(scenario_copy, "references.yaml", lambda d: d["gupta2018"].update(confidence="read", n=3))
+    assert load_references(scenario_copy)["gupta2018"].n == 3
+
+
 def test_every_reference_fills_the_register_fields():
     refs = load_references()
     assert {r.confidence for r in refs.values()} <= {"read", "read-partial", "inferred", "unverified"}
