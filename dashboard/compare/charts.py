@@ -85,11 +85,13 @@ def catalogue(c: Comparison, scenario: Scenario, reference: str) -> dict[str, Ca
     return found
 
 
-def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int, drawn=None) -> dict[str, float]:
+def bench(scenario: Scenario, strategies: list[str], replications: int, seed: int, drawn=None,
+          workers=None) -> dict[str, float]:
     """Seconds to run and to build what the browser receives after *Run* (the Summary tab's
-    chart), serialised to Vega-Lite as Streamlit does; ``drawn`` as ``build_comparison`` takes it."""
+    chart), serialised to Vega-Lite as Streamlit does; ``drawn`` and ``workers`` (the server's warm
+    pool) as ``build_comparison`` takes them."""
     t0 = time.perf_counter()
-    c = build_comparison(scenario, strategies, replications, seed, drawn=drawn)
+    c = build_comparison(scenario, strategies, replications, seed, drawn=drawn, workers=workers)
     t1 = time.perf_counter()
     charts.styled(overview(c)).to_dict()
     t2 = time.perf_counter()
