@@ -91,7 +91,8 @@ class Operation:
         # this replication's draws as plain lists (fast scalar access)
         (self.duration, self.bleeding, self.counts, self.repair, self.event_loss, self.induction, self.emergence,
          self.turnover, self.delays, self.intervals, self.alert, self.recovery, self.postop_fraction,
-         self.ebl_ratio) = (values[row] for values in (lists or draws.as_lists(*ROW_DRAWS)))
+         self.ebl_ratio) = ([values[row] for values in lists] if lists is not None
+                            else [getattr(draws, name)[row].tolist() for name in ROW_DRAWS])
         self.operative = plan.operative
         # physiology and policy (worked out once per plan)
         self.blood = blood = plan.blood
