@@ -16,6 +16,17 @@ def settle(page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
 
 
+def open_with_sidebar(browser, url: str):
+    """A new 1280x900 tab on the dashboard at ``url``, its first result drawn and the sidebar open."""
+    tab = browser.new_page(viewport={"width": 1280, "height": 900})
+    tab.set_default_timeout(120_000)
+    tab.goto(url)
+    tab.wait_for_selector(CHART)
+    settle(tab)
+    tab.locator("[data-testid='stExpandSidebarButton']").click()
+    return tab
+
+
 def no_problems(page) -> None:
     assert page.locator(PROBLEMS).count() == 0, page.locator(PROBLEMS).all_inner_texts()
     assert "Traceback" not in page.inner_text("body")

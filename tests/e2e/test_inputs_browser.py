@@ -2,25 +2,15 @@
 be cancelled and the last result stays."""
 
 import pytest
-from e2e_helpers import ARTIFACTS, CHART, settle
+from e2e_helpers import ARTIFACTS, CHART, open_with_sidebar, settle
 
 from simulation import bundled
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]  # one worker: one server, one Chromium
 
 
-def _open(browser, server):
-    tab = browser.new_page(viewport={"width": 1280, "height": 900})
-    tab.set_default_timeout(120_000)
-    tab.goto(server)
-    tab.wait_for_selector(CHART)
-    settle(tab)
-    tab.locator("[data-testid='stExpandSidebarButton']").click()
-    return tab
-
-
 def test_a_refused_upload_says_why_and_leaves_with_its_file(browser, server):
-    tab = _open(browser, server)
+    tab = open_with_sidebar(browser, server)
     tab.get_by_text("Load a patient or strategy file (YAML)").click()
     patient_box = tab.locator("[data-testid='stFileUploader']").first
     chooser = patient_box.locator("input[type='file']")
@@ -37,7 +27,7 @@ def test_a_refused_upload_says_why_and_leaves_with_its_file(browser, server):
 
 
 def test_a_long_run_can_be_cancelled_and_the_last_result_stays(browser, server):
-    tab = _open(browser, server)
+    tab = open_with_sidebar(browser, server)
     reps = tab.get_by_role("spinbutton", name="Replications per strategy")
     reps.fill("20000")
     reps.press("Enter")

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import ARTIFACTS, CHART, no_problems, settle
+from e2e_helpers import ARTIFACTS, no_problems, open_with_sidebar, settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -63,12 +63,7 @@ def test_a_killed_worker_costs_the_user_nothing(browser, tmp_path):
 
     with served(ARTIFACTS / "streamlit-workers.log", {"RESECTSIM_CASES": str(tmp_path)}) as url:
         port = url.rsplit(":", 1)[1]
-        tab = browser.new_page(viewport={"width": 1280, "height": 900})
-        tab.set_default_timeout(120_000)
-        tab.goto(url)
-        tab.wait_for_selector(CHART)
-        settle(tab)
-        tab.locator("[data-testid='stExpandSidebarButton']").click()
+        tab = open_with_sidebar(browser, url)
         workers = _wait_for_workers(port, 2)
         _run_with_seed(tab, 41)  # 4 plans x 1,000 on the warm workers
 
