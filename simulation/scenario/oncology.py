@@ -30,10 +30,9 @@ QUARTILES = (0.25, 0.5, 0.75)
 
 
 @lru_cache(maxsize=256)
-@lru_cache(maxsize=256)
 def fit_beta(q1: float, median: float, q3: float) -> tuple[float, float]:
     """Beta (a, b) whose cumulative probabilities at ``q1, median, q3`` are nearest 0.25, 0.5, 0.75
-    (least squares on the log shapes, as SHELF's ``fitdist``; about 1 ms, so kept for each quartile set)."""
+    (least squares on the log shapes, as SHELF's ``fitdist``)."""
     x, p = np.array([q1, median, q3]), np.array(QUARTILES)
 
     def loss(log_ab):
