@@ -209,11 +209,11 @@ def peak_memory(replications: int) -> dict[str, Figure]:
 def warm_pool(scenario: simulation.Scenario):
     """Two started worker processes, as the dashboard server keeps them (``dashboard.state.warm_workers``),
     having run a small job once; shut it down after use."""
-    from simulation.runs.pools import process_pool, start_workers
+    from simulation.runs.pools import started_pool
 
-    pool = process_pool(2, "forkserver", preload=("simulation.runs.runner",))
-    for started in start_workers(pool, 2):
-        started.result()
+    pool, started = started_pool(2)
+    for answer in started:
+        answer.result()
     simulation.run(scenario, 100, SEED, list(MEMORY_STRATEGIES), executor=pool, block_size=50)
     return pool
 

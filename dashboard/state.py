@@ -18,7 +18,7 @@ import streamlit as st
 import simulation
 from simulation import Patient, Scenario, Strategy, load_scenario
 from simulation.present.formats import MAIN_STRATEGIES, MAX_REPLICATIONS
-from simulation.runs.pools import process_pool, start_workers
+from simulation.runs.pools import started_pool
 
 from .compare.view import Comparison, build_comparison
 
@@ -91,12 +91,8 @@ def scenario(patient: Patient, strategies: list[Strategy]) -> Scenario:
 
 @st.cache_resource(show_spinner=False)
 def _warm_pool() -> tuple[ProcessPoolExecutor, list[Future]] | None:
-    """``WORKERS`` processes started once per server (forkserver: they import the model once and do
-    not inherit the server's threads), so that a run on two cores does not pay for starting them."""
-    if (os.cpu_count() or 1) < WORKERS:
-        return None
-    pool = process_pool(WORKERS, "forkserver", preload=("simulation.runs.runner",))
-    return pool, start_workers(pool, WORKERS)
+    """``WORKERS`` processes started once per server, so that a run on two cores does not pay for starting them."""
+    return started_pool(WORKERS) if (os.cpu_count() or 1) >= WORKERS else None
 
 
 def warm_workers() -> tuple[Executor, int] | None:

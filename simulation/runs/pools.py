@@ -59,7 +59,9 @@ def process_pool(workers: int, context: str | None = None, preload: tuple[str, .
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=guard, initargs=(os.getpid(),))
 
 
-def start_workers(pool: ProcessPoolExecutor, workers: int) -> list[Future]:
-    """Start ``workers`` worker processes of ``pool`` now rather than at its first task; the futures
-    are done once the workers answer (a long-lived server keeps a pool warm this way)."""
-    return [pool.submit(os.getpid) for _ in range(workers)]
+def started_pool(workers: int) -> tuple[ProcessPoolExecutor, list[Future]]:
+    """A forkserver pool of ``workers`` guarded workers that import the model once (``runs.runner``), started
+    now rather than at its first task; the futures are done once each worker answers. A long-lived server
+    keeps one warm this way (forkserver: the workers do not inherit the server's threads)."""
+    pool = process_pool(workers, "forkserver", preload=("simulation.runs.runner",))
+    return pool, [pool.submit(os.getpid) for _ in range(workers)]

@@ -109,14 +109,14 @@ def test_a_run_on_warm_workers_is_the_run_in_the_server(scenario):
     from pandas.testing import assert_frame_equal
 
     from dashboard.compare.view import WARM_PARALLEL_FROM, build_comparison
-    from simulation.runs.pools import process_pool, start_workers
+    from simulation.runs.pools import started_pool
 
     replications = WARM_PARALLEL_FROM // len(MAIN_STRATEGIES)  # 4 x 200: just enough to use the workers
     here = build_comparison(scenario, MAIN_STRATEGIES, replications, 5)
-    pool = process_pool(2, "forkserver", preload=("simulation.runs.runner",))
+    pool, started = started_pool(2)
     with pool:
-        for started in start_workers(pool, 2):
-            started.result()
+        for answer in started:
+            answer.result()
         blocks = []
         there = build_comparison(scenario, MAIN_STRATEGIES, replications, 5, workers=(pool, 2),
                                  progress=lambda done, total: blocks.append(done))
