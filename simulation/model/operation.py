@@ -70,14 +70,17 @@ class Course:
     timeline: list[dict] = field(default_factory=list)  # filled only when traced
 
 
-ROW_DRAWS = ("duration_min", "bleeding_ml_per_min", "event_counts", "repair_min", "event_loss_ml", "induction_min",
-             "emergence_min", "turnover_min", "delivery_delay_min", "interval_days", "alert", "salvage_recovery",
-             "postop_loss_fraction", "ebl_ratio")  # the ``Draws`` one operation reads
+ROW_DRAWS = {  # Operation attribute -> the ``Draws`` field it holds one replication's row of
+    "duration": "duration_min", "bleeding": "bleeding_ml_per_min", "counts": "event_counts", "repair": "repair_min",
+    "event_loss": "event_loss_ml", "induction": "induction_min", "emergence": "emergence_min",
+    "turnover": "turnover_min", "delays": "delivery_delay_min", "intervals": "interval_days", "alert": "alert",
+    "recovery": "salvage_recovery", "postop_fraction": "postop_loss_fraction", "ebl_ratio": "ebl_ratio",
+}
 
 
 def simulate(plan: Plan, draws: Draws) -> list[Course]:
     """Every replication (row) of ``draws``, in order."""
-    lists = draws.as_lists(*ROW_DRAWS)  # converted once for the block
+    lists = draws.as_lists(*ROW_DRAWS.values())  # converted once for the block
     return [Operation(plan, draws, row, lists=lists).run() for row in range(len(draws.replications))]
 
 
@@ -85,14 +88,14 @@ class Operation:
     """One simulated operation: state lives here, processes are its methods."""
 
     def __init__(self, plan: Plan, draws: Draws, row: int, trace: bool = False, lists: list[list] | None = None):
-        """Replication ``row`` of ``draws`` (``lists``: ``draws.as_lists(*ROW_DRAWS)``, if already made)."""
+        """Replication ``row`` of ``draws`` (``lists``: ``draws.as_lists(*ROW_DRAWS.values())``, if already made)."""
         self.plan, self.trace = plan, trace
         self.env = simpy.Environment()
         # this replication's draws as plain lists (fast scalar access)
-        (self.duration, self.bleeding, self.counts, self.repair, self.event_loss, self.induction, self.emergence,
-         self.turnover, self.delays, self.intervals, self.alert, self.recovery, self.postop_fraction,
-         self.ebl_ratio) = ([values[row] for values in lists] if lists is not None
-                            else [getattr(draws, name)[row].tolist() for name in ROW_DRAWS])
+        row_values = ([values[row] for values in lists] if lists is not None
+                      else [getattr(draws, name)[row].tolist() for name in ROW_DRAWS.values()])
+        for attribute, value in zip(ROW_DRAWS, row_values):
+            setattr(self, attribute, value)
         self.operative = plan.operative
         # physiology and policy (worked out once per plan)
         self.blood = blood = plan.blood
@@ -110,9 +113,6 @@ class Operation:
         self.rate = 0.0  # gross bleeding, mL/min
         self.trigger_now = self.trigger  # the (anticipated) trigger at this rate, g/dL
         self.salvage = blood.salvage
-        # below this stage loss no haemostasis threshold can be reached (unmatched loss <= loss), mL
-        self.haemostasis_from = min(blood.plasma_after_ml, blood.fibrinogen_after_ml, blood.coagulopathy_after_ml,
-                                    blood.platelets_every_ml)
         self.waiting = 0  # units needed now but not in theatre
         self.on_order = False  # a pack is on its way from the blood bank
         self.plasma_on_order = False
@@ -257,7 +257,7 @@ class Operation:
         """At the start of a segment: order plasma, give fibrinogen and platelets by the thresholds;
         returns whether the stage is coagulopathic now."""
         b, st = self.blood, self.stage
-        if st.blood_loss_ml < self.haemostasis_from:
+        if st.blood_loss_ml < b.haemostasis_from_ml:
             return False
         unmatched = self._unmatched_ml()
         if unmatched >= b.plasma_after_ml and not self.plasma_on_order:

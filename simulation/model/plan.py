@@ -69,6 +69,11 @@ class BloodPolicy:
     units_per_delivery: int
     reorder_level_units: int
 
+    @cached_property
+    def haemostasis_from_ml(self) -> float:
+        """Stage loss below which no haemostasis threshold can be reached (unmatched loss is at most the loss), mL."""
+        return min(self.plasma_after_ml, self.fibrinogen_after_ml, self.coagulopathy_after_ml, self.platelets_every_ml)
+
     @classmethod
     def of(cls, scenario: Scenario, strategy: Strategy | None = None) -> BloodPolicy:
         """The centre's policy (parameters.transfusion), with the strategy's own cell salvage and blood
