@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ..scenario.distributions import FROZEN
 from ..scenario.errors import Issue, ScenarioError, validate
+from ..scenario.kept import per_version
 from ..scenario.loader import BUNDLED, read_yaml
 
 FOLDER = "calibration"
@@ -90,8 +91,13 @@ class Settings(BaseModel):
 
 
 def load_settings(path: str | Path | None = None, root: Path = BUNDLED) -> Settings:
-    """The settings file (default ``scenarios/calibration/settings.yaml``), validated."""
-    path = Path(path) if path else root / FOLDER / "settings.yaml"
+    """The settings file (default ``scenarios/calibration/settings.yaml``), validated; read once per version
+    of the file (every run asks whether the stored posterior is the default)."""
+    return _settings(Path(path) if path else root / FOLDER / "settings.yaml")
+
+
+@per_version
+def _settings(path: Path) -> Settings:
     settings = validate(Settings, read_yaml(path), str(path))
     if len(settings.centre_types) == 0:
         raise ScenarioError([Issue(str(path), "outputs", "at least one output type needs centre_effect: true")])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ import pandas as pd
 from ..model.plan import modifier_exposures
 from ..model.uncertainty import CENTRE_AXES, Effect, Uncertainty, fixed
 from ..scenario.errors import Issue, ScenarioError
+from ..scenario.kept import per_version
 from ..scenario.schema import Scenario
 from .centre import CentreProfile
 from .parameters import ParameterSpec, Prior, place
@@ -141,9 +141,9 @@ class _Posterior:
     name: str
 
 
-@lru_cache(maxsize=4)
-def _read(path: Path, version: tuple[int, int]) -> _Posterior:
-    """``path`` read and converted (``version``, its mtime and size, keys the cache: a rewritten file is read again)."""
+@per_version
+def _posterior(path: Path) -> _Posterior:
+    """``path`` read and converted, once per version of the file (a rewritten file is read again)."""
     info, frame = provenance(path), posterior_draws(path)
     params = specs_from(info)
     z = np.column_stack([np.log(frame[p.name]) if p.transform == "multiply" else frame[p.name] for p in params])
@@ -153,11 +153,6 @@ def _read(path: Path, version: tuple[int, int]) -> _Posterior:
             array.setflags(write=False)  # shared by every run of this file
     name = f"{path.name} ({len(frame):,} posterior draws, targets {str(info.get('targets_hash', ''))[:8]})"
     return _Posterior(params, z, centre_cov, shift, name)
-
-
-def _posterior(path: Path) -> _Posterior:
-    stat = path.stat()
-    return _read(path.resolve(), (stat.st_mtime_ns, stat.st_size))
 
 
 def _posterior_used(posterior: str | Path | None, calibrated: bool) -> bool:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from .errors import Issue, ScenarioError, validate
+from .kept import per_version
 from .parameters import Parameters
 from .patient import Patient
 from .procedure import Phase, Strategy, strategy_event_keys
@@ -39,19 +39,10 @@ BUNDLED = Path(os.environ.get("RESECTSIM_SCENARIOS") or _bundled_folder())
 def load_references(root: Path = BUNDLED) -> dict[str, Reference]:
     """The evidence register: reference id -> ``Reference``; every bad entry is reported at once.
     The file is read and validated once per version of it (the dashboard asks on every rerun)."""
-    path = root / "references.yaml"
-    try:
-        stat = path.stat()
-    except OSError:
-        return _references(path)  # reports the missing or unreadable file as the loader does
-    return dict(_kept_references(path, stat.st_mtime_ns, stat.st_size))
+    return dict(_references(root / "references.yaml"))
 
 
-@lru_cache(maxsize=8)
-def _kept_references(path: Path, mtime_ns: int, size: int) -> dict[str, Reference]:
-    return _references(path)
-
-
+@per_version
 def _references(path: Path) -> dict[str, Reference]:
     data = read_yaml(path)
     if not isinstance(data, dict):
