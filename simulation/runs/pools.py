@@ -5,10 +5,16 @@ it holds itself, so when its coordinator is killed (SIGKILL, out of memory) it w
 and keeps the forkserver and the resource tracker alive with it. Every pool made here runs
 ``guard`` in each worker: a daemon thread that waits for the coordinator to exit (a Linux pidfd,
 or a check once a second elsewhere) and then ends the worker at once.
+
+``guard`` also freezes what the worker holds when it starts (``gc.freeze``: the imported modules
+and their objects, about 120,000 with the model and its libraries). The garbage collector's full
+collections then look only at what the worker's tasks made: a block of 4 x 500 replications
+otherwise paid one such collection of 60-100 ms, about a tenth of its time.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import select
@@ -40,7 +46,8 @@ def _wait_for_exit(pid: int, pidfd: int | None) -> None:
 
 
 def guard(coordinator: int) -> None:
-    """Pool initializer: end this worker as soon as process ``coordinator`` exits."""
+    """Pool initializer: end this worker as soon as process ``coordinator`` exits; freeze what it holds now."""
+    gc.freeze()
     try:
         pidfd = os.pidfd_open(coordinator)
     except ProcessLookupError:  # gone already
