@@ -169,9 +169,8 @@ class Operation:
         if rate <= 0:
             return
         delay = self.ebv_ml * math.log(hb / trigger) / rate
-        env = self.env
-        if env.now + delay < self.segment_end:
-            env.timeout(delay, self.token).callbacks.append(self._on_trigger)
+        if self.t_ref + delay < self.segment_end:  # t_ref is now: every caller has just advanced
+            self.env.timeout(delay, self.token).callbacks.append(self._on_trigger)
 
     def _on_trigger(self, event: simpy.Timeout) -> None:
         """A scheduled trigger time: transfuse, unless the rate or Hb has changed since (a newer token)."""
@@ -254,11 +253,10 @@ class Operation:
         return st.blood_loss_ml - st.plasma_ml - st.fibrinogen_cover_ml
 
     def _haemostasis(self) -> bool:
-        """At the start of a segment: order plasma, give fibrinogen and platelets by the thresholds;
-        returns whether the stage is coagulopathic now."""
+        """At the start of a segment, once the stage's loss has reached the lowest threshold
+        (``BloodPolicy.haemostasis_from_ml``): order plasma, give fibrinogen and platelets by the
+        thresholds; returns whether the stage is coagulopathic now."""
         b, st = self.blood, self.stage
-        if st.blood_loss_ml < b.haemostasis_from_ml:
-            return False
         unmatched = self._unmatched_ml()
         if unmatched >= b.plasma_after_ml and not self.plasma_on_order:
             self.plasma_on_order = True
@@ -295,7 +293,7 @@ class Operation:
         self._advance()
         if self.salvage:
             self._salvage()
-        coagulopathic = self._haemostasis()
+        coagulopathic = self.stage.blood_loss_ml >= self.blood.haemostasis_from_ml and self._haemostasis()
         self.rate = rate = rate_ml_per_min * (self.blood.coagulopathy_multiplier if coagulopathic else 1.0)
         self.trigger_now = self._trigger_for(rate)
         self.segment_end = self.t_ref + minutes
@@ -436,9 +434,9 @@ class Operation:
     def run(self) -> Course:
         done, step = self.env.process(self.operate()), self.env.step
         for _ in range(MAX_EVENTS):  # env.run(until=done), but never without end
-            if done.processed:
-                break
             step()
+            if done.callbacks is None:  # done.processed, without the property call
+                break
         else:
             if not done.processed:
                 raise RunawayOperation(
