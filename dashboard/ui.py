@@ -37,6 +37,11 @@ CSS = """
   [data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.02rem; color: #111;}
   /* a chart wider than the page (the six-panel overview beside an open sidebar) shrinks to fit: no cut panels */
   [data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks {max-width: 100%; height: auto !important;}
+  /* While a run goes, Streamlit fades what it will replace (from 0.5 s, over 1 s) and slides the progress bar.
+     Without a GPU Chromium redraws the whole page on every frame of those animations, about a fifth of a core
+     taken from the run; the page now dims in one step at 0.5 s, and the bar moves without sliding. */
+  [data-stale="true"], [role="tablist"] {transition: opacity 0s linear 0.5s !important;}
+  [data-testid="stProgressBarTrack"] * {transition: none !important;}
 </style>
 """
 

@@ -138,3 +138,30 @@ def test_a_saved_patient_survives_a_page_reload(browser, server):
     no_problems(tab)
     tab.screenshot(path=str(ARTIFACTS / "1280x900-saved-case.png"))
     tab.close()
+
+
+# Animations running in the page with a duration (a transition waiting out its delay has none)
+ANIMATED = ("() => document.getAnimations().filter(a => a.playState === 'running' && a.effect.getTiming().duration > 0)"
+            ".map(a => (a.transitionProperty || a.animationName) + ' on ' + (a.effect.target.dataset.testid || a.effect.target.tagName))")
+
+
+def test_a_long_run_dims_the_old_result_in_one_step(browser, server):
+    """While a run goes, the result it will replace dims (Streamlit's stale state) without a fade or a
+    sliding progress bar: without a GPU those animations redraw the whole page on every frame."""
+    tab = _open(browser, server, PROJECTOR)
+    _open_sidebar(tab)
+    reps = tab.get_by_role("spinbutton", name="Replications per strategy")
+    reps.fill("5000")  # a run of several seconds
+    reps.press("Enter")
+    settle(tab)
+    tab.get_by_role("button", name="Run", exact=True).click()
+    tab.wait_for_selector("[data-testid='stProgress']")
+    tab.wait_for_timeout(1_000)  # past the 0.5 s after which Streamlit dims what the run will replace
+    assert tab.locator("[data-testid='stProgress']").count() == 1, "the run ended before it could be looked at"
+    dimmed = tab.evaluate("() => [...document.querySelectorAll('[data-stale=\"true\"]')].map(e => +getComputedStyle(e).opacity)")
+    assert dimmed and max(dimmed) < 0.5, dimmed
+    assert tab.evaluate(ANIMATED) == []
+    tab.get_by_role("button", name="Cancel").click()
+    settle(tab)
+    no_problems(tab)
+    tab.close()
