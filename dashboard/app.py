@@ -34,3 +34,4 @@ if __name__ == "__main__":  # not in a worker process, which imports this file a
     state.warm_workers()  # starts the server's worker processes on the first visit
     shell.draw()
     page.run()
+    state.freeze_imports()  # after the first page has imported what it needs
