@@ -79,7 +79,7 @@ def decision_section(c: Comparison, scenario: Scenario) -> None:
 
 def summary_tab(c: Comparison, scenario: Scenario) -> None:
     decision_section(c, scenario)
-    _draw(compare_charts.overview(c), stretch=False)
+    st.vega_lite_chart(compare_charts.overview_spec(c), width="content")
     if len(c.strategies) > 1:
         st.caption(
             f"Decision table: A = {c.labels[st.session_state['board_a']]}, B = {c.labels[st.session_state['board_b']]}, "

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from dashboard import charts
+from dashboard.compare import charts as compare_charts
 from dashboard.compare import tables
 from dashboard.compare.timeline import typical_replication, typical_timeline
-from dashboard.compare.view import differences
+from dashboard.compare.view import build_comparison, differences
 from simulation import trace
 from simulation.present.formats import HEADLINE, MAIN_STRATEGIES
 
@@ -127,3 +128,18 @@ def test_a_run_on_warm_workers_is_the_run_in_the_server(scenario):
     closed.shutdown()  # submitting to it raises: a small run must not
     small = build_comparison(scenario, MAIN_STRATEGIES[:1], 50, 5, workers=(closed, 2))
     assert small.replications == 50
+
+
+def test_the_kept_overview_layout_with_a_new_runs_rows_is_the_chart_altair_builds(scenario, comparison):
+    """The board's at-a-glance spec (layout kept between runs, rows added) is Altair's own spec of
+    the same chart for each run: the same layout, this run's rows and nothing of an earlier run's."""
+    other = build_comparison(scenario, MAIN_STRATEGIES, 100, 7)
+    for c in (comparison, other, comparison):
+        spec = compare_charts.overview_spec(c, size=14)
+        built = charts.styled(compare_charts.overview(c), 14).to_dict()
+        (rows,) = built.pop("datasets").values()
+        assert spec.pop("datasets") == {charts.OVERVIEW_DATA: rows}
+        assert spec.pop("data") == {"name": charts.OVERVIEW_DATA}
+        built.pop("data")
+        assert spec == built
+    assert compare_charts.overview_spec(other)["datasets"] != compare_charts.overview_spec(comparison)["datasets"]
