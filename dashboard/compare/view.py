@@ -1,4 +1,4 @@
-"""Everything the tumour-board page shows, computed once per run: ``build_comparison``.
+"""Everything the tumour-board page shows, computed once per run (histograms when first drawn): ``build_comparison``.
 
 The run goes through ``simulation.run`` and the statistics through ``simulation.analysis``; this
 module only selects outcomes, converts units for display and pre-aggregates chart data
@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,6 @@ class Comparison:
     stages: pd.DataFrame
     summary: pd.DataFrame  # simulation.analysis.summarise rows
     exceedance: pd.DataFrame  # strategy, question, p, mcse
-    histograms: pd.DataFrame  # strategy, outcome, bin_start, bin_end, share, median (display units)
     quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
     risk_labels: dict[str, str]  # risk column -> label with its time frame
     oncology_note: str = ""  # how to read the margin and adjuvant-therapy outputs (formats.oncology_note)
@@ -62,6 +62,13 @@ class Comparison:
     uncertainty_note: str = ""  # what the run drew (provenance)
     uncertainty_parts: tuple[str, ...] = ()  # "parameter", "centre": what the honest range carries beyond Monte Carlo
     uncertainty: Uncertainty | None = None  # the run's draws (its nesting groups the replications)
+
+    @cached_property
+    def histograms(self) -> pd.DataFrame:
+        """strategy, outcome, bin_start, bin_end, share, median (display units); made when first asked
+        for (the Distributions tab), not after every run."""
+        rows = rows_by_strategy(self.records)
+        return pd.concat([histogram(self.records, s, rows) for s in HEADLINE], ignore_index=True)
 
     @property
     def key(self) -> tuple:
@@ -127,7 +134,6 @@ def build_comparison(
         stages=results.stages,
         summary=summary,
         exceedance=exceedance_table(scenario, records),
-        histograms=pd.concat([histogram(records, s, rows) for s in HEADLINE], ignore_index=True),
         quantiles=pd.concat([quantiles(records, s, rows) for s in HEADLINE], ignore_index=True),
         risk_labels=risk_labels(scenario),
         oncology_note=oncology_note(scenario),
