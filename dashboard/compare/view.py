@@ -28,7 +28,7 @@ from simulation.present.formats import (
     oncology_note,
     risk_labels,
 )
-from simulation.runs.analysis import Z, exceedance, paired_differences, summarise
+from simulation.runs.analysis import Z, exceedance, paired_differences, strategy_rows, summarise
 from simulation.runs.runner import BLOCK
 from simulation.runs.uncertainty import parts_on
 
@@ -67,7 +67,7 @@ class Comparison:
     def histograms(self) -> pd.DataFrame:
         """strategy, outcome, bin_start, bin_end, share, median (display units); made when first asked
         for (the Distributions tab), not after every run."""
-        rows = rows_by_strategy(self.records)
+        rows = strategy_rows(self.records)
         return pd.concat([histogram(self.records, s, rows) for s in HEADLINE], ignore_index=True)
 
     @property
@@ -119,7 +119,7 @@ def build_comparison(
     records = results.records
     outcomes = [s.column for s in HEADLINE] + list(HEADLINE_RISKS) + [f"complication_{k}" for k in scenario.parameters.complications.types]
     summary, honest = summarise(records, outcomes), honest_summary(records, results.uncertainty, outcomes)
-    rows = rows_by_strategy(records)
+    rows = strategy_rows(records)
     if parts_on(results.uncertainty):  # nested draws: the Monte Carlo error of a mean is the nested design's
         summary["mcse"] = honest.mcse.to_numpy()
         summary["ci_low"], summary["ci_high"] = summary["mean"] - Z * summary.mcse, summary["mean"] + Z * summary.mcse
@@ -153,14 +153,9 @@ def exceedance_table(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def rows_by_strategy(records: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The row numbers of each strategy's records, in the order of the records."""
-    return records.groupby("strategy", sort=False, observed=True).indices
-
-
 def histogram(records: pd.DataFrame, shown: Shown, rows: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Shares of replications per bin on bins common to all strategies, in display units (``rows``:
-    ``rows_by_strategy(records)``, if already known)."""
+    ``strategy_rows(records)``, if already known)."""
     raw = records[shown.column].to_numpy(dtype=float)
     values = raw * shown.scale
     lo, hi = float(values.min()), float(np.quantile(values, 1 - TAIL_SHARE))
@@ -168,7 +163,7 @@ def histogram(records: pd.DataFrame, shown: Shown, rows: dict[str, np.ndarray] |
         edges = np.arange(np.floor(lo), np.ceil(hi) + 2) - 0.5
     else:
         edges = np.linspace(lo, hi if hi > lo else lo + 1, HISTOGRAM_BINS + 1)
-    rows = rows if rows is not None else rows_by_strategy(records)
+    rows = rows if rows is not None else strategy_rows(records)
     counts = [np.histogram(np.clip(values[at], edges[0], edges[-1]), edges)[0] / len(at) for at in rows.values()]
     bins = len(edges) - 1
     return pd.DataFrame({
@@ -182,7 +177,7 @@ def histogram(records: pd.DataFrame, shown: Shown, rows: dict[str, np.ndarray] |
 def quantiles(records: pd.DataFrame, shown: Shown, rows: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """The quantile function on ``QUANTILES`` per strategy (an ECDF in a few hundred points)."""
     values = records[shown.column].to_numpy(dtype=float) * shown.scale
-    rows = rows if rows is not None else rows_by_strategy(records)
+    rows = rows if rows is not None else strategy_rows(records)
     return pd.DataFrame({
         "strategy": [name for name in rows for _ in QUANTILES], "outcome": shown.column,
         "q": np.tile(QUANTILES, len(rows)), "value": np.concatenate([np.quantile(values[at], QUANTILES) for at in rows.values()]),

@@ -31,6 +31,12 @@ def wilson(p: np.ndarray | float, n: np.ndarray | int) -> tuple[np.ndarray, np.n
     return centre - half, centre + half
 
 
+def strategy_rows(records: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The row numbers of each strategy's records, in the order of the records (a summary reads each
+    column once and takes every strategy's values from it, instead of copying a frame per strategy)."""
+    return records.groupby("strategy", sort=False, observed=True).indices
+
+
 def outcome_values(records: pd.DataFrame, column: str) -> np.ndarray:
     """A record column as the summaries read it: floats; complications count any severity (0/1)."""
     x = records[column].to_numpy()
@@ -50,11 +56,12 @@ def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
     severity) and ``mcse`` its Monte Carlo standard error.
     """
     outcomes = outcomes or record_columns(records)
+    values = {col: outcome_values(records, col) for col in outcomes}
     rows = []
-    for strategy, g in records.groupby("strategy", sort=False, observed=True):
-        n = len(g)
+    for strategy, at in strategy_rows(records).items():
+        n = len(at)
         for col in outcomes:
-            x = outcome_values(g, col)
+            x = values[col][at]
             mean = x.mean()
             se = x.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
             p5, median, p95 = np.percentile(x, [5, 50, 95])
@@ -67,9 +74,9 @@ def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
 
 def exceedance(records: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
     """P(column > threshold) per strategy with its Monte Carlo standard error."""
-    rows = []
-    for strategy, g in records.groupby("strategy", sort=False, observed=True):
-        hit = (g[column].to_numpy() > threshold).astype(float)
+    rows, x = [], records[column].to_numpy()
+    for strategy, at in strategy_rows(records).items():
+        hit = (x[at] > threshold).astype(float)
         p, n = hit.mean(), len(hit)
         rows.append(dict(strategy=strategy, outcome=column, threshold=threshold, p=p, mcse=share_mcse(p, n), n=n))
     return pd.DataFrame(rows)

@@ -34,7 +34,7 @@ import pandas as pd
 from ..model.uncertainty import Uncertainty
 from ..scenario.records import HIGHER_IS_BETTER, column, label, record_columns
 from ..scenario.schema import Scenario
-from .analysis import Z, outcome_values, pair_rows, paired
+from .analysis import Z, outcome_values, pair_rows, paired, strategy_rows
 from .runner import check_strategies, collect, iter_blocks
 
 Q = (0.025, 0.975)
@@ -108,13 +108,14 @@ def _clip(row: dict, x: np.ndarray, col: str) -> dict:
 def honest_summary(records: pd.DataFrame, uncertainty: Uncertainty | None, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per (strategy, outcome): n, mean, Monte Carlo SE, patient / centre / parameter SDs, honest 95% range."""
     outcomes = outcomes or record_columns(records)
+    values, replications = {col: outcome_values(records, col) for col in outcomes}, records.replication.to_numpy()
     rows = []
-    for strategy, g in records.groupby("strategy", sort=False, observed=True):
-        reps = g.replication.to_numpy()
+    for strategy, at in strategy_rows(records).items():
+        reps = replications[at]
         groups = Groups.of(reps, uncertainty) if parts_on(uncertainty) else None
         for col in outcomes:
-            x = outcome_values(g, col)
-            row = dict(strategy=strategy, outcome=col, label=label(col), n=len(g))
+            x = values[col][at]
+            row = dict(strategy=strategy, outcome=col, label=label(col), n=len(at))
             rows.append(_clip(row | parts(x, reps, uncertainty, groups), x, col))
     return pd.DataFrame(rows)
 
