@@ -4,7 +4,8 @@ A row is (stage, order, approach, label, position, phases), ``phases`` a comma-s
 phase-library ids; ``raw_plan`` builds the mapping a strategy YAML file holds and ``check_plan``
 validates it with the CLI's loader (``strategy_from``), so the editor refuses what the CLI refuses.
 Phase overrides of the starting plan (``{use: id, label: ..., scales_with: ...}``) are kept for
-the phases that stay in an exposure of the same label.
+the phases that stay in an exposure of the same label, and an exposure's labels for the patient
+(``label_when``: "Left thoracoabdominal (revision)" for a revision) for an exposure that keeps its label.
 """
 
 from __future__ import annotations
@@ -47,9 +48,16 @@ def overrides(name: str) -> dict[tuple[str, str], dict]:
     return found
 
 
+def exposure_labels(strategy: Strategy) -> dict[str, dict[str, str]]:
+    """Exposure label -> its ``label_when`` (the label for a patient with a condition), where it has one."""
+    return {ex.label: dict(ex.label_when) for stage in strategy.stages for ex in stage.exposures if ex.label_when}
+
+
 def raw_plan(table: pd.DataFrame, name: str, label: str, description: str, kept: dict[tuple[str, str], dict],
-             interval: tuple[float, str] | None, rule: dict | None) -> dict[str, Any]:
-    """The strategy file for the edited rows (stages in ``stage`` order, exposures in ``order``)."""
+             interval: tuple[float, str] | None, rule: dict | None,
+             label_when: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """The strategy file for the edited rows (stages in ``stage`` order, exposures in ``order``);
+    ``label_when``: ``exposure_labels`` of the starting plan."""
     stages = []
     clean = table.dropna(subset=["stage"]).copy()
     clean["stage"] = clean.stage.astype(int)
@@ -57,8 +65,11 @@ def raw_plan(table: pd.DataFrame, name: str, label: str, description: str, kept:
         exposures = []
         for r in group.itertuples():
             ids = [p.strip() for p in str(r.phases or "").split(",") if p.strip()]
-            exposures.append({"approach": str(r.approach or ""), "label": str(r.label or ""), "position": str(r.position or ""),
-                              "phases": [kept.get((str(r.label or ""), i), i) for i in ids]})
+            exposure = {"approach": str(r.approach or ""), "label": str(r.label or "")}
+            if when := (label_when or {}).get(exposure["label"]):
+                exposure["label_when"] = when
+            exposures.append({**exposure, "position": str(r.position or ""),
+                              "phases": [kept.get((exposure["label"], i), i) for i in ids]})
         stages.append({"label": f"Stage {k}" if clean.stage.nunique() > 1 else "Single stage", "exposures": exposures})
     data: dict[str, Any] = {"name": name, "label": label, "description": description, "stages": stages}
     if interval is not None:

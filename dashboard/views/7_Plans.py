@@ -128,7 +128,8 @@ if st.session_state["plan_rule"]:
     rule = {k: v for k, v in (("max_hours", hours), ("max_blood_volumes", volumes)) if v > 0}
     rule["assumption"] = "Limits entered in the dashboard's plan editor."
 interval = (days, "Entered in the dashboard's plan editor.") if st.session_state["plan_interval_on"] else None
-data = plans.raw_plan(table, name, label, base.description, plans.overrides(base_name), interval, rule)
+data = plans.raw_plan(table, name, label, base.description, plans.overrides(base_name), interval, rule,
+                      plans.exposure_labels(base))
 chosen = {
     "embolisation": st.session_state["plan_embolisation"],
     "embolisation_hours_before_surgery": st.session_state["plan_embolisation_hours"],

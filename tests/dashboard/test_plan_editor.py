@@ -21,13 +21,16 @@ def _row_keys(app, field):
 
 
 def test_a_bundled_plan_round_trips_through_the_editor():
-    for name in ("posterior-only", "two-stage-posterior-then-anterior", "single-stage-with-stop-rule"):
+    """Every exposure comes back as it was: approach, label, position, phases and its labels for a revision."""
+    for name in ("posterior-only", "two-stage-posterior-then-anterior", "single-stage-with-stop-rule",
+                 "single-stage-three-exposure"):
         base = load_scenario("seed-case", [name]).strategies[0]
         data = plans.raw_plan(plans.rows(base).assign(), base.name, base.label, base.description, plans.overrides(name),
-                              None, base.stop_and_stage.model_dump(exclude_none=True) if base.stop_and_stage else None)
+                              None, base.stop_and_stage.model_dump(exclude_none=True) if base.stop_and_stage else None,
+                              plans.exposure_labels(base))
         again = plans.check_plan(data)
-        assert [[p.model_dump() for e in s.exposures for p in e.phases] for s in again.stages] == \
-               [[p.model_dump() for e in s.exposures for p in e.phases] for s in base.stages]
+        assert [[e.model_dump() for e in s.exposures] for s in again.stages] == \
+               [[e.model_dump() for e in s.exposures] for s in base.stages]
         reread = strategy_from(read_yaml("x.yaml", text=plans.to_yaml(data)), "x.yaml", *_library_and_refs())
         assert reread == again
 
@@ -118,3 +121,28 @@ def test_policies_are_edited_in_the_page(app):
     app.text_input(key="plan_name").set_value("po-txa").run()
     app.button(key="plan_use").click().run()
     assert not app.session_state["uploaded_strategies"]["po-txa"].policies.embolisation
+
+
+def test_an_edited_plan_keeps_its_labels_for_the_patient():
+    """The anterior exposure reads "(revision)" for a revision case and not for a primary one, after
+    editing as before; an exposure given a new label loses the old one's patient labels."""
+    from simulation.model.plan import compile_plan
+
+    base = load_scenario("seed-case", ["two-stage-posterior-then-anterior"]).strategies[0]
+    table = plans.rows(base)
+    data = plans.raw_plan(table, "edited", "Edited", base.description, plans.overrides(base.name), None, None,
+                          plans.exposure_labels(base))
+    edited = plans.check_plan(data)
+    revision, primary = load_scenario("seed-case"), load_scenario("adult-primary")
+    assert revision.patient.revision and not primary.patient.revision
+
+    def exposures(scenario):
+        sc = load_scenario(scenario.patient, [edited])
+        return {p.exposure for p in compile_plan(sc, "edited").all_phases}
+
+    assert "Left thoracoabdominal (revision)" in exposures(revision)
+    assert not any("(revision)" in e for e in exposures(primary))
+    renamed = table.assign(label=table.label.replace({"Left thoracoabdominal": "Anterior"}))
+    data = plans.raw_plan(renamed, "edited", "Edited", base.description, plans.overrides(base.name), None, None,
+                          plans.exposure_labels(base))
+    assert all("label_when" not in e for s in data["stages"] for e in s["exposures"])
