@@ -35,6 +35,9 @@ CSS = """
   [data-testid="stTable"] td, [data-testid="stTable"] th {padding: 0.25rem 0.5rem; max-width: none !important;}
   [data-testid="stTable"] td [data-testid="stMarkdownContainer"] {max-width: none !important; width: auto !important;}
   [data-testid="stTable"] td, [data-testid="stTable"] th {font-size: 1.02rem; color: #111;}
+  @media (min-width: 1000px) {  /* the board's figures with their intervals on one line; labels (first column) wrap */
+    .st-key-compare_tab [data-testid="stTable"] td:not(:first-child) * {white-space: nowrap !important;}
+  }
   /* a chart wider than the page (the six-panel overview beside an open sidebar) shrinks to fit: no cut panels */
   [data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks {max-width: 100%; height: auto !important;}
   /* While a run goes, Streamlit fades what it will replace (from 0.5 s, over 1 s) and slides the progress bar.

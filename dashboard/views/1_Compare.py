@@ -94,18 +94,15 @@ def summary_tab(c: Comparison, scenario: Scenario) -> None:
         "Median and 5th–95th percentile: what to expect for a patient like this one. Mean with 95% CI: how "
         "precisely the simulation estimates the average (narrows with more replications)."
     )
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Risks")
-        st.table(tables.risk_table(c), hide_index=True)
-        st.caption("Share of simulated patients ± Monte Carlo standard error; in brackets the "
-                   f"{interval_name(c.uncertainty_parts)}. Complications count any severity.")
-        if c.oncology_note:
-            st.caption(c.oncology_note)
-    with right:
-        st.subheader("How often the worst cases happen")
-        st.table(tables.exceedance_table(c), hide_index=True)
-        st.caption("Share of simulated patients above each threshold ± Monte Carlo standard error.")
+    st.subheader("Risks")  # full width: in half a page, five columns broke every figure over three lines
+    st.table(tables.risk_table(c), hide_index=True)
+    st.caption("Share of simulated patients ± Monte Carlo standard error; in brackets the "
+               f"{interval_name(c.uncertainty_parts)}. Complications count any severity.")
+    if c.oncology_note:
+        st.caption(c.oncology_note)
+    st.subheader("How often the worst cases happen")
+    st.table(tables.exceedance_table(c), hide_index=True)
+    st.caption("Share of simulated patients above each threshold ± Monte Carlo standard error.")
 
 
 def distributions_tab(c: Comparison) -> None:
@@ -139,8 +136,10 @@ def differences_tab(c: Comparison) -> None:
     diffs = _differences(c.key, reference, c)
     st.markdown(
         f"**{c.labels[reference]} minus each other plan**, for the same simulated patients. Each simulated patient "
-        "meets every plan with the same random numbers (common random numbers), so the differences come from the "
-        "plans, not from chance. Negative: the reference plan is lower (shorter, less blood, fewer complications)."
+        "meets every plan with the same random numbers (common random numbers), so most chance differences between "
+        "patients cancel out; the bars show how precisely the simulation estimates each difference (Monte Carlo "
+        "error only, not the uncertainty of the clinical figures). Negative: the reference plan is lower (shorter, "
+        "less blood, fewer complications)."
     )
     _draw(compare_charts.paired(c, reference, diffs), stretch=False)
     st.table(tables.differences_table(diffs, c.labels, reference), hide_index=True)
