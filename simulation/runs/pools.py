@@ -57,9 +57,16 @@ def guard(coordinator: int) -> None:
     threading.Thread(target=_wait_for_exit, args=(coordinator, pidfd), daemon=True, name="orphan-guard").start()
 
 
-def process_pool(workers: int, context: str | None = None, preload: tuple[str, ...] = ()) -> ProcessPoolExecutor:
+MODEL = ("simulation.runs.runner",)  # what a worker of the model imports (once, in the forkserver)
+
+
+def process_pool(workers: int, context: str = "forkserver", preload: tuple[str, ...] = MODEL) -> ProcessPoolExecutor:
     """A ``ProcessPoolExecutor`` of ``workers`` guarded workers (``context``: a multiprocessing start
-    method; ``preload``: modules a forkserver imports once for all workers)."""
+    method; ``preload``: modules a forkserver imports once for all workers).
+
+    Forkserver by default: a worker forked from a process with threads (the dashboard's server, JAX
+    after a calibration) can inherit a lock another thread held and wait for ever. The forkserver
+    starts once per process (about a second, importing ``preload``); workers then start from it."""
     ctx = multiprocessing.get_context(context)
     if preload:
         ctx.set_forkserver_preload(list(preload))
@@ -67,8 +74,7 @@ def process_pool(workers: int, context: str | None = None, preload: tuple[str, .
 
 
 def started_pool(workers: int) -> tuple[ProcessPoolExecutor, list[Future]]:
-    """A forkserver pool of ``workers`` guarded workers that import the model once (``runs.runner``), started
-    now rather than at its first task; the futures are done once each worker answers. A long-lived server
-    keeps one warm this way (forkserver: the workers do not inherit the server's threads)."""
-    pool = process_pool(workers, "forkserver", preload=("simulation.runs.runner",))
+    """A pool of ``workers`` guarded workers (``process_pool``), started now rather than at its first
+    task; the futures are done once each worker answers. A long-lived server keeps one warm this way."""
+    pool = process_pool(workers)
     return pool, [pool.submit(os.getpid) for _ in range(workers)]

@@ -169,8 +169,9 @@ def run(
 ) -> Results:
     """Run ``replications`` of each strategy (default: all in the scenario).
 
-    ``workers > 1`` runs blocks on a new process pool; pass ``executor`` to reuse a pool of your
-    own (a long-lived server should). ``progress(done, total)`` is called after each block with
+    ``workers > 1`` runs blocks on a new process pool (``pools.process_pool``: its workers start fresh,
+    so a script that asks for one needs the usual ``if __name__ == "__main__":`` guard); pass
+    ``executor`` to reuse a pool of your own (a long-lived server should). ``progress(done, total)`` is called after each block with
     the operations simulated so far. ``uncertainty`` draws parameters and centres per replication
     (``model.uncertainty``; None: the scenario's numbers as they stand); ``note`` says what it is.
     """

@@ -50,7 +50,7 @@ class ProcessPool:
 
     def __enter__(self):
         if self.workers > 1:
-            self._pool = process_pool(self.workers, "forkserver", preload=("simulation.sweeps.run",))
+            self._pool = process_pool(self.workers, preload=("simulation.sweeps.run",))
         return self
 
     def __exit__(self, *exc):
