@@ -47,16 +47,25 @@ def _draw(chart, stretch: bool = True, size: int = 14) -> None:
     st.altair_chart(charts.styled(chart, size), width="stretch" if stretch else "content")
 
 
+def _kept_index(key: str, options: tuple[str, ...], default: str) -> int:
+    """Where a keyed selectbox starts: its kept choice while still offered, else ``default`` (a kept choice
+    no longer offered is forgotten). Given as the widget's index rather than written to session state
+    first, it is also what the browser shows whenever it draws the widget anew; otherwise a selectbox
+    drawn again could show its first option beside a table of the plan actually chosen."""
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    return options.index(st.session_state.get(key, default))
+
+
 def _pair_widgets(c: Comparison, scenario: Scenario) -> tuple[str, str]:
     """The two plans the decision table compares (any pair the board picks), and the board PDF for them."""
     a, b = decision.default_pair(c)
-    for key, default in (("board_a", a), ("board_b", b)):
-        if st.session_state.get(key) not in c.strategies:
-            st.session_state[key] = default
     left, mid, right, pdf = st.columns([5, 1, 5, 2], vertical_alignment="bottom")
-    a = left.selectbox("Plan", c.strategies, key="board_a", format_func=c.labels.get, label_visibility="collapsed")
+    a = left.selectbox("Plan", c.strategies, index=_kept_index("board_a", c.strategies, a), key="board_a",
+                       format_func=c.labels.get, label_visibility="collapsed")
     mid.html('<div class="rs-vs">vs</div>')
-    b = right.selectbox("Compared with", c.strategies, key="board_b", format_func=c.labels.get, label_visibility="collapsed")
+    b = right.selectbox("Compared with", c.strategies, index=_kept_index("board_b", c.strategies, b), key="board_b",
+                        format_func=c.labels.get, label_visibility="collapsed")
     pdf.download_button("Board PDF", lambda: board.board_report(c, scenario, a, b, datetime.date.today().isoformat()),
                         f"resectsim-board-{c.scenario_digest}.pdf", "application/pdf", on_click="ignore",
                         icon=":material/picture_as_pdf:", width="stretch", disabled=a == b,

@@ -156,3 +156,24 @@ def test_too_many_replications_is_refused_with_a_message(app):
     no_exceptions(app)
     assert any("20,000" in e.value for e in app.sidebar.error)
     assert "result:compare" not in app.session_state
+
+
+def test_the_board_pickers_are_drawn_with_the_plans_the_table_compares(compared):
+    """Each picker's default in the page is its current plan (a browser drawing it anew shows that plan,
+    not the first one); a pick is kept across runs, and forgotten when its plan is no longer compared."""
+    def shown(at):
+        a, b = at.selectbox(key="board_a"), at.selectbox(key="board_b")
+        for picker in (a, b):
+            assert picker.options[picker.proto.default] == picker.format_func(picker.value)
+        header = next(t.value for t in at.table if " vs " in t.value.columns[0]).columns[0]
+        return a.value, b.value, header
+
+    a, b, header = shown(compared)
+    assert (a, b) == ("posterior-only", "single-stage-three-exposure") and header.startswith("Posterior only vs Single stage")
+    compared.selectbox(key="board_a").set_value("two-stage-posterior-then-anterior").run()
+    assert shown(compared)[0] == "two-stage-posterior-then-anterior"
+    assert shown(compared.run())[2].startswith("Two stages vs Single stage")
+    compared.multiselect(key="compare_strategies").set_value(["single-stage-three-exposure", "posterior-only"]).run()
+    next(b for b in compared.button if b.label == "Run").click().run()
+    no_exceptions(compared)
+    assert shown(compared)[:2] == ("posterior-only", "single-stage-three-exposure")  # the default pair again
