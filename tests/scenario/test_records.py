@@ -95,7 +95,8 @@ def test_cli_and_dashboard_write_every_headline_number_identically(scenario, res
     names = [s.name for s in scenario.strategies]
     summary = summarise(results.records, [*(s.column for s in HEADLINE), *risk_labels(scenario)])
     c = Comparison(results.scenario_digest, "test", tuple(names), {s.name: s.label for s in scenario.strategies}, REPS, SEED,
-                   results.records, results.stages, summary, None, None, None, risk_labels(scenario),
+                   results.records, results.stages, summary, exceedance=None, quantiles=None,
+                   risk_labels=risk_labels(scenario),
                    honest=honest_summary(results.records, results.uncertainty, list(risk_labels(scenario))))
     console = Console(width=400, record=True)
     for table in _summary_tables(scenario, results):
