@@ -24,7 +24,7 @@ EXPORT_TIMELINE_PX = 760  # a timeline's plot width in an exported file (on scre
 OVERVIEW = ("operative_time_min", "anaesthesia_time_min", "blood_loss_ml", "rbc_units", "icu_days", "los_days")
 
 
-def _overview_layout(c: Comparison, columns: int) -> dict:
+def _overview_arguments(c: Comparison, columns: int) -> dict:
     short = short_labels(list(c.labels.values()))
     return dict(quantiles=c.quantiles, shown=[SHOWN[col] for col in OVERVIEW], labels={n: short[x] for n, x in c.labels.items()},
                 columns=columns, width=130 if columns >= 6 else 200, label_limit=150)
@@ -33,13 +33,13 @@ def _overview_layout(c: Comparison, columns: int) -> dict:
 def overview(c: Comparison, columns: int = 6) -> alt.TopLevelMixin:
     """The at-a-glance chart: one row of six small panels for the board's first screen (plans named by
     their short labels on each row), or ``columns=3`` for an export."""
-    return charts.overview_chart(**_overview_layout(c, columns))
+    return charts.overview_chart(**_overview_arguments(c, columns))
 
 
 def overview_spec(c: Comparison, size: int = 14) -> dict:
     """The board's first-screen ``overview`` styled at ``size`` points, as a Vega-Lite spec whose layout
     is kept between runs (``charts.overview_spec``)."""
-    return charts.overview_spec(**_overview_layout(c, 6), size=size)
+    return charts.overview_spec(**_overview_arguments(c, 6), size=size)
 
 
 def distributions(c: Comparison, kind: str, outcomes: list[str]) -> dict[str, alt.TopLevelMixin]:
