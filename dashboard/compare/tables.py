@@ -49,10 +49,14 @@ def risk_table(c: Comparison) -> pd.DataFrame:
 
 
 def exceedance_table(c: Comparison) -> pd.DataFrame:
+    """How often the worst cases happen: share ± Monte Carlo standard error, and the run's range in brackets
+    (the honest range when the run draws parameters and centres), as ``risk_table`` shows a risk."""
     rows = []
     for question, g in c.exceedance.groupby("question", sort=False):
         by = g.set_index("strategy")
-        rows.append({"Probability of": question, **{label: percent_mcse(by.p[name], by.mcse[name]) for name, label in c.labels.items()}})
+        rows.append({"Probability of": question, **{
+            label: risk_cell(by.p[name], by.mcse[name], by.honest_low[name], by.honest_high[name])
+            for name, label in c.labels.items()}})
     return _wide(rows, c.labels, "Probability of")
 
 

@@ -30,7 +30,7 @@ from simulation.present.formats import (
 )
 from simulation.runs.analysis import Z, exceedance, paired_differences, strategy_rows, summarise
 from simulation.runs.runner import BLOCK
-from simulation.runs.uncertainty import parts_on
+from simulation.runs.uncertainty import Groups, parts, parts_on
 
 PARALLEL_FROM = 2_000  # total replications from which two worker processes can pay for their start-up
 ALWAYS_PARALLEL_FROM = 8_000  # ... and from which they do even on a busy machine
@@ -54,7 +54,7 @@ class Comparison:
     records: pd.DataFrame
     stages: pd.DataFrame
     summary: pd.DataFrame  # simulation.analysis.summarise rows
-    exceedance: pd.DataFrame  # strategy, question, p, mcse
+    exceedance: pd.DataFrame  # strategy, question, p, mcse, honest_low, honest_high
     quantiles: pd.DataFrame  # strategy, outcome, q, value (display units)
     risk_labels: dict[str, str]  # risk column -> label with its time frame
     oncology_note: str = ""  # how to read the margin and adjuvant-therapy outputs (formats.oncology_note)
@@ -133,7 +133,7 @@ def build_comparison(
         records=records,
         stages=results.stages,
         summary=summary,
-        exceedance=exceedance_table(scenario, records),
+        exceedance=exceedance_table(scenario, records, results.uncertainty),
         quantiles=pd.concat([quantiles(records, s, rows) for s in HEADLINE], ignore_index=True),
         risk_labels=risk_labels(scenario),
         oncology_note=oncology_note(scenario),
@@ -144,13 +144,21 @@ def build_comparison(
     )
 
 
-def exceedance_table(scenario: Scenario, records: pd.DataFrame) -> pd.DataFrame:
-    """P(outcome > threshold) per strategy for each of the scenario's ``worst_cases`` questions."""
-    parts = []
+def exceedance_table(scenario: Scenario, records: pd.DataFrame, drawn: Uncertainty | None = None) -> pd.DataFrame:
+    """P(outcome > threshold) per strategy for each of the scenario's ``worst_cases`` questions: ``p``, its
+    Monte Carlo SE and the run's range (``honest_low``, ``honest_high``: with parameters and a centre
+    drawn, what they leave uncertain too; within 0-1), as every risk has."""
+    at, replications = strategy_rows(records), records.replication.to_numpy()
+    groups = {s: Groups.of(replications[rows], drawn) for s, rows in at.items()} if parts_on(drawn) else {}
+    found = []
     for q in scenario.parameters.worst_cases:
-        part = exceedance(records, q.column, q.above.value)
-        parts.append(part.assign(question=q.text)[["strategy", "question", "p", "mcse"]])
-    return pd.concat(parts, ignore_index=True)
+        hit = (records[q.column].to_numpy() > q.above.value).astype(float)
+        ranges = [parts(hit[rows], replications[rows], drawn, groups.get(s)) for s, rows in at.items()]
+        part = exceedance(records, q.column, q.above.value).assign(
+            question=q.text, honest_low=[max(r["honest_low"], 0.0) for r in ranges],
+            honest_high=[min(r["honest_high"], 1.0) for r in ranges])
+        found.append(part[["strategy", "question", "p", "mcse", "honest_low", "honest_high"]])
+    return pd.concat(found, ignore_index=True)
 
 
 def histogram(records: pd.DataFrame, shown: Shown, rows: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
@@ -193,15 +201,15 @@ def differences(comparison: Comparison, reference: str) -> pd.DataFrame:
     has its Monte Carlo standard error (``mcse_p_reference_better``, ``mcse_p_reference_worse``,
     ``mcse_p_tie``).
     """
-    parts = []
+    pairs = []
     for other in comparison.strategies:
         if other == reference:
             continue
         d = paired_differences(comparison.records, reference, other, list(DIFFERENCES))
-        parts.append(d.assign(strategy=other))
-    if not parts:
+        pairs.append(d.assign(strategy=other))
+    if not pairs:
         return pd.DataFrame()
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat(pairs, ignore_index=True)
     shown = out.outcome.map(DIFFERENCES)
     for col in ("mean_difference", "ci_low", "ci_high"):
         out[col] = out[col] * shown.map(lambda s: s.scale)

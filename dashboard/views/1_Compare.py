@@ -111,7 +111,8 @@ def summary_tab(c: Comparison, scenario: Scenario) -> None:
         st.caption(c.oncology_note)
     st.subheader("How often the worst cases happen")
     st.table(tables.exceedance_table(c), hide_index=True)
-    st.caption("Share of simulated patients above each threshold ± Monte Carlo standard error.")
+    st.caption("Share of simulated patients above each threshold ± Monte Carlo standard error; in brackets the "
+               f"{interval_name(c.uncertainty_parts)}.")
 
 
 def distributions_tab(c: Comparison) -> None:

@@ -143,3 +143,19 @@ def test_the_kept_overview_layout_with_a_new_runs_rows_is_the_chart_altair_build
         built.pop("data")
         assert spec == built
     assert compare_charts.overview_spec(other)["datasets"] != compare_charts.overview_spec(comparison)["datasets"]
+
+
+def test_the_worst_cases_carry_the_runs_range(scenario, comparison):
+    """How often the worst cases happen: with parameters and centres drawn, the range in brackets is the
+    honest one, much wider than the Monte Carlo interval; with fixed parameters it is that interval."""
+    from dashboard.compare.view import exceedance_table
+    from simulation.runs.analysis import Z
+
+    e = comparison.exceedance
+    assert ((0 <= e.honest_low) & (e.honest_low <= e.p) & (e.p <= e.honest_high) & (e.honest_high <= 1)).all()
+    informative = e[(e.p > 0.05) & (e.p < 0.95)]
+    widened = (informative.honest_high - informative.honest_low) > 1.5 * 2 * Z * informative.mcse
+    assert len(informative) >= 10 and widened.mean() > 0.8, widened.mean()
+    fixed = exceedance_table(scenario, comparison.records)  # no draws: the Monte Carlo interval, within 0-1
+    assert np.allclose(fixed.honest_low, np.clip(fixed.p - Z * fixed.mcse, 0, 1), atol=2e-3)
+    assert np.allclose(fixed.honest_high, np.clip(fixed.p + Z * fixed.mcse, 0, 1), atol=2e-3)
