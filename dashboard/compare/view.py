@@ -28,9 +28,9 @@ from simulation.present.formats import (
     oncology_note,
     risk_labels,
 )
-from simulation.runs.analysis import Z, exceedance, paired_differences, strategy_rows, summarise
+from simulation.runs.analysis import Z, paired_differences, strategy_rows, summarise
 from simulation.runs.runner import BLOCK
-from simulation.runs.uncertainty import Groups, parts, parts_on
+from simulation.runs.uncertainty import honest_exceedance, parts_on
 
 PARALLEL_FROM = 2_000  # total replications from which two worker processes can pay for their start-up
 ALWAYS_PARALLEL_FROM = 8_000  # ... and from which they do even on a busy machine
@@ -148,17 +148,9 @@ def exceedance_table(scenario: Scenario, records: pd.DataFrame, drawn: Uncertain
     """P(outcome > threshold) per strategy for each of the scenario's ``worst_cases`` questions: ``p``, its
     Monte Carlo SE and the run's range (``honest_low``, ``honest_high``: with parameters and a centre
     drawn, what they leave uncertain too; within 0-1), as every risk has."""
-    at, replications = strategy_rows(records), records.replication.to_numpy()
-    groups = {s: Groups.of(replications[rows], drawn) for s, rows in at.items()} if parts_on(drawn) else {}
-    found = []
-    for q in scenario.parameters.worst_cases:
-        hit = (records[q.column].to_numpy() > q.above.value).astype(float)
-        ranges = [parts(hit[rows], replications[rows], drawn, groups.get(s)) for s, rows in at.items()]
-        part = exceedance(records, q.column, q.above.value).assign(
-            question=q.text, honest_low=[max(r["honest_low"], 0.0) for r in ranges],
-            honest_high=[min(r["honest_high"], 1.0) for r in ranges])
-        found.append(part[["strategy", "question", "p", "mcse", "honest_low", "honest_high"]])
-    return pd.concat(found, ignore_index=True)
+    found = [honest_exceedance(records, q.column, q.above.value, drawn).assign(question=q.text)
+             for q in scenario.parameters.worst_cases]
+    return pd.concat(found, ignore_index=True)[["strategy", "question", "p", "mcse", "honest_low", "honest_high"]]
 
 
 def histogram(records: pd.DataFrame, shown: Shown, rows: dict[str, np.ndarray] | None = None) -> pd.DataFrame:

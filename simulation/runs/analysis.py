@@ -72,10 +72,12 @@ def summarise(records: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def exceedance(records: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
-    """P(column > threshold) per strategy with its Monte Carlo standard error."""
+def exceedance(records: pd.DataFrame, column: str, threshold: float,
+               rows_of: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """P(column > threshold) per strategy with its Monte Carlo standard error (``rows_of``:
+    ``strategy_rows(records)``, if already known)."""
     rows, x = [], records[column].to_numpy()
-    for strategy, at in strategy_rows(records).items():
+    for strategy, at in (rows_of if rows_of is not None else strategy_rows(records)).items():
         hit = (x[at] > threshold).astype(float)
         p, n = hit.mean(), len(hit)
         rows.append(dict(strategy=strategy, outcome=column, threshold=threshold, p=p, mcse=share_mcse(p, n), n=n))

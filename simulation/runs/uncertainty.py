@@ -34,7 +34,7 @@ import pandas as pd
 from ..model.uncertainty import Uncertainty
 from ..scenario.records import HIGHER_IS_BETTER, column, label, record_columns
 from ..scenario.schema import Scenario
-from .analysis import Z, outcome_values, pair_rows, paired, strategy_rows
+from .analysis import Z, exceedance, outcome_values, pair_rows, paired, strategy_rows
 from .runner import check_strategies, collect, iter_blocks
 
 Q = (0.025, 0.975)
@@ -118,6 +118,17 @@ def honest_summary(records: pd.DataFrame, uncertainty: Uncertainty | None, outco
             row = dict(strategy=strategy, outcome=col, label=label(col), n=len(at))
             rows.append(_clip(row | parts(x, reps, uncertainty, groups), x, col))
     return pd.DataFrame(rows)
+
+
+def honest_exceedance(records: pd.DataFrame, column: str, threshold: float, uncertainty: Uncertainty | None) -> pd.DataFrame:
+    """``analysis.exceedance`` (P(column > threshold) per strategy, Monte Carlo SE) with the honest 95%
+    range of that share (``honest_low``, ``honest_high``, within 0-1), as ``honest_summary`` gives a risk."""
+    at, replications = strategy_rows(records), records.replication.to_numpy()
+    hit = (records[column].to_numpy() > threshold).astype(float)
+    ranges = [parts(hit[rows], replications[rows], uncertainty,
+                    Groups.of(replications[rows], uncertainty) if parts_on(uncertainty) else None) for rows in at.values()]
+    return exceedance(records, column, threshold, at).assign(
+        honest_low=[max(r["honest_low"], 0.0) for r in ranges], honest_high=[min(r["honest_high"], 1.0) for r in ranges])
 
 
 def honest_differences(records: pd.DataFrame, a: str, b: str, uncertainty: Uncertainty | None,
