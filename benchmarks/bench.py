@@ -38,6 +38,7 @@ from rich.table import Table
 import simulation
 from simulation.model.plan import compile_plan
 from simulation.model.sampling import draw
+from simulation.runs.pools import SERVER_WORKERS as WORKERS  # the dashboard server's warm workers
 from simulation.runs.runner import BLOCK
 
 PATIENT = "seed-case"
@@ -229,11 +230,11 @@ def peak_memory(replications: int) -> dict[str, Figure]:
 
 
 def warm_pool(scenario: simulation.Scenario):
-    """Two started worker processes, as the dashboard server keeps them (``dashboard.state.warm_workers``),
-    having run a small job once; shut it down after use."""
+    """The dashboard server's warm workers (``pools.SERVER_WORKERS`` started processes, as
+    ``dashboard.state.warm_workers`` keeps them), having run a small job once; shut it down after use."""
     from simulation.runs.pools import started_pool
 
-    pool, started = started_pool(2)
+    pool, started = started_pool(WORKERS)
     for answer in started:
         answer.result()
     simulation.run(scenario, 100, SEED, list(MEMORY_STRATEGIES), executor=pool, block_size=50)
@@ -251,7 +252,7 @@ def dashboard_timing(scenario: simulation.Scenario, counts: tuple[int, ...], poo
 
     figures = {}
     for reps in counts:
-        t = dashboard_bench(scenario, list(MEMORY_STRATEGIES), reps, SEED, workers=(pool, 2))
+        t = dashboard_bench(scenario, list(MEMORY_STRATEGIES), reps, SEED, workers=(pool, WORKERS))
         target = 1.5 if reps <= 1_000 else 10.0
         figures[f"4 x {reps:,}: run"] = Figure(t["run_s"], "s")
         figures[f"4 x {reps:,}: tables and chart"] = Figure(t["charts_s"], "s")
@@ -318,7 +319,7 @@ def uncertainty_timing(scenario: simulation.Scenario, replications: int, draws: 
 
         drawn_s = _seconds(with_uncertainty)
         honest_s = _seconds(lambda: simulation.honest_summary(results.records, unc))
-        board = dashboard_bench(scenario, four, replications, SEED, drawn=drawn, workers=(pool, 2))
+        board = dashboard_bench(scenario, four, replications, SEED, drawn=drawn, workers=(pool, WORKERS))
         best_s = _seconds(lambda: simulation.probability_best(scenario, unc, SEED, draws, patients, four))
     target = 1.5 if replications <= 1_000 else 10.0
     return {

@@ -19,12 +19,12 @@ import streamlit as st
 import simulation
 from simulation import Patient, Scenario, Strategy, load_scenario
 from simulation.present.formats import MAIN_STRATEGIES, MAX_REPLICATIONS
-from simulation.runs.pools import started_pool
+from simulation.runs.pools import SERVER_WORKERS, started_pool
 
 from .compare.view import Comparison, build_comparison
 
 _INPUTS = "inputs"
-WORKERS = 2  # warm worker processes of the server (on a machine of at least two cores)
+WORKERS = SERVER_WORKERS  # warm worker processes of the server (on a machine of at least that many cores)
 CENTRE_KEY = "centre_profile"  # a calibrated centre (Your centre page): runs draw its effect
 # Widgets that live on one page but should keep their value while another page is shown
 PAGE_WIDGETS = (

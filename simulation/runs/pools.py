@@ -58,6 +58,7 @@ def guard(coordinator: int) -> None:
 
 
 MODEL = ("simulation.runs.runner",)  # what a worker of the model imports (once, in the forkserver)
+SERVER_WORKERS = 2  # warm workers a long-lived server keeps (this machine has 2 cores; fewer cores: none)
 
 
 def process_pool(workers: int, context: str = "forkserver", preload: tuple[str, ...] = MODEL) -> ProcessPoolExecutor:
